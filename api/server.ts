@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import { loadConfig } from '../core/config';
+import { logger } from '../core/logger';
+import { createApp } from './app';
+import { closeStores, openStores } from './stores';
+
+/** The city subgraph's HTTP server: /graphql, /graphiql, /healthz, /readyz. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const stores = openStores(config);
+  const { app, apollo } = await createApp(stores, config);
+  const server: Server = app.listen(config.port, config.host, () => {
+    logger.info({ url: `http://${config.host}:${config.port}/graphql` }, 'citycode API listening');
+  });
+  server.on('error', (err) => {
+    logger.fatal({ err }, 'cannot listen');
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    await apollo.stop();
+    await closeStores(stores);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  logger.fatal({ err }, 'citycode API failed to start');
+  process.exit(1);
+});

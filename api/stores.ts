@@ -1,0 +1,17 @@
+import type { Config } from '../core/config';
+import { GraphStore } from '../graph/driver';
+import { SqlStore } from '../spatial/pool';
+
+/** The backing stores of one API process; shared by all requests. */
+export interface Stores {
+  graph: GraphStore;
+  sql: SqlStore;
+}
+
+export function openStores(config: Config): Stores {
+  return { graph: new GraphStore(config.neo4j), sql: new SqlStore(config.postgres) };
+}
+
+export async function closeStores(stores: Stores): Promise<void> {
+  await Promise.allSettled([stores.graph.close(), stores.sql.close()]);
+}

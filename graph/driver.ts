@@ -1,0 +1,96 @@
+import neo4j, { Driver, ManagedTransaction, RecordShape } from 'neo4j-driver';
+import type { Config } from '../core/config';
+import { isNeo4jUnavailable, unavailable } from '../core/errors';
+
+/**
+ * The only door to Neo4j. Reads go through executeRead and writes through executeWrite, so a
+ * neo4j:// routing URI sends them to the right cluster members; every statement is parameterised.
+ */
+export class GraphStore {
+  readonly driver: Driver;
+  private readonly database?: string;
+
+  constructor(config: Config['neo4j']) {
+    this.database = config.database;
+    this.driver = neo4j.driver(config.uri, neo4j.auth.basic(config.user, config.password), {
+      // Fail fast when the database is down instead of hanging a request: the API answers
+      // UNAVAILABLE and the driver reconnects on its own when Neo4j is back.
+      connectionTimeout: 3000,
+      connectionAcquisitionTimeout: 5000,
+      maxTransactionRetryTime: 2000,
+      maxConnectionPoolSize: 200,
+      disableLosslessIntegers: true,
+    });
+  }
+
+  async read<T extends RecordShape = RecordShape>(cypher: string, params: Record<string, unknown> = {}): Promise<T[]> {
+    return this.run('READ', (tx) => tx.run<T>(cypher, params));
+  }
+
+  async write<T extends RecordShape = RecordShape>(cypher: string, params: Record<string, unknown> = {}): Promise<T[]> {
+    return this.run('WRITE', (tx) => tx.run<T>(cypher, params));
+  }
+
+  /** Runs several statements in one write transaction: all of them or none. */
+  async writeTransaction<R>(work: (tx: ManagedTransaction) => Promise<R>): Promise<R> {
+    const session = this.driver.session({ database: this.database, defaultAccessMode: neo4j.session.WRITE });
+    try {
+      return await session.executeWrite(work);
+    } catch (err) {
+      throw translate(err);
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** A schema statement (constraint, index) in an auto-commit transaction of its own. */
+  async runSchema(cypher: string): Promise<void> {
+    const session = this.driver.session({ database: this.database, defaultAccessMode: neo4j.session.WRITE });
+    try {
+      await session.run(cypher);
+    } catch (err) {
+      throw translate(err);
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Resolves when Neo4j answers a trivial read within timeoutMs. */
+  async ping(timeoutMs: number): Promise<void> {
+    await withTimeout(this.read('RETURN 1 AS ok'), timeoutMs, 'Neo4j');
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+
+  private async run<T extends RecordShape>(
+    mode: 'READ' | 'WRITE',
+    work: (tx: ManagedTransaction) => Promise<{ records: { toObject(): T }[] }>,
+  ): Promise<T[]> {
+    const session = this.driver.session({
+      database: this.database,
+      defaultAccessMode: mode === 'READ' ? neo4j.session.READ : neo4j.session.WRITE,
+    });
+    try {
+      const result = mode === 'READ' ? await session.executeRead(work) : await session.executeWrite(work);
+      return result.records.map((r) => r.toObject());
+    } catch (err) {
+      throw translate(err);
+    } finally {
+      await session.close();
+    }
+  }
+}
+
+function translate(err: unknown): unknown {
+  return isNeo4jUnavailable(err) ? unavailable('Neo4j', err) : err;
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Neo4j 5.26 LTS Community, embedded by infra/neo4j (a small Java launcher resolved by Maven from
+# Maven Central), with Bolt on 127.0.0.1:$NEO4J_BOLT_PORT and data under .data/neo4j.
+# usage: infra/neo4j.sh start|stop|status|build
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+LAUNCHER_DIR="$CITYCODE_ROOT/infra/neo4j"
+JAR="$LAUNCHER_DIR/target/citycode-neo4j-1.0.0.jar"
+PID_FILE="$CITYCODE_DATA/neo4j.pid"
+LOG_FILE="$CITYCODE_DATA/logs/neo4j.log"
+
+build() {
+  local stamp="$LAUNCHER_DIR/target/.built-$NEO4J_VERSION"
+  if [ -f "$JAR" ] && [ -f "$stamp" ] && [ ! "$LAUNCHER_DIR/src/main/java/city/citycode/neo4j/Launcher.java" -nt "$stamp" ] \
+     && [ ! "$LAUNCHER_DIR/pom.xml" -nt "$stamp" ]; then return 0; fi
+  command -v mvn >/dev/null || die "Maven (mvn) is needed to build the Neo4j launcher: apt-get install maven"
+  log "building the Neo4j $NEO4J_VERSION launcher with Maven (first run downloads ~120 MB)"
+  JAVA_HOME="$(pick_java_home 17 21)" mvn -q -B -f "$LAUNCHER_DIR/pom.xml" -Dneo4j.version="$NEO4J_VERSION" \
+    package -DskipTests >"$CITYCODE_DATA/logs/neo4j-build.log" 2>&1 \
+    || die "Maven build of the Neo4j launcher failed; see $CITYCODE_DATA/logs/neo4j-build.log"
+  rm -f "$LAUNCHER_DIR"/target/.built-*
+  touch "$stamp"
+}
+
+start() {
+  mkdir -p "$CITYCODE_DATA/logs" "$CITYCODE_DATA/neo4j"
+  if pid_alive "$PID_FILE"; then
+    log "Neo4j already running on 127.0.0.1:$NEO4J_BOLT_PORT (pid $(cat "$PID_FILE"))"
+    wait_for_port 127.0.0.1 "$NEO4J_BOLT_PORT" 120 Neo4j
+    return 0
+  fi
+  port_open 127.0.0.1 "$NEO4J_BOLT_PORT" && die "port $NEO4J_BOLT_PORT is taken by another process; set NEO4J_BOLT_PORT"
+  build
+  local java_home; java_home="$(pick_java_home 17 21)"
+  log "starting Neo4j $NEO4J_VERSION on 127.0.0.1:$NEO4J_BOLT_PORT (java: $java_home)"
+  NEO4J_HOME_DIR="$CITYCODE_DATA/neo4j" NEO4J_BOLT_HOST=127.0.0.1 \
+    nohup "$java_home/bin/java" -Xms512m "-Xmx$NEO4J_HEAP" -XX:+UseG1GC \
+    -cp "$JAR:$LAUNCHER_DIR/target/lib/*" city.citycode.neo4j.Launcher >>"$LOG_FILE" 2>&1 &
+  echo $! >"$PID_FILE"
+  local i
+  for ((i = 0; i < 240; i++)); do
+    if grep -q "citycode-neo4j: ready" <(tail -n 50 "$LOG_FILE") && port_open 127.0.0.1 "$NEO4J_BOLT_PORT"; then
+      log "Neo4j is up"; return 0
+    fi
+    pid_alive "$PID_FILE" || die "Neo4j exited during start-up; see $LOG_FILE"
+    sleep 0.5
+  done
+  die "Neo4j did not become ready in 120 s; see $LOG_FILE"
+}
+
+stop() {
+  if pid_alive "$PID_FILE"; then
+    local pid; pid=$(cat "$PID_FILE")
+    log "stopping Neo4j (pid $pid)"
+    kill -TERM "$pid"
+    local i
+    for ((i = 0; i < 120; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && { log "Neo4j ignored SIGTERM for 60 s; killing"; kill -KILL "$pid"; }
+  fi
+  rm -f "$PID_FILE"
+}
+
+status() {
+  if pid_alive "$PID_FILE" && port_open 127.0.0.1 "$NEO4J_BOLT_PORT"; then
+    echo "neo4j: up (bolt 127.0.0.1:$NEO4J_BOLT_PORT, pid $(cat "$PID_FILE"), data $CITYCODE_DATA/neo4j)"
+  else
+    echo "neo4j: down"; return 1
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  build) mkdir -p "$CITYCODE_DATA/logs"; build ;;
+  *) echo "usage: $0 start|stop|status|build" >&2; exit 2 ;;
+esac

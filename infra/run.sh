@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The entry point behind `npm start` and `npm test`: everything a fresh clone needs.
+#   infra/run.sh start            Node 24, npm deps, services, build, migrations, demo seed, API on :4000
+#   infra/run.sh test             the same set-up, then lint, type-check and every jest test
+#   infra/run.sh services CMD     start|stop|status of PostgreSQL, Neo4j and Keycloak
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$CITYCODE_ROOT"
+
+prepare() {
+  ensure_node
+  log "node $(node --version)"
+  ensure_deps
+  bash infra/services.sh start
+  log "compiling TypeScript"
+  npm run -s build
+  node dist/migrations/run.js
+}
+
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  start)
+    prepare
+    node dist/seed/cli.js --scale "${CITYCODE_SEED_SCALE:-demo}"
+    log "serving GraphQL on http://127.0.0.1:${PORT:-4000}/graphql (Ctrl-C stops the API; 'npm run services:stop' stops the services)"
+    exec node dist/api/server.js "$@"
+    ;;
+  test)
+    prepare
+    log "lint and type-check"
+    npm run -s lint
+    npm run -s typecheck
+    log "jest"
+    LOG_LEVEL="${LOG_LEVEL:-fatal}" exec npx jest --ci "$@"
+    ;;
+  services)
+    ensure_node
+    exec bash infra/services.sh "$@"
+    ;;
+  *) echo "usage: $0 start|test|services start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,55 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createApp } from '../../api/app';
+import { closeStores, openStores, Stores } from '../../api/stores';
+import { Config, loadConfig } from '../../core/config';
+
+/**
+ * Integration tests run against the real PostgreSQL, Neo4j and Keycloak that `npm test` starts
+ * (infra/run.sh). These helpers open the stores and an API on an ephemeral port.
+ */
+export interface TestApi {
+  url: string;
+  stores: Stores;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export async function startTestApi(overrides: (c: Config) => Config = (c) => c): Promise<TestApi> {
+  const config = overrides(loadConfig());
+  const stores = openStores(config);
+  const { app, apollo } = await createApp(stores, config);
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stores,
+    config,
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await apollo.stop();
+      await closeStores(stores);
+    },
+  };
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+export async function gql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLResponse<T>;
+}
