@@ -79,13 +79,15 @@ ensure_node() {
   export PATH="$CITYCODE_TOOLS/node/bin:$PATH"
 }
 
-# npm ci when node_modules is missing or older than the lock file.
+# Installs npm packages when node_modules is missing or older than the lock file. `npm install
+# --no-save` rather than `npm ci`: npm 11 leaves other platforms' optional packages out of the
+# lock file (the registry here serves only some of them) and `npm ci` then refuses the lock.
 ensure_deps() {
   cd "$CITYCODE_ROOT"
   local stamp=node_modules/.citycode-installed
   if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-    log "installing npm dependencies (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error
+    log "installing npm dependencies"
+    npm install --no-save --no-audit --no-fund --loglevel=error
     touch "$stamp"
   fi
 }
