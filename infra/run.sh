@@ -21,6 +21,10 @@ case "$cmd" in
   start)
     prepare
     node dist/seed/cli.js --scale "${CITYCODE_SEED_SCALE:-demo}"
+    if curl -fsS "http://${HOST:-127.0.0.1}:${PORT:-4000}/healthz" 2>/dev/null | grep -q '"status":"ok"'; then
+      log "the citycode API is already serving on http://${HOST:-127.0.0.1}:${PORT:-4000}/graphql; nothing more to start"
+      exit 0
+    fi
     log "serving GraphQL on http://127.0.0.1:${PORT:-4000}/graphql (Ctrl-C stops the API; 'npm run services:stop' stops the services)"
     exec node dist/api/server.js "$@"
     ;;
