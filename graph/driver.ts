@@ -8,6 +8,8 @@ import { isNeo4jUnavailable, unavailable } from '../core/errors';
  */
 export class GraphStore {
   readonly driver: Driver;
+  /** Statements sent to Neo4j by this process; tests use it to prove batching. */
+  readonly stats = { roundTrips: 0 };
   private readonly database?: string;
 
   constructor(config: Config['neo4j']) {
@@ -68,6 +70,7 @@ export class GraphStore {
     mode: 'READ' | 'WRITE',
     work: (tx: ManagedTransaction) => Promise<{ records: { toObject(): T }[] }>,
   ): Promise<T[]> {
+    this.stats.roundTrips++;
     const session = this.driver.session({
       database: this.database,
       defaultAccessMode: mode === 'READ' ? neo4j.session.READ : neo4j.session.WRITE,

@@ -17,3 +17,24 @@ export async function entitiesByCodes(graph: GraphStore, codes: readonly string[
     { codes: [...codes] },
   );
 }
+
+/** Regions of one level (CITY, DISTRICT, STREET, COMMUNITY), optionally under one parent region. */
+export async function regionsByLevel(graph: GraphStore, level: string, parentCode: string | null): Promise<EntityRecord[]> {
+  return graph.read<EntityRecord>(
+    `MATCH (r:Region {level: $level})
+     WHERE $parent IS NULL OR (r)-[:WITHIN*1..3]->(:Entity {code: $parent})
+     RETURN r.code AS code, labels(r) AS labels, properties(r) AS props
+     ORDER BY r.regionCode`,
+    { level, parent: parentCode },
+  );
+}
+
+/** The region whose GB/T 2260 (or street/community) code is regionCode. */
+export async function regionByAdminCode(graph: GraphStore, regionCode: string): Promise<EntityRecord | null> {
+  const rows = await graph.read<EntityRecord>(
+    `MATCH (r:Region {regionCode: $regionCode})
+     RETURN r.code AS code, labels(r) AS labels, properties(r) AS props`,
+    { regionCode },
+  );
+  return rows[0] ?? null;
+}

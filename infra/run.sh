@@ -30,6 +30,7 @@ case "$cmd" in
     ;;
   test)
     prepare
+    node dist/seed/cli.js --scale "${CITYCODE_SEED_SCALE:-demo}"
     log "lint and type-check"
     npm run -s lint
     npm run -s typecheck

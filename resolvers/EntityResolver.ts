@@ -1,24 +1,120 @@
+import { Arg, Args, Ctx, FieldResolver, Float, ID, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLScalarType } from 'graphql';
-import { Arg, Ctx, FieldResolver, Float, ID, Query, Resolver, Root } from 'type-graphql';
-import { badInput } from '../core/errors';
+import { regionsByLevel, regionByAdminCode } from '../graph/entities';
 import type { GeoJsonGeometry } from '../spatial/features';
+import { KindPageArgsType, PageArgsType } from './args';
+import { requireCityCode } from './codes';
 import type { RequestContext } from './context';
+import { relationConnection, relationOne } from './relations';
 import { GeoJSONScalar } from './scalars';
-import { CityObject, Entity, toEntity } from './types/entity';
+import { CityObjectConnection, EnterpriseConnection, EntityConnection, PersonConnection } from './types/connection';
+import type { ConnectionShape } from './types/connection';
+import { Ancestor, RegionLevel } from './types/hierarchy';
+import { CityObject, Enterprise, Entity, Person, toEntity } from './types/entity';
+import { badInput } from '../core/errors';
 
-const MAX_CODE_LENGTH = 64;
+async function loadEntity(ctx: RequestContext, code: string): Promise<Entity | null> {
+  const record = await ctx.loaders.entity.load(code);
+  return record ? toEntity(record) : null;
+}
 
 @Resolver(() => Entity)
-export class EntityResolver {
-  @Query(() => Entity, { nullable: true, description: '按城市码查询实体' })
-  async entity(@Arg('code', () => ID) code: string, @Ctx() ctx: RequestContext): Promise<Entity | null> {
-    if (code.trim() === '' || code.length > MAX_CODE_LENGTH) {
-      throw badInput(`"${code.slice(0, 80)}" is not a city code`, 'Pass the 22-character city code of an entity.', {
-        argument: 'code',
+export class EntityQueryResolver {
+  @Query(() => Entity, { nullable: true, description: '按城市码查询任一实体 (人、企、物)' })
+  entity(@Arg('code', () => ID) code: string, @Ctx() ctx: RequestContext): Promise<Entity | null> {
+    return loadEntity(ctx, requireCityCode(code));
+  }
+
+  @Query(() => Person, { nullable: true, description: '按城市码查询自然人' })
+  async person(@Arg('code', () => ID) code: string, @Ctx() ctx: RequestContext): Promise<Person | null> {
+    return (await loadEntity(ctx, requireCityCode(code, 'code', 'PERSON'))) as Person | null;
+  }
+
+  @Query(() => Enterprise, { nullable: true, description: '按城市码查询法人和其他组织' })
+  async enterprise(@Arg('code', () => ID) code: string, @Ctx() ctx: RequestContext): Promise<Enterprise | null> {
+    return (await loadEntity(ctx, requireCityCode(code, 'code', 'ENTERPRISE'))) as Enterprise | null;
+  }
+
+  @Query(() => CityObject, { nullable: true, description: '按城市码查询城市实体 (物)' })
+  async cityObject(@Arg('code', () => ID) code: string, @Ctx() ctx: RequestContext): Promise<CityObject | null> {
+    return (await loadEntity(ctx, requireCityCode(code, 'code', 'OBJECT'))) as CityObject | null;
+  }
+
+  @Query(() => CityObject, { nullable: true, description: '按行政区划代码查询区域 (区 6 位 / 街道 9 位 / 社区 12 位)' })
+  async region(@Arg('regionCode', () => String) regionCode: string, @Ctx() ctx: RequestContext): Promise<CityObject | null> {
+    if (!/^(\d{6}|\d{9}|\d{12})$/.test(regionCode)) {
+      throw badInput(`"${regionCode.slice(0, 20)}" is not a region code`, 'Pass a 6-digit district, 9-digit street or 12-digit community code.', {
+        argument: 'regionCode',
       });
     }
-    const record = await ctx.loaders.entity.load(code);
-    return record ? toEntity(record) : null;
+    const record = await regionByAdminCode(ctx.stores.graph, regionCode);
+    return record ? (toEntity(record) as CityObject) : null;
+  }
+
+  @Query(() => [CityObject], { description: '某一层级的区域 (市域、城区、街道、社区), 可限定上级区域' })
+  async regions(
+    @Arg('level', () => RegionLevel) level: RegionLevel,
+    @Arg('within', () => ID, { nullable: true, description: '上级区域的城市码' }) within: string | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<CityObject[]> {
+    const parent = within ? requireCityCode(within, 'within', 'OBJECT') : null;
+    const records = await regionsByLevel(ctx.stores.graph, level, parent);
+    return records.map(toEntity).filter((e): e is CityObject => e instanceof CityObject);
+  }
+}
+
+@Resolver(() => Person)
+export class PersonResolver {
+  @FieldResolver(() => CityObject, { nullable: true, description: '居住的房屋 (套间)' })
+  residence(@Root() person: Person, @Ctx() ctx: RequestContext): Promise<CityObject | null> {
+    return relationOne<CityObject>(ctx, 'residence', person.code);
+  }
+
+  @FieldResolver(() => CityObject, { nullable: true, description: '户籍登记地 (社区)' })
+  registeredAt(@Root() person: Person, @Ctx() ctx: RequestContext): Promise<CityObject | null> {
+    return relationOne<CityObject>(ctx, 'registeredAt', person.code);
+  }
+
+  @FieldResolver(() => EnterpriseConnection, { description: '任职单位' })
+  employers(@Root() person: Person, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Enterprise>> {
+    return relationConnection<Enterprise>(ctx, 'employers', person.code, args);
+  }
+
+  @FieldResolver(() => EnterpriseConnection, { description: '担任法定代表人的企业' })
+  representedEnterprises(
+    @Root() person: Person,
+    @Args() args: PageArgsType,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectionShape<Enterprise>> {
+    return relationConnection<Enterprise>(ctx, 'representedEnterprises', person.code, args);
+  }
+
+  @FieldResolver(() => CityObjectConnection, { description: '拥有的房屋、车位' })
+  owns(@Root() person: Person, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
+    return relationConnection<CityObject>(ctx, 'owns', person.code, args);
+  }
+}
+
+@Resolver(() => Enterprise)
+export class EnterpriseResolver {
+  @FieldResolver(() => Person, { nullable: true, description: '法定代表人' })
+  legalRepresentative(@Root() enterprise: Enterprise, @Ctx() ctx: RequestContext): Promise<Person | null> {
+    return relationOne<Person>(ctx, 'legalRepresentative', enterprise.code);
+  }
+
+  @FieldResolver(() => CityObject, { nullable: true, description: '注册地 (建筑物)' })
+  registeredAt(@Root() enterprise: Enterprise, @Ctx() ctx: RequestContext): Promise<CityObject | null> {
+    return relationOne<CityObject>(ctx, 'registeredAt', enterprise.code);
+  }
+
+  @FieldResolver(() => PersonConnection, { description: '从业人员' })
+  employees(@Root() enterprise: Enterprise, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Person>> {
+    return relationConnection<Person>(ctx, 'employees', enterprise.code, args);
+  }
+
+  @FieldResolver(() => CityObjectConnection, { description: '拥有的房屋、车位' })
+  owns(@Root() enterprise: Enterprise, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
+    return relationConnection<CityObject>(ctx, 'owns', enterprise.code, args);
   }
 }
 
@@ -32,5 +128,52 @@ export class CityObjectResolver {
   @FieldResolver(() => Float, { nullable: true, description: '高度 (米)' })
   async heightM(@Root() object: CityObject, @Ctx() ctx: RequestContext): Promise<number | null> {
     return (await ctx.loaders.feature.load(object.code))?.heightM ?? null;
+  }
+
+  @FieldResolver(() => CityObject, { nullable: true, description: '上级对象 (所在社区、建筑物、构件……)' })
+  parent(@Root() object: CityObject, @Ctx() ctx: RequestContext): Promise<CityObject | null> {
+    return relationOne<CityObject>(ctx, 'parent', object.code);
+  }
+
+  @FieldResolver(() => [Ancestor], { description: '全部上级, 由近及远, 直到市域' })
+  async ancestors(@Root() object: CityObject, @Ctx() ctx: RequestContext): Promise<Ancestor[]> {
+    const found = await ctx.loaders.ancestors.load(object.code);
+    return found
+      .map((a) => ({ depth: a.depth, object: toEntity(a.entity) }))
+      .filter((a): a is Ancestor => a.object instanceof CityObject);
+  }
+
+  @FieldResolver(() => CityObjectConnection, { description: '直接下级 (可按类别筛选)' })
+  children(@Root() object: CityObject, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
+    return relationConnection<CityObject>(ctx, 'children', object.code, args);
+  }
+
+  @FieldResolver(() => CityObjectConnection, { description: '其中的一切 (任意深度): 社区里的建筑物、房屋、构件、设备……' })
+  contents(@Root() object: CityObject, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
+    return relationConnection<CityObject>(ctx, 'contents', object.code, args);
+  }
+
+  @FieldResolver(() => PersonConnection, { description: '居住人口 (房屋; 建筑物则含其全部房屋)' })
+  residents(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Person>> {
+    return relationConnection<Person>(ctx, 'residents', object.code, args);
+  }
+
+  @FieldResolver(() => EnterpriseConnection, { description: '注册在此的企业' })
+  registeredEnterprises(
+    @Root() object: CityObject,
+    @Args() args: PageArgsType,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectionShape<Enterprise>> {
+    return relationConnection<Enterprise>(ctx, 'registeredEnterprises', object.code, args);
+  }
+
+  @FieldResolver(() => CityObjectConnection, { description: '安装在此的物联设备' })
+  devices(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
+    return relationConnection<CityObject>(ctx, 'devices', object.code, args);
+  }
+
+  @FieldResolver(() => EntityConnection, { description: '权利人 (人或企)' })
+  owners(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Entity>> {
+    return relationConnection<Entity>(ctx, 'owners', object.code, args);
   }
 }

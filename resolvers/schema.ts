@@ -1,14 +1,22 @@
 import 'reflect-metadata';
 import { GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
-import { CityObjectResolver, EntityResolver } from './EntityResolver';
-import { CityObject } from './types/entity';
+import { buildSchema, buildSchemaSync, BuildSchemaOptions } from 'type-graphql';
+import { CityObjectResolver, EnterpriseResolver, EntityQueryResolver, PersonResolver } from './EntityResolver';
+import { ResolveCodeResolver } from './ResolveCodeResolver';
+import { SpatialResolver } from './SpatialResolver';
+import { CityObject, Enterprise, Person } from './types/entity';
+
+const OPTIONS: BuildSchemaOptions = {
+  resolvers: [EntityQueryResolver, PersonResolver, EnterpriseResolver, CityObjectResolver, ResolveCodeResolver, SpatialResolver],
+  orphanedTypes: [Person, Enterprise, CityObject],
+  validate: false,
+};
 
 /** The city schema, built once per process from the TypeGraphQL classes. */
 export async function buildCitySchema(): Promise<GraphQLSchema> {
-  return buildSchema({
-    resolvers: [EntityResolver, CityObjectResolver],
-    orphanedTypes: [CityObject],
-    validate: false,
-  });
+  return buildSchema(OPTIONS);
+}
+
+export function buildCitySchemaSync(): GraphQLSchema {
+  return buildSchemaSync(OPTIONS);
 }

@@ -6,6 +6,8 @@ import { withTimeout } from '../graph/driver';
 /** The PostgreSQL connection pool: parameterised SQL only, errors translated to UNAVAILABLE. */
 export class SqlStore {
   readonly pool: Pool;
+  /** Statements sent to PostgreSQL through query(); tests use it to prove batching. */
+  readonly stats = { roundTrips: 0 };
 
   constructor(config: Config['postgres']) {
     this.pool = new Pool({
@@ -24,6 +26,7 @@ export class SqlStore {
   }
 
   async query<T extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    this.stats.roundTrips++;
     try {
       const result = await this.pool.query<T>(sql, params);
       return result.rows;

@@ -1,4 +1,5 @@
-import { Field, ID, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { parseCityCode } from '../../domain/citycode';
 import type { EntityRecord } from '../../graph/entities';
 
 export enum EntityKind {
@@ -14,40 +15,154 @@ registerEnumType(EntityKind, { name: 'EntityKind', description: '实体类别: �
   resolveType: (value: { __typename?: string }) => value.__typename,
 })
 export abstract class Entity {
-  @Field(() => ID, { description: '城市码' })
+  @Field(() => ID, { description: '城市码 (22 位)' })
   code!: string;
 
-  @Field(() => EntityKind)
+  @Field(() => EntityKind, { description: '实体类别' })
   kind!: EntityKind;
 
-  @Field({ nullable: true, description: '名称' })
-  name?: string;
+  @Field(() => String, { nullable: true, description: '名称 / 姓名' })
+  name?: string | null;
+
+  @Field(() => String, { description: '分类代码 (6 位)' })
+  classCode!: string;
+
+  @Field(() => String, { description: '分类名称' })
+  classLabel!: string;
+
+  @Field(() => String, { description: '赋码行政区划代码 (6 位), 只表示谁赋的码, 不表示位置' })
+  issuedBy!: string;
+
+  @Field(() => String, { nullable: true, description: '所在区 (区级行政区划代码)' })
+  districtCode?: string | null;
+
+  @Field(() => String, { nullable: true, description: '所在街道 (9 位)' })
+  streetCode?: string | null;
+
+  @Field(() => String, { nullable: true, description: '所在社区 (12 位)' })
+  communityCode?: string | null;
 }
 
-@ObjectType({ implements: Entity, description: '城市实体 (物): 区域、建筑物、房屋、构件、设备、车位……' })
+@ObjectType({ implements: Entity, description: '自然人 (人)' })
+export class Person extends Entity {
+  readonly __typename = 'Person';
+
+  @Field(() => String, { nullable: true, description: '性别 (M 男 / F 女)' })
+  sex?: string | null;
+
+  @Field(() => String, { nullable: true, description: '出生日期 (YYYY-MM-DD)' })
+  birthDate?: string | null;
+
+  @Field(() => String, { nullable: true, description: '联系电话' })
+  phone?: string | null;
+}
+
+@ObjectType({ implements: Entity, description: '法人和其他组织 (企): 企业、个体工商户、机关、社会组织' })
+export class Enterprise extends Entity {
+  readonly __typename = 'Enterprise';
+
+  @Field(() => String, { nullable: true, description: '统一社会信用代码' })
+  uscc?: string | null;
+
+  @Field(() => String, { nullable: true, description: '行业' })
+  industry?: string | null;
+
+  @Field(() => String, { nullable: true, description: '成立日期 (YYYY-MM-DD)' })
+  establishedOn?: string | null;
+
+  @Field(() => String, { nullable: true, description: '登记状态 (存续 / 注销 …)' })
+  status?: string | null;
+
+  @Field(() => Int, { nullable: true, description: '注册资本 (万元)' })
+  registeredCapitalWan?: number | null;
+
+  @Field(() => String, { nullable: true, description: '注册地址' })
+  address?: string | null;
+}
+
+@ObjectType({ implements: Entity, description: '城市实体 (物): 区域、建筑物、房屋、构件、零件、设备、车位、管线' })
 export class CityObject extends Entity {
   readonly __typename = 'CityObject';
 
-  @Field({ description: '对象类别, 如 BUILDING, ROOM, DEVICE' })
+  @Field(() => String, { description: '对象类别: CITY DISTRICT STREET COMMUNITY BUILDING ROOM COMPONENT PART DEVICE PARKING_SPACE PIPE …' })
   objectKind!: string;
 
-  @Field({ nullable: true, description: '地址' })
-  address?: string;
+  @Field(() => String, { nullable: true, description: '区域代码 (区域对象: 6/9/12 位行政区划代码)' })
+  regionCode?: string | null;
+
+  @Field(() => String, { nullable: true, description: '地址' })
+  address?: string | null;
+
+  @Field(() => String, { nullable: true, description: '深圳楼栋编码 (19 位)' })
+  buildingCode?: string | null;
+
+  @Field(() => String, { nullable: true, description: '深圳房屋编码 (25 位)' })
+  houseCode?: string | null;
+
+  @Field(() => String, { nullable: true, description: '设备编码 / 车位编码' })
+  deviceCode?: string | null;
+
+  @Field(() => Int, { nullable: true, description: '地上层数' })
+  floors?: number | null;
+
+  @Field(() => String, { nullable: true, description: '用途' })
+  usage?: string | null;
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
 }
 
-/** Maps a stored node to its GraphQL type, or null when the node is not an entity we expose. */
+function int(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : null;
+}
+
+function fillCommon(target: Entity, record: EntityRecord, kind: EntityKind): void {
+  const parsed = parseCityCode(record.code);
+  target.code = record.code;
+  target.kind = kind;
+  target.name = str(record.props.name);
+  target.classCode = parsed.ok ? parsed.value.classCode : '';
+  target.classLabel = parsed.ok ? parsed.value.classLabel : '';
+  target.issuedBy = parsed.ok ? parsed.value.division : '';
+  target.districtCode = str(record.props.districtCode);
+  target.streetCode = str(record.props.streetCode);
+  target.communityCode = str(record.props.communityCode);
+}
+
+/** Maps a stored node to its GraphQL type; properties not listed here never reach a client. */
 export function toEntity(record: EntityRecord): Entity | null {
+  const p = record.props;
+  if (record.labels.includes('Person')) {
+    const person = new Person();
+    fillCommon(person, record, EntityKind.PERSON);
+    person.sex = str(p.sex);
+    person.birthDate = str(p.birthDate);
+    person.phone = str(p.phone);
+    return person;
+  }
+  if (record.labels.includes('Enterprise')) {
+    const e = new Enterprise();
+    fillCommon(e, record, EntityKind.ENTERPRISE);
+    e.uscc = str(p.uscc);
+    e.industry = str(p.industry);
+    e.establishedOn = str(p.establishedOn);
+    e.status = str(p.status);
+    e.registeredCapitalWan = int(p.registeredCapitalWan);
+    e.address = str(p.address);
+    return e;
+  }
   if (record.labels.includes('CityObject')) {
     const o = new CityObject();
-    o.code = record.code;
-    o.kind = EntityKind.OBJECT;
-    o.name = str(record.props.name);
-    o.objectKind = str(record.props.objectKind) ?? 'UNKNOWN';
-    o.address = str(record.props.address);
+    fillCommon(o, record, EntityKind.OBJECT);
+    o.objectKind = str(p.objectKind) ?? 'UNKNOWN';
+    o.regionCode = str(p.regionCode);
+    o.address = str(p.address);
+    o.buildingCode = str(p.buildingCode);
+    o.houseCode = str(p.houseCode);
+    o.deviceCode = str(p.deviceCode);
+    o.floors = int(p.floors);
+    o.usage = str(p.usage);
     return o;
   }
   return null;

@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import express from 'express';
+import { loadConfig } from '../core/config';
+import { logger } from '../core/logger';
+import { openStores } from '../api/stores';
+
+/**
+ * The floor for the GraphQL benchmark: the same reads as the benchmark's GraphQL queries, run
+ * directly through neo4j-driver and pg behind a bare HTTP route, with no GraphQL, no resolvers,
+ * no DataLoaders. GraphQL's cost is measured as a ratio to this.
+ *   GET /floor/building?code=…   building + geometry + 10 residents + 3 employers each
+ *   GET /floor/near?lon=…&lat=…  objects within 500 m (codes, names, kinds)
+ */
+async function main(): Promise<void> {
+  const stores = openStores(loadConfig());
+  const app = express();
+
+  app.get('/floor/building', async (req, res) => {
+    const code = String(req.query.code ?? '');
+    const [graph, geometry] = await Promise.all([
+      stores.graph.read(
+        `MATCH (b:Entity {code: $code})
+         CALL {
+           WITH b
+           MATCH (b)<-[:PART_OF*0..1]-(:CityObject)<-[:RESIDES_IN]-(p:Person)
+           WITH DISTINCT p ORDER BY p.code LIMIT 10
+           CALL {
+             WITH p
+             MATCH (p)-[:EMPLOYED_BY]->(e:Enterprise)
+             WITH e ORDER BY e.code LIMIT 3
+             RETURN collect({code: e.code, name: e.name, uscc: e.uscc, industry: e.industry}) AS employers
+           }
+           RETURN collect({code: p.code, name: p.name, employers: employers}) AS residents
+         }
+         CALL {
+           WITH b
+           MATCH path = (b)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
+           RETURN collect({depth: length(path), code: a.code, name: a.name, objectKind: a.objectKind}) AS ancestors
+         }
+         RETURN b {.code, .name, .objectKind, .address, .buildingCode, .floors} AS building, residents, ancestors`,
+        { code },
+      ),
+      stores.sql.query(
+        `SELECT ST_AsGeoJSON(geom, 7, 0)::json AS geometry, height_m FROM spatial_feature WHERE city_code = $1`,
+        [code],
+      ),
+    ]);
+    res.json({ ...graph[0], geometry: geometry[0] ?? null });
+  });
+
+  app.get('/floor/near', async (req, res) => {
+    const lon = Number(req.query.lon);
+    const lat = Number(req.query.lat);
+    const rows = await stores.sql.query<{ city_code: string }>(
+      `SELECT city_code FROM spatial_feature
+        WHERE ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($1, $2), 4490)::geography, 500)
+        ORDER BY city_code LIMIT 50`,
+      [lon, lat],
+    );
+    const nodes = await stores.graph.read(
+      `UNWIND $codes AS code MATCH (o:Entity {code: code}) RETURN o.code AS code, o.name AS name, o.objectKind AS objectKind`,
+      { codes: rows.map((r) => r.city_code) },
+    );
+    res.json({ nodes });
+  });
+
+  const port = Number(process.env.FLOOR_PORT || 4100);
+  app.listen(port, '127.0.0.1', () => logger.info({ port }, 'benchmark floor listening'));
+}
+
+main().catch((err) => {
+  logger.fatal({ err }, 'floor failed');
+  process.exit(1);
+});

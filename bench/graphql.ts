@@ -1,0 +1,177 @@
+import 'reflect-metadata';
+import autocannon from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { fromRoot } from '../core/paths';
+import { planDemoCity } from '../seed/city';
+
+/**
+ * Knowledge-graph benchmark: GraphQL against the direct-driver floor, at N connections.
+ *   node dist/bench/graphql.js [--connections 1000] [--duration 30] [--only by-code|near]
+ * Needs the services up and the demo city seeded (npm start does both).
+ */
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '1000' },
+    duration: { type: 'string', default: '30' },
+    only: { type: 'string' },
+    label: { type: 'string', default: 'knowledge-graph' },
+  },
+});
+const CONNECTIONS = Number(values.connections);
+const DURATION = Number(values.duration);
+const API_PORT = 4200;
+const FLOOR_PORT = 4100;
+
+const BUILDING_QUERY = `query ($code: ID!) {
+  cityObject(code: $code) {
+    code name objectKind address buildingCode floors heightM geometry
+    ancestors { depth object { code name objectKind } }
+    residents(first: 10) { nodes { code name employers(first: 3) { nodes { code name uscc industry } } } }
+  }
+}`;
+const NEAR_QUERY = `query ($lon: Float!, $lat: Float!) {
+  objectsNear(lon: $lon, lat: $lat, radiusM: 500, first: 50) { totalCount nodes { code name objectKind } }
+}`;
+
+function start(script: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [fromRoot('dist', script)], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+interface Scenario {
+  name: string;
+  url: string;
+  method: 'GET' | 'POST';
+  body: () => { path?: string; body?: string };
+}
+
+interface Result {
+  scenario: string;
+  connections: number;
+  durationS: number;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  graphqlErrors: number;
+}
+
+async function run(s: Scenario): Promise<Result> {
+  let graphqlErrors = 0;
+  const result = await autocannon({
+    url: s.url,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    timeout: 10,
+    requests: [
+      {
+        method: s.method,
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, ...s.body() }),
+        onResponse: (_status: number, body: string) => {
+          if (s.method === 'POST' && body.includes('"errors"')) graphqlErrors++;
+        },
+      },
+    ],
+  });
+  return {
+    scenario: s.name,
+    connections: CONNECTIONS,
+    durationS: DURATION,
+    requests: result.requests.total,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    graphqlErrors,
+  };
+}
+
+async function main(): Promise<void> {
+  const plan = planDemoCity();
+  const residential = plan.nodes.filter((n) => n.props.objectKind === 'BUILDING' && n.props.usage === '住宅').map((n) => n.code);
+  const points = plan.features.filter((f) => f.kind === 'BUILDING').map((f) => {
+    const g = f.geometry as { type: string; coordinates: number[][][] | number[] };
+    return g.type === 'Point' ? (g.coordinates as number[]) : (g.coordinates as number[][][])[0][0];
+  });
+  let i = 0;
+  const nextCode = () => residential[i++ % residential.length];
+  const nextPoint = () => points[i++ % points.length];
+
+  const scenarios: Scenario[] = [
+    {
+      name: 'by-code (GraphQL)',
+      url: `http://127.0.0.1:${API_PORT}/graphql`,
+      method: 'POST',
+      body: () => ({ body: JSON.stringify({ query: BUILDING_QUERY, variables: { code: nextCode() } }) }),
+    },
+    { name: 'by-code (driver floor)', url: `http://127.0.0.1:${FLOOR_PORT}`, method: 'GET', body: () => ({ path: `/floor/building?code=${nextCode()}` }) },
+    {
+      name: 'near 500 m (GraphQL)',
+      url: `http://127.0.0.1:${API_PORT}/graphql`,
+      method: 'POST',
+      body: () => {
+        const [lon, lat] = nextPoint();
+        return { body: JSON.stringify({ query: NEAR_QUERY, variables: { lon, lat } }) };
+      },
+    },
+    {
+      name: 'near 500 m (driver floor)',
+      url: `http://127.0.0.1:${FLOOR_PORT}`,
+      method: 'GET',
+      body: () => {
+        const [lon, lat] = nextPoint();
+        return { path: `/floor/near?lon=${lon}&lat=${lat}` };
+      },
+    },
+  ].filter((s) => !values.only || s.name.startsWith(values.only)) as Scenario[];
+
+  const api = start('api/server.js', { PORT: String(API_PORT), PG_POOL_SIZE: '40' });
+  const floor = start('bench/floor.js', { FLOOR_PORT: String(FLOOR_PORT), PG_POOL_SIZE: '40' });
+  try {
+    await waitFor(`http://127.0.0.1:${API_PORT}/healthz`);
+    await waitFor(`http://127.0.0.1:${FLOOR_PORT}/floor/near?lon=114.05&lat=22.54`);
+    const results: Result[] = [];
+    for (const s of scenarios) {
+      // Warm-up, so JIT and connection pools are ready before the measured run.
+      await autocannon({ url: s.url, connections: 50, duration: 3, requests: [{ method: s.method, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, ...s.body() }) }] });
+      const r = await run(s);
+      results.push(r);
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+    }
+    const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+    mkdirSync(fromRoot('bench', 'results'), { recursive: true });
+    writeFileSync(
+      fromRoot('bench', 'results', `${values.label}.json`),
+      JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2) + '\n',
+    );
+  } finally {
+    api.kill('SIGTERM');
+    floor.kill('SIGTERM');
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});

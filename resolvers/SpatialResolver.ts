@@ -1,0 +1,87 @@
+import { GraphQLScalarType } from 'graphql';
+import { Arg, Args, Ctx, Float, ID, Query, Resolver } from 'type-graphql';
+import { badInput } from '../core/errors';
+import { assertBbox, assertRadius } from '../spatial/limits';
+import { inAdministrativeArea, inRegion, intersectingBbox, SpatialPage, SpatialSearchOptions, withinPolygon, withinRadius } from '../spatial/queries';
+import { assertGeometry } from '../spatial/validate';
+import { KindPageArgsType } from './args';
+import { requireCityCode } from './codes';
+import type { RequestContext } from './context';
+import { decodeCursor, pageSize, toConnection } from './pagination';
+import { GeoJSONScalar } from './scalars';
+import { CityObjectConnection, ConnectionShape } from './types/connection';
+import { CityObject, toEntity } from './types/entity';
+
+function searchOptions(args: KindPageArgsType): SpatialSearchOptions {
+  return {
+    first: pageSize(args.first),
+    after: decodeCursor(args.after) ?? undefined,
+    kinds: args.kinds && args.kinds.length ? args.kinds : undefined,
+  };
+}
+
+/** Loads the objects of a spatial page through the request's entity loader (one round trip). */
+async function toObjects(ctx: RequestContext, page: SpatialPage): Promise<ConnectionShape<CityObject>> {
+  const records = await ctx.loaders.entity.loadMany(page.codes);
+  const nodes = records
+    .map((r) => (r && !(r instanceof Error) ? toEntity(r) : null))
+    .filter((e): e is CityObject => e instanceof CityObject);
+  return toConnection(nodes, page.totalCount, page.hasNextPage);
+}
+
+@Resolver()
+export class SpatialResolver {
+  @Query(() => CityObjectConnection, { description: '多边形内的城市实体 (GeoJSON Polygon/MultiPolygon, EPSG:4490)' })
+  async objectsWithin(
+    @Arg('polygon', () => GeoJSONScalar as GraphQLScalarType) polygon: unknown,
+    @Args() args: KindPageArgsType,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectionShape<CityObject>> {
+    // withinPolygon checks the polygon's validity (self-intersection …) in its own statement.
+    return toObjects(ctx, await withinPolygon(ctx.stores.sql, polygon, searchOptions(args)));
+  }
+
+  @Query(() => CityObjectConnection, { description: '某点周边 N 米内的城市实体' })
+  async objectsNear(
+    @Arg('lon', () => Float, { description: '经度 (EPSG:4490)' }) lon: number,
+    @Arg('lat', () => Float, { description: '纬度 (EPSG:4490)' }) lat: number,
+    @Arg('radiusM', () => Float, { description: '半径 (米)' }) radiusM: number,
+    @Args() args: KindPageArgsType,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectionShape<CityObject>> {
+    assertGeometry({ type: 'Point', coordinates: [lon, lat] }, { allowed: ['Point'] });
+    assertRadius(radiusM);
+    return toObjects(ctx, await withinRadius(ctx.stores.sql, { lon, lat }, radiusM, searchOptions(args)));
+  }
+
+  @Query(() => CityObjectConnection, { description: '区域 (按其城市码) 范围内的城市实体' })
+  async objectsInRegion(
+    @Arg('region', () => ID, { description: '区域的城市码' }) region: string,
+    @Args() args: KindPageArgsType,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectionShape<CityObject>> {
+    const code = requireCityCode(region, 'region', 'OBJECT');
+    const record = await ctx.loaders.entity.load(code);
+    const level = record?.props.objectKind;
+    if ((level === 'STREET' || level === 'COMMUNITY') && typeof record?.props.regionCode === 'string') {
+      // Streets and communities have no boundary polygons: their members are the registered ones.
+      const area = { level, regionCode: record.props.regionCode, exceptCode: code } as const;
+      return toObjects(ctx, await inAdministrativeArea(ctx.stores.sql, area, searchOptions(args)));
+    }
+    return toObjects(ctx, await inRegion(ctx.stores.sql, code, searchOptions(args)));
+  }
+
+  @Query(() => CityObjectConnection, { description: '与矩形范围相交的城市实体' })
+  async objectsInBbox(
+    @Arg('bbox', () => [Float], { description: '[最小经度, 最小纬度, 最大经度, 最大纬度]' }) bbox: number[],
+    @Args() args: KindPageArgsType,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectionShape<CityObject>> {
+    if (bbox.length !== 4) {
+      throw badInput(`bbox needs 4 numbers, got ${bbox.length}`, 'Pass [minLon, minLat, maxLon, maxLat].', { argument: 'bbox' });
+    }
+    const box = bbox as [number, number, number, number];
+    assertBbox(box);
+    return toObjects(ctx, await intersectingBbox(ctx.stores.sql, box, searchOptions(args)));
+  }
+}

@@ -1,0 +1,52 @@
+import { isCityCode } from '../domain/citycode';
+import { badInput } from '../core/errors';
+import type { ConnectionShape } from './types/connection';
+
+export const DEFAULT_PAGE = 20;
+/** The largest page any connection returns; larger requests are refused, not truncated. */
+export const MAX_PAGE = 500;
+
+const CURSOR_PREFIX = 'cc:';
+
+export function encodeCursor(code: string): string {
+  return Buffer.from(CURSOR_PREFIX + code, 'utf8').toString('base64url');
+}
+
+/** The city code inside a cursor, or BAD_USER_INPUT when the cursor was not one of ours. */
+export function decodeCursor(cursor: string | null | undefined): string | null {
+  if (cursor === null || cursor === undefined || cursor === '') return null;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const code = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
+  if (!isCityCode(code)) {
+    throw badInput('The cursor is not valid', 'Pass pageInfo.endCursor of the previous page as `after`, unchanged.', {
+      argument: 'after',
+    });
+  }
+  return code;
+}
+
+export function pageSize(first: number | null | undefined): number {
+  const size = first ?? DEFAULT_PAGE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) {
+    throw badInput(`first must be between 1 and ${MAX_PAGE}, got ${size}`, `Ask for at most ${MAX_PAGE} items and page with \`after\`.`, {
+      argument: 'first',
+      max: MAX_PAGE,
+    });
+  }
+  return size;
+}
+
+/** Builds a connection from one page of nodes that carry their city code. */
+export function toConnection<T extends { code: string }>(
+  nodes: T[],
+  totalCount: number,
+  hasNextPage: boolean,
+): ConnectionShape<T> {
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(node.code), node }));
+  return {
+    totalCount,
+    nodes,
+    edges,
+    pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+  };
+}

@@ -1,0 +1,535 @@
+import { makeCitizenId } from '../domain/identifiers/citizenId';
+import { DEVICE_CATEGORIES, DeviceCategory, makeDeviceCode, makeParkingCode } from '../domain/identifiers/deviceCode';
+import { makeBuildingCode, makeHouseCode } from '../domain/identifiers/houseCode';
+import { makeUscc } from '../domain/identifiers/uscc';
+import { Polygon, Position, pointInPolygon, squareFootprint } from './geo';
+import { enterpriseName, individualBusinessName, organisationName, personName, streetAddress } from './names';
+import { districtOf, divisionOfIssue, RegionRow, RegionTable } from './regions';
+import { createRng, Rng } from './rng';
+import { SEED_TODAY, SeedScale } from './scales';
+
+/**
+ * The demo city as plain data, generated from a seed: the same seed and scale always give the
+ * same city, code for code. Nothing here touches a database (seed/write.ts does).
+ */
+export type SeedLabel = 'Person' | 'Enterprise' | 'CityObject' | 'Region';
+export type SeedRelation =
+  | 'WITHIN'
+  | 'LOCATED_IN'
+  | 'PART_OF'
+  | 'INSTALLED_ON'
+  | 'RESIDES_IN'
+  | 'REGISTERED_AT'
+  | 'EMPLOYED_BY'
+  | 'LEGAL_REPRESENTATIVE_OF'
+  | 'OWNS';
+
+export interface SeedNode {
+  code: string;
+  labels: SeedLabel[];
+  props: Record<string, string | number | boolean | null>;
+  /** A citizen ID in clear: the writer stores only its HMAC and an encrypted copy. */
+  citizenId?: string;
+}
+
+export interface SeedEdge {
+  from: string;
+  type: SeedRelation;
+  to: string;
+}
+
+export interface SeedExternalId {
+  scheme: 'USCC' | 'BUILDING_CODE' | 'HOUSE_CODE' | 'DEVICE_CODE' | 'PARKING_CODE';
+  value: string;
+  code: string;
+}
+
+export interface SeedFeature {
+  cityCode: string;
+  kind: string;
+  geometry: { type: string; coordinates: unknown };
+  heightM?: number | null;
+  districtCode: string | null;
+  streetCode: string | null;
+  communityCode: string | null;
+}
+
+export interface CodeBlock {
+  division: string;
+  classCode: string;
+  count: number;
+}
+
+export interface CityPlan {
+  nodes: SeedNode[];
+  edges: SeedEdge[];
+  externalIds: SeedExternalId[];
+  features: SeedFeature[];
+  /** Codes used per (division, class): counters 0..count-1, to be reserved in the registry. */
+  codeBlocks: CodeBlock[];
+}
+
+/** Computes the city code of the counter-th code of (division, class). */
+export type CodeFunction = (division: string, classCode: string, counter: number) => string;
+
+/** Hands out codes in order per (division, class) and remembers how many were used. */
+class CodeAllocator {
+  private readonly next = new Map<string, number>();
+  constructor(private readonly codeOf: CodeFunction) {}
+
+  take(division: string, classCode: string): string {
+    const key = `${division}/${classCode}`;
+    const counter = this.next.get(key) ?? 0;
+    this.next.set(key, counter + 1);
+    return this.codeOf(division, classCode, counter);
+  }
+
+  blocks(): CodeBlock[] {
+    return [...this.next.entries()].map(([key, count]) => {
+      const [division, classCode] = key.split('/');
+      return { division, classCode, count };
+    });
+  }
+}
+
+interface Place {
+  district: RegionRow;
+  street: RegionRow;
+  community: RegionRow;
+  center: Position;
+}
+
+interface BuildingInfo {
+  code: string;
+  buildingCode: string;
+  place: Place;
+  usage: string;
+  point: Position;
+  floors: number;
+}
+
+const USAGES: readonly (readonly [string, number])[] = [
+  ['住宅', 60],
+  ['商业', 12],
+  ['办公', 12],
+  ['工业', 10],
+  ['公共服务', 6],
+];
+
+/** Places of birth for synthetic ID numbers: Shenzhen's districts and common home regions. */
+const BIRTH_DIVISIONS: readonly (readonly [string, number])[] = [
+  ['440303', 4], ['440304', 5], ['440305', 5], ['440306', 6], ['440307', 6], ['440309', 4],
+  ['441402', 4], ['445202', 4], ['440513', 3], ['441302', 3], ['430102', 4], ['430602', 3],
+  ['360102', 3], ['420102', 3], ['450102', 3], ['510104', 3], ['350102', 2], ['410102', 2],
+  ['110105', 1], ['310104', 1], ['500103', 2], ['520102', 2], ['460106', 1], ['441521', 1],
+];
+
+const COMPONENT_KINDS = [
+  { name: '电梯', parts: ['曳引机', '轿厢门', '限速器'] },
+  { name: '消防栓', parts: ['阀门', '水带'] },
+  { name: '配电房', parts: ['变压器', '低压柜'] },
+  { name: '外墙', parts: ['幕墙玻璃'] },
+  { name: '屋顶', parts: ['防水层'] },
+] as const;
+
+const DEVICE_KINDS = Object.keys(DEVICE_CATEGORIES) as DeviceCategory[];
+
+/** Real buildings placed first, so their codes are the first of their district and stable. */
+export const LANDMARK_BUILDINGS = [
+  {
+    key: 'CIVIC_CENTER',
+    community: '440304008001',
+    name: '深圳市民中心',
+    address: '深圳市福田区莲花街道福中三路市民中心',
+    usage: '公共服务',
+    floors: 28,
+    heightM: 84,
+    footprint: {
+      type: 'Polygon' as const,
+      coordinates: [
+        [
+          [114.0568, 22.5443],
+          [114.0612, 22.5443],
+          [114.0612, 22.5462],
+          [114.0568, 22.5462],
+          [114.0568, 22.5443],
+        ] as Position[],
+      ],
+    },
+  },
+] as const;
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/** A point near `center` (within radiusM) that lies inside the district polygon. */
+function pointNear(rng: Rng, center: Position, radiusM: number, district: RegionRow): Position {
+  const degLat = radiusM / 111_320;
+  const degLon = radiusM / (111_320 * Math.cos((center[1] * Math.PI) / 180));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const p: Position = [
+      Number((center[0] + rng.float(-degLon, degLon)).toFixed(6)),
+      Number((center[1] + rng.float(-degLat, degLat)).toFixed(6)),
+    ];
+    if (!district.geometry || pointInPolygon(p, district.geometry)) return p;
+  }
+  return center;
+}
+
+/** A square footprint around `point` whose corners all lie inside the district, or null. */
+function footprintInside(rng: Rng, point: Position, sizeM: number, district: RegionRow): Polygon | null {
+  for (let size = sizeM; size >= 6; size = Math.floor(size / 2)) {
+    const footprint = squareFootprint(point, size, rng.int(0, 89));
+    const ring = footprint.coordinates[0].map(([lon, lat]) => [Number(lon.toFixed(7)), Number(lat.toFixed(7))] as Position);
+    ring[ring.length - 1] = ring[0];
+    if (!district.geometry || ring.every((p) => pointInPolygon(p, district.geometry!))) {
+      return { type: 'Polygon', coordinates: [ring] };
+    }
+  }
+  return null;
+}
+
+function birthDate(rng: Rng): string {
+  const age = rng.weighted<[number, number]>([
+    [[0, 17], 16],
+    [[18, 29], 24],
+    [[30, 44], 32],
+    [[45, 59], 18],
+    [[60, 90], 10],
+  ]);
+  const years = rng.int(age[0], age[1]);
+  const year = Number(SEED_TODAY.slice(0, 4)) - 1 - years;
+  const month = rng.int(1, 12);
+  const day = rng.int(1, new Date(Date.UTC(year, month, 0)).getUTCDate());
+  return `${year}${pad(month, 2)}${pad(day, 2)}`;
+}
+
+function phone(rng: Rng): string {
+  const prefix = rng.pick(['135', '136', '137', '138', '139', '150', '152', '158', '159', '186', '188', '189', '177', '199']);
+  return prefix + pad(rng.int(0, 99_999_999), 8);
+}
+
+function isoDate(yyyymmdd: string): string {
+  return `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`;
+}
+
+export function planCity(regions: RegionTable, scale: SeedScale, seed: number, codeOf: CodeFunction): CityPlan {
+  const codes = new CodeAllocator(codeOf);
+  const nodes: SeedNode[] = [];
+  const edges: SeedEdge[] = [];
+  const externalIds: SeedExternalId[] = [];
+  const features: SeedFeature[] = [];
+  const root = createRng(seed);
+  const regionCode = new Map<string, string>();
+
+  // Regions: 市域 → 城区 → 街道 → 社区, all issued by the city platform (440300).
+  const regionClass = { CITY: '100100', DISTRICT: '100200', STREET: '100300', COMMUNITY: '100400' } as const;
+  for (const r of [regions.city, ...regions.districts, ...regions.streets, ...regions.communities]) {
+    const code = codes.take('440300', regionClass[r.level]);
+    regionCode.set(r.code, code);
+    const district = r.level === 'CITY' ? null : r.level === 'DISTRICT' ? r : districtOf(regions, r.code);
+    nodes.push({
+      code,
+      labels: ['CityObject', 'Region'],
+      props: {
+        objectKind: r.level,
+        level: r.level,
+        regionCode: r.code,
+        name: r.name,
+        districtCode: district?.code ?? null,
+        streetCode: r.level === 'STREET' ? r.code : r.level === 'COMMUNITY' ? r.parentCode : null,
+        communityCode: r.level === 'COMMUNITY' ? r.code : null,
+      },
+    });
+    if (r.parentCode) edges.push({ from: code, type: 'WITHIN', to: regionCode.get(r.parentCode)! });
+    if (r.level === 'DISTRICT' && r.geometry) {
+      features.push({ cityCode: code, kind: 'DISTRICT', geometry: r.geometry, districtCode: r.code, streetCode: null, communityCode: null });
+    }
+  }
+
+  // Each community gets a synthetic centre inside its district; its objects cluster around it.
+  const placeRng = root.fork('places');
+  const places: Place[] = regions.communities.map((community) => {
+    const street = regions.byCode.get(community.parentCode!)!;
+    const district = districtOf(regions, community.code);
+    const anchor = district.representativePoint ?? [114.05, 22.55];
+    const center = district.geometry ? pointNear(placeRng, anchor, 15_000, district) : anchor;
+    return { district, street, community, center };
+  });
+  for (const place of places) {
+    features.push({
+      cityCode: regionCode.get(place.community.code)!,
+      kind: 'COMMUNITY',
+      geometry: { type: 'Point', coordinates: place.center },
+      districtCode: place.district.code,
+      streetCode: place.street.code,
+      communityCode: place.community.code,
+    });
+  }
+  const placeFeature = (code: string, kind: string, geometry: SeedFeature['geometry'], place: Place, heightM?: number) =>
+    features.push({
+      cityCode: code,
+      kind,
+      geometry,
+      heightM: heightM ?? null,
+      districtCode: place.district.code,
+      streetCode: place.street.code,
+      communityCode: place.community.code,
+    });
+  const scopeProps = (place: Place) => ({
+    districtCode: place.district.code,
+    streetCode: place.street.code,
+    communityCode: place.community.code,
+  });
+
+  // Buildings (建筑物) with footprints, building codes, and rooms for the residential ones.
+  const bRng = root.fork('buildings');
+  const buildings: BuildingInfo[] = [];
+  const buildingSerial = new Map<string, number>();
+  const placeOf = new Map(places.map((p) => [p.community.code, p]));
+  for (const landmark of LANDMARK_BUILDINGS) {
+    const place = placeOf.get(landmark.community);
+    if (!place) throw new Error(`landmark community ${landmark.community} is missing from the regions file`);
+    const serial = (buildingSerial.get(place.community.code) ?? 0) + 1;
+    buildingSerial.set(place.community.code, serial);
+    const buildingCode = makeBuildingCode(place.community.code, 1, serial);
+    const code = codes.take(divisionOfIssue(place.district.code), '200100');
+    const point = landmark.footprint.coordinates[0][0];
+    nodes.push({
+      code,
+      labels: ['CityObject'],
+      props: {
+        objectKind: 'BUILDING',
+        name: landmark.name,
+        usage: landmark.usage,
+        floors: landmark.floors,
+        buildingCode,
+        address: landmark.address,
+        ...scopeProps(place),
+      },
+    });
+    edges.push({ from: code, type: 'LOCATED_IN', to: regionCode.get(place.community.code)! });
+    externalIds.push({ scheme: 'BUILDING_CODE', value: buildingCode, code });
+    placeFeature(code, 'BUILDING', landmark.footprint, place, landmark.heightM);
+    buildings.push({ code, buildingCode, place, usage: landmark.usage, point, floors: landmark.floors });
+  }
+  for (let i = buildings.length; i < scale.buildings; i++) {
+    // Every community gets a building before any gets a second one.
+    const place = i < places.length ? places[i] : bRng.pick(places);
+    const usage = bRng.weighted(USAGES);
+    const floors = usage === '住宅' ? bRng.int(6, 40) : usage === '工业' ? bRng.int(1, 6) : bRng.int(3, 60);
+    const point = pointNear(bRng, place.center, 600, place.district);
+    const footprint = footprintInside(bRng, point, bRng.int(15, 50), place.district);
+    const serial = (buildingSerial.get(place.community.code) ?? 0) + 1;
+    buildingSerial.set(place.community.code, serial);
+    const buildingCode = makeBuildingCode(place.community.code, 1 + (serial % 20), serial);
+    const code = codes.take(divisionOfIssue(place.district.code), '200100');
+    const name = `${place.community.name.replace(/(社区)?(居民委员会|村民委员会)$/, '')}${serial}栋`;
+    nodes.push({
+      code,
+      labels: ['CityObject'],
+      props: {
+        objectKind: 'BUILDING',
+        name,
+        usage,
+        floors,
+        buildingCode,
+        address: streetAddress(bRng, { district: place.district.name, street: place.street.name }),
+        ...scopeProps(place),
+      },
+    });
+    edges.push({ from: code, type: 'LOCATED_IN', to: regionCode.get(place.community.code)! });
+    externalIds.push({ scheme: 'BUILDING_CODE', value: buildingCode, code });
+    placeFeature(code, 'BUILDING', footprint ?? { type: 'Point', coordinates: point }, place, floors * 3);
+    buildings.push({ code, buildingCode, place, usage, point, floors });
+  }
+
+  const rooms: { code: string; building: BuildingInfo }[] = [];
+  const rRng = root.fork('rooms');
+  for (const b of buildings.filter((x) => x.usage === '住宅')) {
+    const count = rRng.int(4, 10);
+    for (let k = 1; k <= count; k++) {
+      const floor = 1 + Math.floor(((k - 1) * b.floors) / count);
+      const roomNo = floor * 100 + ((k - 1) % 4) + 1;
+      const houseCode = makeHouseCode(b.buildingCode, roomNo);
+      const code = codes.take(divisionOfIssue(b.place.district.code), '200200');
+      nodes.push({
+        code,
+        labels: ['CityObject'],
+        props: { objectKind: 'ROOM', name: `${roomNo}室`, houseCode, floors: null, ...scopeProps(b.place) },
+      });
+      edges.push({ from: code, type: 'PART_OF', to: b.code });
+      externalIds.push({ scheme: 'HOUSE_CODE', value: houseCode, code });
+      rooms.push({ code, building: b });
+    }
+  }
+
+  // Components (构件) and parts (零件) of the buildings modelled in detail.
+  const cRng = root.fork('components');
+  const detailed = buildings.filter((b) => b.usage !== '住宅').slice(0, scale.detailedBuildings);
+  const componentsOf = new Map<string, string[]>();
+  for (const b of detailed) {
+    const division = divisionOfIssue(b.place.district.code);
+    const list: string[] = [];
+    for (const kind of COMPONENT_KINDS) {
+      const copies = kind.name === '电梯' || kind.name === '消防栓' ? cRng.int(1, 3) : 1;
+      for (let n = 1; n <= copies; n++) {
+        const code = codes.take(division, '200300');
+        nodes.push({ code, labels: ['CityObject'], props: { objectKind: 'COMPONENT', name: `${kind.name}${n}`, ...scopeProps(b.place) } });
+        edges.push({ from: code, type: 'PART_OF', to: b.code });
+        list.push(code);
+        for (const partName of kind.parts) {
+          const partCode = codes.take(division, '200400');
+          nodes.push({ code: partCode, labels: ['CityObject'], props: { objectKind: 'PART', name: partName, ...scopeProps(b.place) } });
+          edges.push({ from: partCode, type: 'PART_OF', to: code });
+        }
+      }
+    }
+    componentsOf.set(b.code, list);
+  }
+
+  // IoT devices (物联感知设备), installed on buildings or on their components.
+  const dRng = root.fork('devices');
+  for (let i = 0; i < scale.devices; i++) {
+    const b = dRng.pick(buildings);
+    const division = divisionOfIssue(b.place.district.code);
+    const category = dRng.pick(DEVICE_KINDS);
+    const deviceCode = makeDeviceCode(division, category, i + 1);
+    const code = codes.take(division, category === '02' ? '300200' : '300100');
+    const components = componentsOf.get(b.code);
+    const target = components && dRng.chance(0.5) ? dRng.pick(components) : b.code;
+    nodes.push({
+      code,
+      labels: ['CityObject'],
+      props: { objectKind: 'DEVICE', name: `${DEVICE_CATEGORIES[category].label}设备`, deviceCode, ...scopeProps(b.place) },
+    });
+    edges.push({ from: code, type: 'INSTALLED_ON', to: target });
+    externalIds.push({ scheme: 'DEVICE_CODE', value: deviceCode, code });
+    placeFeature(code, 'DEVICE', { type: 'Point', coordinates: pointNear(dRng, b.point, 30, b.place.district) }, b.place);
+  }
+
+  // Parking spaces (停车泊位) in communities.
+  const pRng = root.fork('parking');
+  const parking: string[] = [];
+  for (let i = 0; i < scale.parkingSpaces; i++) {
+    const place = pRng.pick(places);
+    const division = divisionOfIssue(place.district.code);
+    const parkingCode = makeParkingCode(division, 1 + (i % 999), 1 + Math.floor(i / 999));
+    const code = codes.take(division, '400200');
+    nodes.push({
+      code,
+      labels: ['CityObject'],
+      props: { objectKind: 'PARKING_SPACE', name: `泊位${pad(i + 1, 5)}`, deviceCode: parkingCode, ...scopeProps(place) },
+    });
+    edges.push({ from: code, type: 'LOCATED_IN', to: regionCode.get(place.community.code)! });
+    externalIds.push({ scheme: 'PARKING_CODE', value: parkingCode, code });
+    placeFeature(code, 'PARKING_SPACE', { type: 'Point', coordinates: pointNear(pRng, place.center, 400, place.district) }, place);
+    parking.push(code);
+  }
+
+  // Persons (人): synthetic, checksum-valid ID numbers; residence, 户籍, ownership.
+  const hRng = root.fork('persons');
+  const persons: { code: string; adult: boolean; place: Place }[] = [];
+  const usedIds = new Set<string>();
+  for (let i = 0; i < scale.persons; i++) {
+    const name = personName(hRng);
+    const birth = birthDate(hRng);
+    let citizenId = '';
+    for (let attempt = 0; citizenId === '' || usedIds.has(citizenId); attempt++) {
+      const seq = hRng.int(0, 499) * 2 + (name.gender === 'MALE' ? 1 : 0);
+      citizenId = makeCitizenId(hRng.weighted(BIRTH_DIVISIONS), birth, seq, { today: SEED_TODAY });
+      if (attempt > 20) throw new Error('cannot find a free synthetic ID number');
+    }
+    usedIds.add(citizenId);
+    const room = rooms.length && hRng.chance(0.95) ? hRng.pick(rooms) : null;
+    const place = room ? room.building.place : hRng.pick(places);
+    const code = codes.take('440300', '010000');
+    nodes.push({
+      code,
+      labels: ['Person'],
+      citizenId,
+      props: {
+        name: name.fullName,
+        sex: name.gender === 'MALE' ? 'M' : 'F',
+        birthDate: isoDate(birth),
+        phone: phone(hRng),
+        ...scopeProps(place),
+      },
+    });
+    if (room) {
+      edges.push({ from: code, type: 'RESIDES_IN', to: room.code });
+      if (hRng.chance(0.3)) edges.push({ from: code, type: 'OWNS', to: room.code });
+    }
+    // 户籍: most residents are registered in Shenzhen; whoever has no residence here always is.
+    if (hRng.chance(0.9) || !room) edges.push({ from: code, type: 'REGISTERED_AT', to: regionCode.get(place.community.code)! });
+    persons.push({ code, adult: Number(birth.slice(0, 4)) <= Number(SEED_TODAY.slice(0, 4)) - 18, place });
+  }
+  const adults = persons.filter((p) => p.adult);
+
+  // Enterprises (企): companies, individual businesses, organisations, with valid USCCs.
+  const eRng = root.fork('enterprises');
+  const workplaces = buildings.filter((b) => b.usage !== '住宅');
+  const enterprises: string[] = [];
+  for (let i = 0; i < scale.enterprises; i++) {
+    const type = eRng.weighted<'company' | 'individual' | 'organisation'>([
+      ['company', 62],
+      ['individual', 34],
+      ['organisation', 4],
+    ]);
+    const b = eRng.pick(workplaces.length ? workplaces : buildings);
+    const district = b.place.district;
+    const usccDivision = divisionOfIssue(district.code);
+    let name: string;
+    let industry: string;
+    let uscc: string;
+    let classCode: string;
+    if (type === 'company') {
+      const n = enterpriseName(eRng);
+      name = n.name;
+      industry = n.industry.label;
+      uscc = makeUscc('91', usccDivision, 10_000_000 + i);
+      classCode = '020100';
+    } else if (type === 'individual') {
+      const n = individualBusinessName(eRng, district.name);
+      name = n.name;
+      industry = n.trade.label;
+      uscc = makeUscc('92', usccDivision, 20_000_000 + i);
+      classCode = '020200';
+    } else {
+      name = organisationName(eRng, district.name);
+      industry = '社会组织';
+      uscc = makeUscc('52', usccDivision, 30_000_000 + i);
+      classCode = '020600';
+    }
+    const code = codes.take('440300', classCode);
+    const founded = `${eRng.int(1985, 2025)}${pad(eRng.int(1, 12), 2)}${pad(eRng.int(1, 28), 2)}`;
+    nodes.push({
+      code,
+      labels: ['Enterprise'],
+      props: {
+        name,
+        uscc,
+        industry,
+        establishedOn: isoDate(founded),
+        status: eRng.chance(0.93) ? '存续' : '注销',
+        registeredCapitalWan: type === 'individual' ? eRng.int(1, 50) : eRng.int(10, 50_000),
+        address: streetAddress(eRng, { district: district.name, street: b.place.street.name }, { withUnit: true }),
+        ...scopeProps(b.place),
+      },
+    });
+    edges.push({ from: code, type: 'REGISTERED_AT', to: b.code });
+    if (adults.length) edges.push({ from: eRng.pick(adults).code, type: 'LEGAL_REPRESENTATIVE_OF', to: code });
+    externalIds.push({ scheme: 'USCC', value: uscc, code });
+    if (parking.length && eRng.chance(0.1)) edges.push({ from: code, type: 'OWNS', to: eRng.pick(parking) });
+    enterprises.push(code);
+  }
+
+  // Employment: most working-age adults work for one enterprise.
+  const wRng = root.fork('employment');
+  if (enterprises.length) {
+    for (const p of adults) if (wRng.chance(0.6)) edges.push({ from: p.code, type: 'EMPLOYED_BY', to: wRng.pick(enterprises) });
+  }
+
+  return { nodes, edges, externalIds, features, codeBlocks: codes.blocks() };
+}

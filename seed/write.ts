@@ -1,0 +1,139 @@
+import type { Stores } from '../api/stores';
+import { encryptIdNumber, idLookupKey, piiKeys } from '../domain/pii';
+import { reserveSeedCodes } from '../registry/issuing';
+import { upsertFeatures } from '../spatial/features';
+import type { CityPlan, SeedEdge, SeedNode } from './plan';
+import { progress } from './progress';
+
+/**
+ * Writes a city plan. Every write is keyed by city code (MERGE / upsert), so writing the same
+ * plan again changes nothing; an interrupted run is completed by the next one.
+ */
+const BATCH = 2_000;
+
+function chunks<T>(items: T[], size = BATCH): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** Registers every code the plan uses in the issuing registry and checks it matches. */
+async function reserveCodes(stores: Stores, plan: CityPlan): Promise<void> {
+  const used = new Set(plan.nodes.map((n) => n.code));
+  for (const block of plan.codeBlocks) {
+    const reserved = await reserveSeedCodes(stores.sql, block);
+    for (const code of reserved) {
+      if (!used.has(code)) throw new Error(`registry and seed disagree on ${code} (${block.division}/${block.classCode})`);
+    }
+  }
+}
+
+const LABELS: Record<string, string> = {
+  Person: ':Person',
+  Enterprise: ':Enterprise',
+  CityObject: ':CityObject',
+  'CityObject,Region': ':CityObject:Region',
+};
+
+async function writeNodes(stores: Stores, nodes: SeedNode[]): Promise<void> {
+  const keys = piiKeys();
+  const bar = progress('graph: entities', nodes.length);
+  for (const [labelKey, group] of groupBy(nodes, (n) => n.labels.join(','))) {
+    const labels = LABELS[labelKey];
+    if (!labels) throw new Error(`no label set for ${labelKey}`);
+    for (const batch of chunks(group)) {
+      const rows = batch.map((n) => ({
+        code: n.code,
+        props: n.props,
+        idHash: n.citizenId ? idLookupKey(n.citizenId, keys.hmacKey) : null,
+        idCipher: n.citizenId ? encryptIdNumber(n.citizenId, keys.encryptionKey) : null,
+      }));
+      await stores.graph.write(
+        `UNWIND $rows AS r
+         MERGE (e:Entity {code: r.code})
+         SET e${labels}, e += r.props
+         WITH e, r WHERE r.idHash IS NOT NULL
+         SET e.idCipher = coalesce(e.idCipher, r.idCipher)
+         MERGE (x:ExternalId {scheme: 'CITIZEN_ID', value: r.idHash})
+         MERGE (x)-[:IDENTIFIES]->(e)`,
+        { rows },
+      );
+      bar.advance(batch.length);
+    }
+  }
+  bar.done();
+}
+
+const RELATION_TYPES = new Set([
+  'WITHIN',
+  'LOCATED_IN',
+  'PART_OF',
+  'INSTALLED_ON',
+  'RESIDES_IN',
+  'REGISTERED_AT',
+  'EMPLOYED_BY',
+  'LEGAL_REPRESENTATIVE_OF',
+  'OWNS',
+]);
+
+async function writeEdges(stores: Stores, edges: SeedEdge[]): Promise<void> {
+  const bar = progress('graph: relations', edges.length);
+  for (const [type, group] of groupBy(edges, (e) => e.type)) {
+    // The type goes into the statement text, so it must be one of ours.
+    if (!RELATION_TYPES.has(type)) throw new Error(`unknown relation type ${type}`);
+    for (const batch of chunks(group)) {
+      await stores.graph.write(
+        `UNWIND $rows AS r
+         MATCH (a:Entity {code: r.from})
+         MATCH (b:Entity {code: r.to})
+         MERGE (a)-[:${type}]->(b)`,
+        { rows: batch.map((e) => ({ from: e.from, to: e.to })) },
+      );
+      bar.advance(batch.length);
+    }
+  }
+  bar.done();
+}
+
+async function writeExternalIds(stores: Stores, plan: CityPlan): Promise<void> {
+  const bar = progress('graph: external ids', plan.externalIds.length);
+  for (const batch of chunks(plan.externalIds)) {
+    await stores.graph.write(
+      `UNWIND $rows AS r
+       MATCH (e:Entity {code: r.code})
+       MERGE (x:ExternalId {scheme: r.scheme, value: r.value})
+       MERGE (x)-[:IDENTIFIES]->(e)`,
+      { rows: batch },
+    );
+    bar.advance(batch.length);
+  }
+  bar.done();
+}
+
+async function writeFeatures(stores: Stores, plan: CityPlan): Promise<void> {
+  const bar = progress('postgis: geometry', plan.features.length);
+  for (const batch of chunks(plan.features, 1_000)) {
+    await upsertFeatures(stores.sql, batch.map((f) => ({ ...f, source: 'seed' })));
+    bar.advance(batch.length);
+  }
+  bar.done();
+}
+
+export async function writePlan(stores: Stores, plan: CityPlan): Promise<void> {
+  await reserveCodes(stores, plan);
+  await writeNodes(stores, plan.nodes);
+  await writeEdges(stores, plan.edges);
+  await writeExternalIds(stores, plan);
+  await writeFeatures(stores, plan);
+}

@@ -1,0 +1,306 @@
+import { createHash } from 'node:crypto';
+import { parseCityCode } from '../../domain/citycode';
+import { landmarkCode, planDemoCity } from '../../seed/city';
+import type { CityPlan, SeedNode } from '../../seed/plan';
+import { gql, startTestApi, TestApi } from '../support/services';
+
+// The demo city is seeded by `npm test` before jest starts; the plan is the same city in memory.
+let api: TestApi;
+let plan: CityPlan;
+const civicCenter = landmarkCode('CIVIC_CENTER');
+
+const firstPerson = (): SeedNode => plan.nodes.find((n) => n.labels.includes('Person') && n.citizenId?.slice(6, 8) === '19')!;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  plan = planDemoCity();
+});
+afterAll(() => api.close());
+
+describe('entities by city code', () => {
+  it('returns a building with its ancestors up to the city, nearest first', async () => {
+    const res = await gql<{ cityObject: { name: string; ancestors: { depth: number; object: { objectKind: string; regionCode: string } }[] } }>(
+      api.url,
+      `query ($code: ID!) { cityObject(code: $code) { name ancestors { depth object { objectKind regionCode } } } }`,
+      { code: civicCenter },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.cityObject.name).toBe('深圳市民中心');
+    expect(res.data?.cityObject.ancestors).toEqual([
+      { depth: 1, object: { objectKind: 'COMMUNITY', regionCode: '440304008001' } },
+      { depth: 2, object: { objectKind: 'STREET', regionCode: '440304008' } },
+      { depth: 3, object: { objectKind: 'DISTRICT', regionCode: '440304' } },
+      { depth: 4, object: { objectKind: 'CITY', regionCode: '440300' } },
+    ]);
+  });
+
+  it('returns a person, with kind, class and fields from the graph', async () => {
+    const p = firstPerson();
+    const res = await gql<{ person: Record<string, unknown> }>(
+      api.url,
+      `query ($code: ID!) { person(code: $code) { code kind name classCode classLabel issuedBy sex birthDate } }`,
+      { code: p.code },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.person).toEqual({
+      code: p.code,
+      kind: 'PERSON',
+      name: p.props.name,
+      classCode: '010000',
+      classLabel: '自然人',
+      issuedBy: '440300',
+      sex: p.props.sex,
+      birthDate: p.props.birthDate,
+    });
+  });
+
+  it('refuses malformed codes and codes of the wrong kind with BAD_USER_INPUT and the reason', async () => {
+    const typo = civicCenter.slice(0, 10) + (civicCenter[10] === '1' ? '2' : '1') + civicCenter.slice(11);
+    const bad = await gql(api.url, `query ($c: ID!) { entity(code: $c) { code } }`, { c: typo });
+    expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CHECK', argument: 'code' });
+    const short = await gql(api.url, `query ($c: ID!) { entity(code: $c) { code } }`, { c: '4403' });
+    expect(short.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'LENGTH' });
+    const wrongKind = await gql(api.url, `query ($c: ID!) { person(code: $c) { code } }`, { c: civicCenter });
+    expect(wrongKind.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'WRONG_KIND' });
+  });
+});
+
+describe('多码融合: resolveCode', () => {
+  const RESOLVE = `query ($s: IdentifierScheme!, $v: String!) { resolveCode(scheme: $s, value: $v) { scheme cityCode conforming warnings entity { code kind } } }`;
+
+  it('resolves a citizen ID (18 and legacy 15 digits) to the person, by keyed hash only', async () => {
+    const p = firstPerson();
+    const id = p.citizenId!;
+    const full = await gql<{ resolveCode: { cityCode: string; entity: { kind: string } } }>(api.url, RESOLVE, { s: 'CITIZEN_ID', v: id });
+    expect(full.errors).toBeUndefined();
+    expect(full.data?.resolveCode.cityCode).toBe(p.code);
+    expect(full.data?.resolveCode.entity.kind).toBe('PERSON');
+    const legacy = id.slice(0, 6) + id.slice(8, 17);
+    const old = await gql<{ resolveCode: { cityCode: string; warnings: string[] } }>(api.url, RESOLVE, { s: 'CITIZEN_ID', v: legacy });
+    expect(old.data?.resolveCode.cityCode).toBe(p.code);
+    expect(old.data?.resolveCode.warnings.length).toBeGreaterThan(0);
+  });
+
+  it('never stores an ID number in clear in Neo4j', async () => {
+    const ids = plan.nodes.filter((n) => n.citizenId).slice(0, 200).map((n) => n.citizenId!);
+    const rows = await api.stores.graph.read<{ n: number }>(
+      `MATCH (n) WHERE any(k IN keys(n) WHERE n[k] IN $ids) RETURN count(n) AS n`,
+      { ids },
+    );
+    expect(rows[0].n).toBe(0);
+    const hashed = await api.stores.graph.read<{ n: number }>(
+      `MATCH (:ExternalId {scheme: 'CITIZEN_ID'})-[:IDENTIFIES]->(p:Person) WHERE p.idCipher STARTS WITH 'v1:' RETURN count(p) AS n`,
+    );
+    expect(hashed[0].n).toBe(plan.nodes.filter((n) => n.citizenId).length);
+  });
+
+  it.each(['USCC', 'BUILDING_CODE', 'HOUSE_CODE', 'DEVICE_CODE', 'PARKING_CODE'] as const)('resolves a %s to its entity', async (scheme) => {
+    const x = plan.externalIds.find((e) => e.scheme === scheme)!;
+    const res = await gql<{ resolveCode: { cityCode: string; conforming: boolean } }>(api.url, RESOLVE, { s: scheme, v: x.value });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.resolveCode.cityCode).toBe(x.code);
+    expect(res.data?.resolveCode.conforming).toBe(true);
+  });
+
+  it('answers a valid but unknown identifier with no code, and a corrupted one with BAD_USER_INPUT', async () => {
+    const unknown = await gql<{ resolveCode: { cityCode: string | null } }>(api.url, RESOLVE, { s: 'CITIZEN_ID', v: '11010519491231002X' });
+    expect(unknown.errors).toBeUndefined();
+    expect(unknown.data?.resolveCode.cityCode).toBeNull();
+    const corrupted = await gql(api.url, RESOLVE, { s: 'USCC', v: '91350100M000100Y4' });
+    expect(corrupted.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'LENGTH' });
+  });
+});
+
+describe('relations as cursor connections', () => {
+  const EMPLOYEES = `query ($c: ID!, $first: Int, $after: String) {
+    enterprise(code: $c) { employees(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { code } } }
+  }`;
+  type Page = { enterprise: { employees: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: { code: string }[] } } };
+
+  it('pages an enterprise\'s employees: pages join to the full ordered list, totalCount on every page', async () => {
+    const busiest = await api.stores.graph.read<{ code: string; n: number; codes: string[] }>(
+      `MATCH (e:Enterprise)<-[:EMPLOYED_BY]-(p:Person) WITH e, p ORDER BY p.code
+       WITH e, collect(p.code) AS codes RETURN e.code AS code, size(codes) AS n, codes ORDER BY n DESC, code LIMIT 1`,
+    );
+    const { code, n, codes } = busiest[0];
+    expect(n).toBeGreaterThan(3);
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 20; i++) {
+      const res: { data?: Page | null } = await gql<Page>(api.url, EMPLOYEES, { c: code, first: 2, after });
+      const page = res.data!.enterprise.employees;
+      expect(page.totalCount).toBe(n);
+      seen.push(...page.nodes.map((x) => x.code));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(codes);
+  });
+
+  it('refuses a page over the maximum and a forged cursor', async () => {
+    const e = plan.nodes.find((x) => x.labels.includes('Enterprise'))!;
+    const big = await gql(api.url, EMPLOYEES, { c: e.code, first: 501 });
+    expect(big.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'first', max: 500 });
+    const forged = await gql(api.url, EMPLOYEES, { c: e.code, after: 'bm90LWEtY3Vyc29y' });
+    expect(forged.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
+  });
+});
+
+describe('hierarchy', () => {
+  it('lists the 11 district-level areas, 大鹏新区 and 深汕特别合作区 included', async () => {
+    const res = await gql<{ regions: { name: string; regionCode: string }[] }>(api.url, `{ regions(level: DISTRICT) { name regionCode } }`);
+    expect(res.data?.regions).toHaveLength(11);
+    expect(res.data?.regions.map((r) => r.name)).toEqual(expect.arrayContaining(['福田区', '大鹏新区', '深汕特别合作区', '光明区']));
+  });
+
+  it('finds everything of a kind in a community, as Cypher counts it', async () => {
+    const community = plan.nodes.find((n) => n.props.regionCode === '440304008001')!;
+    const res = await gql<{ cityObject: { contents: { totalCount: number; nodes: { objectKind: string }[] } } }>(
+      api.url,
+      `query ($c: ID!) { cityObject(code: $c) { contents(kinds: ["BUILDING", "ROOM"], first: 500) { totalCount nodes { objectKind } } } }`,
+      { c: community.code },
+    );
+    const direct = await api.stores.graph.read<{ n: number }>(
+      `MATCH (:Entity {code: $c})<-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..6]-(x:CityObject)
+       WHERE x.objectKind IN ['BUILDING', 'ROOM'] RETURN count(DISTINCT x) AS n`,
+      { c: community.code },
+    );
+    expect(res.data?.cityObject.contents.totalCount).toBe(direct[0].n);
+    expect(direct[0].n).toBeGreaterThan(0);
+    const kinds = res.data!.cityObject.contents.nodes.map((x) => x.objectKind);
+    expect(kinds).toHaveLength(Math.min(direct[0].n, 500));
+    expect(kinds.every((k) => k === 'BUILDING' || k === 'ROOM')).toBe(true);
+  });
+
+  it('every seeded city object and person is reachable from its district', async () => {
+    const orphans = await api.stores.graph.read<{ n: number }>(
+      `MATCH (o:CityObject) WHERE NOT o:Region
+         AND NOT (o)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..6]->(:Region {level: 'DISTRICT'})
+       RETURN count(o) AS n`,
+    );
+    expect(orphans[0].n).toBe(0);
+    const homeless = await api.stores.graph.read<{ n: number }>(
+      `MATCH (p:Person)
+       WHERE NOT (p)-[:RESIDES_IN|REGISTERED_AT]->()-[:WITHIN|LOCATED_IN|PART_OF*0..6]->(:Region {level: 'DISTRICT'})
+       RETURN count(p) AS n`,
+    );
+    expect(homeless[0].n).toBe(0);
+  });
+});
+
+describe('space', () => {
+  it('every seeded object with geometry lies inside its district polygon', async () => {
+    const rows = await api.stores.sql.query<{ outside: number; checked: number }>(
+      `SELECT count(*) FILTER (WHERE NOT ST_CoveredBy(f.geom, d.geom))::int AS outside, count(*)::int AS checked
+         FROM spatial_feature f
+         JOIN spatial_feature d ON d.kind = 'DISTRICT' AND d.district_code = f.district_code
+        WHERE f.kind <> 'DISTRICT' AND f.source = 'seed'`,
+    );
+    expect(rows[0].checked).toBeGreaterThan(5_000);
+    expect(rows[0].outside).toBe(0);
+  });
+
+  it('objectsNear returns what ST_DWithin on geography returns', async () => {
+    const [lon, lat] = [114.0590, 22.5453];
+    const res = await gql<{ objectsNear: { totalCount: number; nodes: { code: string }[] } }>(
+      api.url,
+      `query { objectsNear(lon: ${lon}, lat: ${lat}, radiusM: 3000, kinds: ["BUILDING", "DEVICE"], first: 500) { totalCount nodes { code } } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    const direct = await api.stores.sql.query<{ city_code: string }>(
+      `SELECT city_code FROM spatial_feature
+        WHERE kind = ANY($1) AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4490)::geography, 3000)
+        ORDER BY city_code`,
+      [['BUILDING', 'DEVICE'], lon, lat],
+    );
+    expect(direct.length).toBeGreaterThan(0);
+    expect(res.data?.objectsNear.totalCount).toBe(direct.length);
+    expect(res.data?.objectsNear.nodes.map((n) => n.code)).toEqual(direct.slice(0, 500).map((r) => r.city_code));
+  });
+
+  it('objectsInRegion of a community returns the objects registered in it, as SQL counts them', async () => {
+    const community = plan.nodes.find((n) => n.props.regionCode === '440304008001')!;
+    const res = await gql<{ objectsInRegion: { totalCount: number; nodes: { code: string }[] } }>(
+      api.url,
+      `query ($r: ID!) { objectsInRegion(region: $r, first: 500) { totalCount nodes { code } } }`,
+      { r: community.code },
+    );
+    expect(res.errors).toBeUndefined();
+    const direct = await api.stores.sql.query<{ city_code: string }>(
+      `SELECT city_code FROM spatial_feature WHERE community_code = $1 AND city_code <> $2 ORDER BY city_code`,
+      ['440304008001', community.code],
+    );
+    expect(direct.length).toBeGreaterThan(0);
+    expect(res.data?.objectsInRegion.nodes.map((n) => n.code)).toEqual(direct.map((r) => r.city_code));
+    expect(res.data?.objectsInRegion.totalCount).toBe(direct.length);
+  });
+
+  it('objectsInRegion of a district equals ST_Intersects with the district polygon', async () => {
+    const district = plan.nodes.find((n) => n.props.regionCode === '440308')!;
+    const res = await gql<{ objectsInRegion: { totalCount: number } }>(
+      api.url,
+      `query ($r: ID!) { objectsInRegion(region: $r, kinds: ["BUILDING"], first: 1) { totalCount } }`,
+      { r: district.code },
+    );
+    const direct = await api.stores.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM spatial_feature f, spatial_feature d
+        WHERE d.city_code = $1 AND f.kind = 'BUILDING' AND ST_Intersects(f.geom, d.geom)`,
+      [district.code],
+    );
+    expect(direct[0].n).toBeGreaterThan(0);
+    expect(res.data?.objectsInRegion.totalCount).toBe(direct[0].n);
+  });
+
+  it('refuses a self-intersecting polygon, broken GeoJSON and a radius over the limit with BAD_USER_INPUT', async () => {
+    const bowTie = { type: 'Polygon', coordinates: [[[114.0, 22.5], [114.1, 22.6], [114.1, 22.5], [114.0, 22.6], [114.0, 22.5]]] };
+    const q = `query ($p: GeoJSON!) { objectsWithin(polygon: $p) { totalCount } }`;
+    const bow = await gql(api.url, q, { p: bowTie });
+    expect(bow.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(bow.errors?.[0].message).toMatch(/Self-intersection/);
+    const broken = await gql(api.url, q, { p: { type: 'Polygon', coordinates: [[[114.0, 22.5], [114.1, 22.6]]] } });
+    expect(broken.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const far = await gql(api.url, `{ objectsNear(lon: 114.05, lat: 22.54, radiusM: 1000000) { totalCount } }`);
+    expect(far.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('DataLoader batching', () => {
+  const NESTED = `query ($region: ID!, $first: Int!) {
+    objectsInRegion(region: $region, kinds: ["BUILDING"], first: $first) {
+      nodes { code name geometry residents(first: 5) { nodes { code name employers(first: 3) { nodes { code name } } } } }
+    }
+  }`;
+
+  async function roundTrips(first: number): Promise<{ trips: number; residents: number; employers: number }> {
+    const futian = plan.nodes.find((n) => n.props.regionCode === '440304')!;
+    const before = api.stores.graph.stats.roundTrips + api.stores.sql.stats.roundTrips;
+    const res = await gql<{ objectsInRegion: { nodes: { residents: { nodes: { employers: { nodes: unknown[] } }[] } }[] } }>(
+      api.url,
+      NESTED,
+      { region: futian.code, first },
+    );
+    expect(res.errors).toBeUndefined();
+    const trips = api.stores.graph.stats.roundTrips + api.stores.sql.stats.roundTrips - before;
+    const buildings = res.data!.objectsInRegion.nodes;
+    const residents = buildings.flatMap((b) => b.residents.nodes);
+    return { trips, residents: residents.length, employers: residents.flatMap((r) => r.employers.nodes).length };
+  }
+
+  it('uses the same number of round trips for 5 and for 50 buildings → residents → employers', async () => {
+    const small = await roundTrips(5);
+    const large = await roundTrips(50);
+    expect(large.residents).toBeGreaterThan(small.residents);
+    expect(large.employers).toBeGreaterThan(small.employers);
+    expect(large.trips).toBe(small.trips);
+    expect(large.trips).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('determinism', () => {
+  it('the same seed plans the same city, code for code', () => {
+    const digest = (p: CityPlan) => createHash('sha256').update(JSON.stringify(p)).digest('hex');
+    expect(digest(planDemoCity())).toBe(digest(plan));
+    expect(plan.nodes.every((n) => parseCityCode(n.code).ok)).toBe(true);
+    expect(new Set(plan.nodes.map((n) => n.code)).size).toBe(plan.nodes.length);
+  });
+});

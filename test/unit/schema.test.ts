@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { buildSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { fromRoot } from '../../core/paths';
+import { buildCitySchemaSync } from '../../resolvers/schema';
+
+describe('committed schema SDL', () => {
+  it('matches the schema the server builds (run `npm run codegen` after changing types)', () => {
+    const committed = printSchema(lexicographicSortSchema(buildSchema(readFileSync(fromRoot('schema', 'city.graphql'), 'utf8'))));
+    const running = printSchema(lexicographicSortSchema(buildCitySchemaSync()));
+    expect(committed).toBe(running);
+  });
+
+  it('offers the queries app teams rely on', () => {
+    const fields = Object.keys(buildCitySchemaSync().getQueryType()!.getFields()).sort();
+    expect(fields).toEqual([
+      'cityObject',
+      'enterprise',
+      'entity',
+      'objectsInBbox',
+      'objectsInRegion',
+      'objectsNear',
+      'objectsWithin',
+      'person',
+      'region',
+      'regions',
+      'resolveCode',
+    ]);
+  });
+});
