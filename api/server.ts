@@ -10,7 +10,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const stores = openStores(config);
   const { app, apollo } = await createApp(stores, config);
-  const server: Server = app.listen(config.port, config.host, () => {
+  // A deep accept backlog: a thousand clients connecting at once must queue, not be reset.
+  const server: Server = app.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
     logger.info({ url: `http://${config.host}:${config.port}/graphql` }, 'citycode API listening');
   });
   server.on('error', (err) => {

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   });
 
   const port = Number(process.env.FLOOR_PORT || 4100);
-  app.listen(port, '127.0.0.1', () => logger.info({ port }, 'benchmark floor listening'));
+  app.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => logger.info({ port }, 'benchmark floor listening'));
 }
 
 main().catch((err) => {
