@@ -24,8 +24,15 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Bounded: whatever still hangs after 10 s (a stuck client, a dead database) is cut off.
+    setTimeout(() => {
+      logger.warn('shutdown took over 10 s; exiting');
+      process.exit(1);
+    }, 10_000).unref();
     server.close();
-    await apollo.stop();
+    server.closeIdleConnections();
+    await apollo.stop().catch((err) => logger.warn({ err }, 'apollo stop failed'));
+    server.closeAllConnections();
     await closeStores(stores);
     process.exit(0);
   };

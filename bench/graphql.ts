@@ -43,6 +43,16 @@ function start(script: string, env: Record<string, string>): ChildProcess {
   });
 }
 
+/** SIGTERM, then SIGKILL if the server is still draining a backlog after 5 s. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
 async function waitFor(url: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     try {
@@ -166,8 +176,7 @@ async function main(): Promise<void> {
       JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2) + '\n',
     );
   } finally {
-    api.kill('SIGTERM');
-    floor.kill('SIGTERM');
+    await Promise.all([stop(api), stop(floor)]);
   }
 }
 

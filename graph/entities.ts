@@ -1,4 +1,5 @@
 import type { GraphStore } from './driver';
+import { GraphScope, scopeParam, visible } from './scope';
 
 /** An entity node as stored: its labels and plain properties. */
 export interface EntityRecord {
@@ -7,34 +8,41 @@ export interface EntityRecord {
   props: Record<string, unknown>;
 }
 
-/** Entities by city code, in one round trip for any number of codes. */
-export async function entitiesByCodes(graph: GraphStore, codes: readonly string[]): Promise<EntityRecord[]> {
+/** Entities by city code that the scope lets the caller see, in one round trip for any number of codes. */
+export async function entitiesByCodes(graph: GraphStore, codes: readonly string[], scope?: GraphScope): Promise<EntityRecord[]> {
   if (codes.length === 0) return [];
   return graph.read<EntityRecord>(
     `UNWIND $codes AS code
      MATCH (e:Entity {code: code})
+     WHERE ${visible('e')}
      RETURN e.code AS code, labels(e) AS labels, properties(e) AS props`,
-    { codes: [...codes] },
+    { codes: [...codes], scope: scopeParam(scope) },
   );
 }
 
 /** Regions of one level (CITY, DISTRICT, STREET, COMMUNITY), optionally under one parent region. */
-export async function regionsByLevel(graph: GraphStore, level: string, parentCode: string | null): Promise<EntityRecord[]> {
+export async function regionsByLevel(
+  graph: GraphStore,
+  level: string,
+  parentCode: string | null,
+  scope?: GraphScope,
+): Promise<EntityRecord[]> {
   return graph.read<EntityRecord>(
     `MATCH (r:Region {level: $level})
-     WHERE $parent IS NULL OR (r)-[:WITHIN*1..3]->(:Entity {code: $parent})
+     WHERE ($parent IS NULL OR (r)-[:WITHIN*1..3]->(:Entity {code: $parent})) AND ${visible('r')}
      RETURN r.code AS code, labels(r) AS labels, properties(r) AS props
      ORDER BY r.regionCode`,
-    { level, parent: parentCode },
+    { level, parent: parentCode, scope: scopeParam(scope) },
   );
 }
 
 /** The region whose GB/T 2260 (or street/community) code is regionCode. */
-export async function regionByAdminCode(graph: GraphStore, regionCode: string): Promise<EntityRecord | null> {
+export async function regionByAdminCode(graph: GraphStore, regionCode: string, scope?: GraphScope): Promise<EntityRecord | null> {
   const rows = await graph.read<EntityRecord>(
     `MATCH (r:Region {regionCode: $regionCode})
+     WHERE ${visible('r')}
      RETURN r.code AS code, labels(r) AS labels, properties(r) AS props`,
-    { regionCode },
+    { regionCode, scope: scopeParam(scope) },
   );
   return rows[0] ?? null;
 }

@@ -1,6 +1,7 @@
 import neo4j from 'neo4j-driver';
 import type { GraphStore } from './driver';
 import type { EntityRecord } from './entities';
+import { GraphScope, scopeParam, visible } from './scope';
 
 /**
  * The relations an API field can follow, as fixed Cypher patterns from parent `p` to target `x`.
@@ -63,6 +64,7 @@ export async function relationPages(
   relation: RelationName,
   parentCodes: readonly string[],
   page: PageRequest,
+  scope?: GraphScope,
 ): Promise<Map<string, RelationPage>> {
   const pattern = RELATIONS[relation];
   const rows = await graph.read<{ code: string; total: number; page: EntityRecord[] }>(
@@ -71,19 +73,19 @@ export async function relationPages(
      CALL {
        WITH p
        MATCH ${pattern}
-       WITH DISTINCT x WHERE $kinds IS NULL OR x.objectKind IN $kinds
+       WITH DISTINCT x WHERE ($kinds IS NULL OR x.objectKind IN $kinds) AND ${visible('x')}
        RETURN count(x) AS total
      }
      CALL {
        WITH p
        MATCH ${pattern}
-       WITH DISTINCT x WHERE ($kinds IS NULL OR x.objectKind IN $kinds) AND ($after IS NULL OR x.code > $after)
+       WITH DISTINCT x WHERE ($kinds IS NULL OR x.objectKind IN $kinds) AND ($after IS NULL OR x.code > $after) AND ${visible('x')}
        WITH x ORDER BY x.code LIMIT $limit
        RETURN collect({code: x.code, labels: labels(x), props: properties(x)}) AS page
      }
      RETURN code, total, page`,
     // LIMIT needs an integer; plain JS numbers travel to Neo4j as floats.
-    { codes: [...parentCodes], kinds: page.kinds, after: page.after, limit: neo4j.int(page.first + 1) },
+    { codes: [...parentCodes], kinds: page.kinds, after: page.after, limit: neo4j.int(page.first + 1), scope: scopeParam(scope) },
   );
   const result = new Map<string, RelationPage>();
   for (const row of rows) {
@@ -102,16 +104,17 @@ export interface AncestorRecord {
 }
 
 /** Every ancestor of many objects (parent first, up to the city), in one round trip. */
-export async function ancestorsOf(graph: GraphStore, codes: readonly string[]): Promise<Map<string, AncestorRecord[]>> {
+export async function ancestorsOf(graph: GraphStore, codes: readonly string[], scope?: GraphScope): Promise<Map<string, AncestorRecord[]>> {
   const rows = await graph.read<{ code: string; ancestors: AncestorRecord[] }>(
     `UNWIND $codes AS code
      MATCH (e:Entity {code: code})
      OPTIONAL MATCH path = (e)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
+     WHERE ${visible('a')}
      WITH code, a, min(length(path)) AS depth
      ORDER BY depth
      RETURN code, [x IN collect({depth: depth, entity: {code: a.code, labels: labels(a), props: properties(a)}})
                    WHERE x.entity.code IS NOT NULL] AS ancestors`,
-    { codes: [...codes] },
+    { codes: [...codes], scope: scopeParam(scope) },
   );
   return new Map(rows.map((r) => [r.code, r.ancestors]));
 }

@@ -12,6 +12,7 @@ import type { ConnectionShape } from './types/connection';
 import { Ancestor, RegionLevel } from './types/hierarchy';
 import { CityObject, Enterprise, Entity, Person, toEntity } from './types/entity';
 import { badInput } from '../core/errors';
+import { decryptIdNumber, piiKeys } from '../domain/pii';
 
 async function loadEntity(ctx: RequestContext, code: string): Promise<Entity | null> {
   const record = await ctx.loaders.entity.load(code);
@@ -65,6 +66,12 @@ export class EntityQueryResolver {
 
 @Resolver(() => Person)
 export class PersonResolver {
+  @FieldResolver(() => String, { nullable: true, description: '公民身份号码 (仅授权可见明文, 否则按策略脱敏)' })
+  idNumber(@Root() person: Person): string | null {
+    // Decrypted here only; the policy guard has already decided allow / mask / deny for this field.
+    return person.idCipher ? decryptIdNumber(person.idCipher, piiKeys().encryptionKey) : null;
+  }
+
   @FieldResolver(() => CityObject, { nullable: true, description: '居住的房屋 (套间)' })
   residence(@Root() person: Person, @Ctx() ctx: RequestContext): Promise<CityObject | null> {
     return relationOne<CityObject>(ctx, 'residence', person.code);
@@ -75,12 +82,12 @@ export class PersonResolver {
     return relationOne<CityObject>(ctx, 'registeredAt', person.code);
   }
 
-  @FieldResolver(() => EnterpriseConnection, { description: '任职单位' })
+  @FieldResolver(() => EnterpriseConnection, { nullable: true, description: '任职单位' })
   employers(@Root() person: Person, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Enterprise>> {
     return relationConnection<Enterprise>(ctx, 'employers', person.code, args);
   }
 
-  @FieldResolver(() => EnterpriseConnection, { description: '担任法定代表人的企业' })
+  @FieldResolver(() => EnterpriseConnection, { nullable: true, description: '担任法定代表人的企业' })
   representedEnterprises(
     @Root() person: Person,
     @Args() args: PageArgsType,
@@ -89,7 +96,7 @@ export class PersonResolver {
     return relationConnection<Enterprise>(ctx, 'representedEnterprises', person.code, args);
   }
 
-  @FieldResolver(() => CityObjectConnection, { description: '拥有的房屋、车位' })
+  @FieldResolver(() => CityObjectConnection, { nullable: true, description: '拥有的房屋、车位' })
   owns(@Root() person: Person, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
     return relationConnection<CityObject>(ctx, 'owns', person.code, args);
   }
@@ -107,12 +114,12 @@ export class EnterpriseResolver {
     return relationOne<CityObject>(ctx, 'registeredAt', enterprise.code);
   }
 
-  @FieldResolver(() => PersonConnection, { description: '从业人员' })
+  @FieldResolver(() => PersonConnection, { nullable: true, description: '从业人员' })
   employees(@Root() enterprise: Enterprise, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Person>> {
     return relationConnection<Person>(ctx, 'employees', enterprise.code, args);
   }
 
-  @FieldResolver(() => CityObjectConnection, { description: '拥有的房屋、车位' })
+  @FieldResolver(() => CityObjectConnection, { nullable: true, description: '拥有的房屋、车位' })
   owns(@Root() enterprise: Enterprise, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
     return relationConnection<CityObject>(ctx, 'owns', enterprise.code, args);
   }
@@ -135,7 +142,7 @@ export class CityObjectResolver {
     return relationOne<CityObject>(ctx, 'parent', object.code);
   }
 
-  @FieldResolver(() => [Ancestor], { description: '全部上级, 由近及远, 直到市域' })
+  @FieldResolver(() => [Ancestor], { nullable: true, description: '全部上级, 由近及远, 直到市域' })
   async ancestors(@Root() object: CityObject, @Ctx() ctx: RequestContext): Promise<Ancestor[]> {
     const found = await ctx.loaders.ancestors.load(object.code);
     return found
@@ -143,22 +150,22 @@ export class CityObjectResolver {
       .filter((a): a is Ancestor => a.object instanceof CityObject);
   }
 
-  @FieldResolver(() => CityObjectConnection, { description: '直接下级 (可按类别筛选)' })
+  @FieldResolver(() => CityObjectConnection, { nullable: true, description: '直接下级 (可按类别筛选)' })
   children(@Root() object: CityObject, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
     return relationConnection<CityObject>(ctx, 'children', object.code, args);
   }
 
-  @FieldResolver(() => CityObjectConnection, { description: '其中的一切 (任意深度): 社区里的建筑物、房屋、构件、设备……' })
+  @FieldResolver(() => CityObjectConnection, { nullable: true, description: '其中的一切 (任意深度): 社区里的建筑物、房屋、构件、设备……' })
   contents(@Root() object: CityObject, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
     return relationConnection<CityObject>(ctx, 'contents', object.code, args);
   }
 
-  @FieldResolver(() => PersonConnection, { description: '居住人口 (房屋; 建筑物则含其全部房屋)' })
+  @FieldResolver(() => PersonConnection, { nullable: true, description: '居住人口 (房屋; 建筑物则含其全部房屋)' })
   residents(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Person>> {
     return relationConnection<Person>(ctx, 'residents', object.code, args);
   }
 
-  @FieldResolver(() => EnterpriseConnection, { description: '注册在此的企业' })
+  @FieldResolver(() => EnterpriseConnection, { nullable: true, description: '注册在此的企业' })
   registeredEnterprises(
     @Root() object: CityObject,
     @Args() args: PageArgsType,
@@ -167,12 +174,12 @@ export class CityObjectResolver {
     return relationConnection<Enterprise>(ctx, 'registeredEnterprises', object.code, args);
   }
 
-  @FieldResolver(() => CityObjectConnection, { description: '安装在此的物联设备' })
+  @FieldResolver(() => CityObjectConnection, { nullable: true, description: '安装在此的物联设备' })
   devices(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
     return relationConnection<CityObject>(ctx, 'devices', object.code, args);
   }
 
-  @FieldResolver(() => EntityConnection, { description: '权利人 (人或企)' })
+  @FieldResolver(() => EntityConnection, { nullable: true, description: '权利人 (人或企)' })
   owners(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Entity>> {
     return relationConnection<Entity>(ctx, 'owners', object.code, args);
   }

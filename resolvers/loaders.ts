@@ -3,6 +3,7 @@ import type { Stores } from '../api/stores';
 import { EntityRecord, entitiesByCodes } from '../graph/entities';
 import { codesByExternalIds, ExternalIdKey, externalIdKey } from '../graph/identifiers';
 import { AncestorRecord, ancestorsOf, PageRequest, RelationName, RelationPage, relationPages } from '../graph/relations';
+import { GraphScope, UNRESTRICTED } from '../graph/scope';
 import { SpatialFeature, featuresByCodes } from '../spatial/features';
 
 /**
@@ -25,9 +26,10 @@ function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | 
   return keys.map((k) => index.get(k) ?? null);
 }
 
-export function createLoaders(stores: Stores): Loaders {
+/** Loaders that only ever return rows inside `scope` (the caller's row scope per domain). */
+export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED): Loaders {
   const entity = new DataLoader<string, EntityRecord | null>(async (codes) =>
-    byKey(codes, await entitiesByCodes(stores.graph, codes), (r) => r.code),
+    byKey(codes, await entitiesByCodes(stores.graph, codes, scope), (r) => r.code),
   );
   const relationLoaders = new Map<string, DataLoader<string, RelationPage>>();
 
@@ -35,7 +37,7 @@ export function createLoaders(stores: Stores): Loaders {
     entity,
     feature: new DataLoader(async (codes) => byKey(codes, await featuresByCodes(stores.sql, codes), (r) => r.cityCode)),
     ancestors: new DataLoader(async (codes) => {
-      const found = await ancestorsOf(stores.graph, codes);
+      const found = await ancestorsOf(stores.graph, codes, scope);
       return codes.map((c) => found.get(c) ?? []);
     }),
     externalId: new DataLoader(
@@ -50,7 +52,7 @@ export function createLoaders(stores: Stores): Loaders {
       let loader = relationLoaders.get(shape);
       if (!loader) {
         loader = new DataLoader(async (parents) => {
-          const pages = await relationPages(stores.graph, name, parents, page);
+          const pages = await relationPages(stores.graph, name, parents, page, scope);
           // The targets are now known: later look-ups of them by code cost no round trip.
           for (const p of pages.values()) for (const item of p.items) entity.prime(item.code, item);
           return parents.map((code) => pages.get(code) ?? EMPTY_PAGE);

@@ -33,7 +33,7 @@ export type BuildingWithResidentsQueryVariables = Exact<{
 }>;
 
 
-export type BuildingWithResidentsQuery = { cityObject: { code: string, name: string | null, objectKind: string, address: string | null, buildingCode: string | null, floors: number | null, heightM: number | null, geometry: { type: string; coordinates?: unknown } | null, ancestors: Array<{ depth: number, object: { code: string, name: string | null, objectKind: string, regionCode: string | null } }>, residents: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ code: string, name: string | null, employers: { totalCount: number, nodes: Array<{ code: string, name: string | null, uscc: string | null, industry: string | null }> } }> } } | null };
+export type BuildingWithResidentsQuery = { cityObject: { code: string, name: string | null, objectKind: string, address: string | null, buildingCode: string | null, floors: number | null, heightM: number | null, geometry: { type: string; coordinates?: unknown } | null, ancestors: Array<{ depth: number, object: { code: string, name: string | null, objectKind: string, regionCode: string | null } }> | null, residents: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ code: string, name: string | null, employers: { totalCount: number, nodes: Array<{ code: string, name: string | null, uscc: string | null, industry: string | null }> } | null }> } | null } | null };
 
 export type EntityByCodeQueryVariables = Exact<{
   code: string | number;
@@ -87,7 +87,7 @@ export type ContentsQueryVariables = Exact<{
 }>;
 
 
-export type ContentsQuery = { cityObject: { code: string, name: string | null, contents: { totalCount: number, nodes: Array<{ code: string, name: string | null, objectKind: string }> } } | null };
+export type ContentsQuery = { cityObject: { code: string, name: string | null, contents: { totalCount: number, nodes: Array<{ code: string, name: string | null, objectKind: string }> } | null } | null };
 
 export type DistrictsQueryVariables = Exact<{ [key: string]: never; }>;
 

@@ -27,11 +27,11 @@ export type CityObject = Entity & {
   /** 地址 */
   address?: Maybe<Scalars['String']['output']>;
   /** 全部上级, 由近及远, 直到市域 */
-  ancestors: Array<Ancestor>;
+  ancestors?: Maybe<Array<Ancestor>>;
   /** 深圳楼栋编码 (19 位) */
   buildingCode?: Maybe<Scalars['String']['output']>;
   /** 直接下级 (可按类别筛选) */
-  children: CityObjectConnection;
+  children?: Maybe<CityObjectConnection>;
   /** 分类代码 (6 位) */
   classCode: Scalars['String']['output'];
   /** 分类名称 */
@@ -41,11 +41,11 @@ export type CityObject = Entity & {
   /** 所在社区 (12 位) */
   communityCode?: Maybe<Scalars['String']['output']>;
   /** 其中的一切 (任意深度): 社区里的建筑物、房屋、构件、设备…… */
-  contents: CityObjectConnection;
+  contents?: Maybe<CityObjectConnection>;
   /** 设备编码 / 车位编码 */
   deviceCode?: Maybe<Scalars['String']['output']>;
   /** 安装在此的物联设备 */
-  devices: CityObjectConnection;
+  devices?: Maybe<CityObjectConnection>;
   /** 所在区 (区级行政区划代码) */
   districtCode?: Maybe<Scalars['String']['output']>;
   /** 地上层数 */
@@ -65,15 +65,15 @@ export type CityObject = Entity & {
   /** 对象类别: CITY DISTRICT STREET COMMUNITY BUILDING ROOM COMPONENT PART DEVICE PARKING_SPACE PIPE … */
   objectKind: Scalars['String']['output'];
   /** 权利人 (人或企) */
-  owners: EntityConnection;
+  owners?: Maybe<EntityConnection>;
   /** 上级对象 (所在社区、建筑物、构件……) */
   parent?: Maybe<CityObject>;
   /** 区域代码 (区域对象: 6/9/12 位行政区划代码) */
   regionCode?: Maybe<Scalars['String']['output']>;
   /** 注册在此的企业 */
-  registeredEnterprises: EnterpriseConnection;
+  registeredEnterprises?: Maybe<EnterpriseConnection>;
   /** 居住人口 (房屋; 建筑物则含其全部房屋) */
-  residents: PersonConnection;
+  residents?: Maybe<PersonConnection>;
   /** 所在街道 (9 位) */
   streetCode?: Maybe<Scalars['String']['output']>;
   /** 用途 */
@@ -169,7 +169,7 @@ export type Enterprise = Entity & {
   /** 所在区 (区级行政区划代码) */
   districtCode?: Maybe<Scalars['String']['output']>;
   /** 从业人员 */
-  employees: PersonConnection;
+  employees?: Maybe<PersonConnection>;
   /** 成立日期 (YYYY-MM-DD) */
   establishedOn?: Maybe<Scalars['String']['output']>;
   /** 行业 */
@@ -183,7 +183,7 @@ export type Enterprise = Entity & {
   /** 名称 / 姓名 */
   name?: Maybe<Scalars['String']['output']>;
   /** 拥有的房屋、车位 */
-  owns: CityObjectConnection;
+  owns?: Maybe<CityObjectConnection>;
   /** 注册地 (建筑物) */
   registeredAt?: Maybe<CityObject>;
   /** 注册资本 (万元) */
@@ -314,7 +314,9 @@ export type Person = Entity & {
   /** 所在区 (区级行政区划代码) */
   districtCode?: Maybe<Scalars['String']['output']>;
   /** 任职单位 */
-  employers: EnterpriseConnection;
+  employers?: Maybe<EnterpriseConnection>;
+  /** 公民身份号码 (仅授权可见明文, 否则按策略脱敏) */
+  idNumber?: Maybe<Scalars['String']['output']>;
   /** 赋码行政区划代码 (6 位), 只表示谁赋的码, 不表示位置 */
   issuedBy: Scalars['String']['output'];
   /** 实体类别 */
@@ -322,13 +324,13 @@ export type Person = Entity & {
   /** 名称 / 姓名 */
   name?: Maybe<Scalars['String']['output']>;
   /** 拥有的房屋、车位 */
-  owns: CityObjectConnection;
+  owns?: Maybe<CityObjectConnection>;
   /** 联系电话 */
   phone?: Maybe<Scalars['String']['output']>;
   /** 户籍登记地 (社区) */
   registeredAt?: Maybe<CityObject>;
   /** 担任法定代表人的企业 */
-  representedEnterprises: EnterpriseConnection;
+  representedEnterprises?: Maybe<EnterpriseConnection>;
   /** 居住的房屋 (套间) */
   residence?: Maybe<CityObject>;
   /** 性别 (M 男 / F 女) */
@@ -553,9 +555,9 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   Entity:
-    | ( Omit<CityObject, 'ancestors' | 'owners' | 'parent' | 'registeredEnterprises' | 'residents'> & { ancestors: Array<_RefType['Ancestor']>, owners: _RefType['EntityConnection'], parent?: Maybe<_RefType['CityObject']>, registeredEnterprises: _RefType['EnterpriseConnection'], residents: _RefType['PersonConnection'] } )
-    | ( Omit<Enterprise, 'employees' | 'legalRepresentative' | 'registeredAt'> & { employees: _RefType['PersonConnection'], legalRepresentative?: Maybe<_RefType['Person']>, registeredAt?: Maybe<_RefType['CityObject']> } )
-    | ( Omit<Person, 'employers' | 'registeredAt' | 'representedEnterprises' | 'residence'> & { employers: _RefType['EnterpriseConnection'], registeredAt?: Maybe<_RefType['CityObject']>, representedEnterprises: _RefType['EnterpriseConnection'], residence?: Maybe<_RefType['CityObject']> } )
+    | ( Omit<CityObject, 'ancestors' | 'owners' | 'parent' | 'registeredEnterprises' | 'residents'> & { ancestors?: Maybe<Array<_RefType['Ancestor']>>, owners?: Maybe<_RefType['EntityConnection']>, parent?: Maybe<_RefType['CityObject']>, registeredEnterprises?: Maybe<_RefType['EnterpriseConnection']>, residents?: Maybe<_RefType['PersonConnection']> } )
+    | ( Omit<Enterprise, 'employees' | 'legalRepresentative' | 'registeredAt'> & { employees?: Maybe<_RefType['PersonConnection']>, legalRepresentative?: Maybe<_RefType['Person']>, registeredAt?: Maybe<_RefType['CityObject']> } )
+    | ( Omit<Person, 'employers' | 'registeredAt' | 'representedEnterprises' | 'residence'> & { employers?: Maybe<_RefType['EnterpriseConnection']>, registeredAt?: Maybe<_RefType['CityObject']>, representedEnterprises?: Maybe<_RefType['EnterpriseConnection']>, residence?: Maybe<_RefType['CityObject']> } )
   ;
 };
 
@@ -563,11 +565,11 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 export type ResolversTypes = {
   Ancestor: ResolverTypeWrapper<Omit<Ancestor, 'object'> & { object: ResolversTypes['CityObject'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  CityObject: ResolverTypeWrapper<Omit<CityObject, 'ancestors' | 'owners' | 'parent' | 'registeredEnterprises' | 'residents'> & { ancestors: Array<ResolversTypes['Ancestor']>, owners: ResolversTypes['EntityConnection'], parent?: Maybe<ResolversTypes['CityObject']>, registeredEnterprises: ResolversTypes['EnterpriseConnection'], residents: ResolversTypes['PersonConnection'] }>;
+  CityObject: ResolverTypeWrapper<Omit<CityObject, 'ancestors' | 'owners' | 'parent' | 'registeredEnterprises' | 'residents'> & { ancestors?: Maybe<Array<ResolversTypes['Ancestor']>>, owners?: Maybe<ResolversTypes['EntityConnection']>, parent?: Maybe<ResolversTypes['CityObject']>, registeredEnterprises?: Maybe<ResolversTypes['EnterpriseConnection']>, residents?: Maybe<ResolversTypes['PersonConnection']> }>;
   CityObjectConnection: ResolverTypeWrapper<Omit<CityObjectConnection, 'nodes'> & { nodes: Array<ResolversTypes['CityObject']> }>;
   CityObjectEdge: ResolverTypeWrapper<Omit<CityObjectEdge, 'node'> & { node: ResolversTypes['CityObject'] }>;
   CodeResolution: ResolverTypeWrapper<Omit<CodeResolution, 'entity'> & { entity?: Maybe<ResolversTypes['Entity']> }>;
-  Enterprise: ResolverTypeWrapper<Omit<Enterprise, 'employees' | 'legalRepresentative' | 'registeredAt'> & { employees: ResolversTypes['PersonConnection'], legalRepresentative?: Maybe<ResolversTypes['Person']>, registeredAt?: Maybe<ResolversTypes['CityObject']> }>;
+  Enterprise: ResolverTypeWrapper<Omit<Enterprise, 'employees' | 'legalRepresentative' | 'registeredAt'> & { employees?: Maybe<ResolversTypes['PersonConnection']>, legalRepresentative?: Maybe<ResolversTypes['Person']>, registeredAt?: Maybe<ResolversTypes['CityObject']> }>;
   EnterpriseConnection: ResolverTypeWrapper<Omit<EnterpriseConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['EnterpriseEdge']>, nodes: Array<ResolversTypes['Enterprise']> }>;
   EnterpriseEdge: ResolverTypeWrapper<Omit<EnterpriseEdge, 'node'> & { node: ResolversTypes['Enterprise'] }>;
   Entity: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Entity']>;
@@ -580,7 +582,7 @@ export type ResolversTypes = {
   IdentifierScheme: IdentifierScheme;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Person: ResolverTypeWrapper<Omit<Person, 'employers' | 'registeredAt' | 'representedEnterprises' | 'residence'> & { employers: ResolversTypes['EnterpriseConnection'], registeredAt?: Maybe<ResolversTypes['CityObject']>, representedEnterprises: ResolversTypes['EnterpriseConnection'], residence?: Maybe<ResolversTypes['CityObject']> }>;
+  Person: ResolverTypeWrapper<Omit<Person, 'employers' | 'registeredAt' | 'representedEnterprises' | 'residence'> & { employers?: Maybe<ResolversTypes['EnterpriseConnection']>, registeredAt?: Maybe<ResolversTypes['CityObject']>, representedEnterprises?: Maybe<ResolversTypes['EnterpriseConnection']>, residence?: Maybe<ResolversTypes['CityObject']> }>;
   PersonConnection: ResolverTypeWrapper<Omit<PersonConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['PersonEdge']>, nodes: Array<ResolversTypes['Person']> }>;
   PersonEdge: ResolverTypeWrapper<Omit<PersonEdge, 'node'> & { node: ResolversTypes['Person'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -592,11 +594,11 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   Ancestor: Omit<Ancestor, 'object'> & { object: ResolversParentTypes['CityObject'] };
   Boolean: Scalars['Boolean']['output'];
-  CityObject: Omit<CityObject, 'ancestors' | 'owners' | 'parent' | 'registeredEnterprises' | 'residents'> & { ancestors: Array<ResolversParentTypes['Ancestor']>, owners: ResolversParentTypes['EntityConnection'], parent?: Maybe<ResolversParentTypes['CityObject']>, registeredEnterprises: ResolversParentTypes['EnterpriseConnection'], residents: ResolversParentTypes['PersonConnection'] };
+  CityObject: Omit<CityObject, 'ancestors' | 'owners' | 'parent' | 'registeredEnterprises' | 'residents'> & { ancestors?: Maybe<Array<ResolversParentTypes['Ancestor']>>, owners?: Maybe<ResolversParentTypes['EntityConnection']>, parent?: Maybe<ResolversParentTypes['CityObject']>, registeredEnterprises?: Maybe<ResolversParentTypes['EnterpriseConnection']>, residents?: Maybe<ResolversParentTypes['PersonConnection']> };
   CityObjectConnection: Omit<CityObjectConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['CityObject']> };
   CityObjectEdge: Omit<CityObjectEdge, 'node'> & { node: ResolversParentTypes['CityObject'] };
   CodeResolution: Omit<CodeResolution, 'entity'> & { entity?: Maybe<ResolversParentTypes['Entity']> };
-  Enterprise: Omit<Enterprise, 'employees' | 'legalRepresentative' | 'registeredAt'> & { employees: ResolversParentTypes['PersonConnection'], legalRepresentative?: Maybe<ResolversParentTypes['Person']>, registeredAt?: Maybe<ResolversParentTypes['CityObject']> };
+  Enterprise: Omit<Enterprise, 'employees' | 'legalRepresentative' | 'registeredAt'> & { employees?: Maybe<ResolversParentTypes['PersonConnection']>, legalRepresentative?: Maybe<ResolversParentTypes['Person']>, registeredAt?: Maybe<ResolversParentTypes['CityObject']> };
   EnterpriseConnection: Omit<EnterpriseConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['EnterpriseEdge']>, nodes: Array<ResolversParentTypes['Enterprise']> };
   EnterpriseEdge: Omit<EnterpriseEdge, 'node'> & { node: ResolversParentTypes['Enterprise'] };
   Entity: ResolversInterfaceTypes<ResolversParentTypes>['Entity'];
@@ -607,7 +609,7 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   PageInfo: PageInfo;
-  Person: Omit<Person, 'employers' | 'registeredAt' | 'representedEnterprises' | 'residence'> & { employers: ResolversParentTypes['EnterpriseConnection'], registeredAt?: Maybe<ResolversParentTypes['CityObject']>, representedEnterprises: ResolversParentTypes['EnterpriseConnection'], residence?: Maybe<ResolversParentTypes['CityObject']> };
+  Person: Omit<Person, 'employers' | 'registeredAt' | 'representedEnterprises' | 'residence'> & { employers?: Maybe<ResolversParentTypes['EnterpriseConnection']>, registeredAt?: Maybe<ResolversParentTypes['CityObject']>, representedEnterprises?: Maybe<ResolversParentTypes['EnterpriseConnection']>, residence?: Maybe<ResolversParentTypes['CityObject']> };
   PersonConnection: Omit<PersonConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['PersonEdge']>, nodes: Array<ResolversParentTypes['Person']> };
   PersonEdge: Omit<PersonEdge, 'node'> & { node: ResolversParentTypes['Person'] };
   Query: Record<PropertyKey, never>;
@@ -621,16 +623,16 @@ export type AncestorResolvers<ContextType = any, ParentType extends ResolversPar
 
 export type CityObjectResolvers<ContextType = any, ParentType extends ResolversParentTypes['CityObject'] = ResolversParentTypes['CityObject']> = {
   address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  ancestors?: Resolver<Array<ResolversTypes['Ancestor']>, ParentType, ContextType>;
+  ancestors?: Resolver<Maybe<Array<ResolversTypes['Ancestor']>>, ParentType, ContextType>;
   buildingCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  children?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, Partial<CityObjectChildrenArgs>>;
+  children?: Resolver<Maybe<ResolversTypes['CityObjectConnection']>, ParentType, ContextType, Partial<CityObjectChildrenArgs>>;
   classCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   classLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   communityCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  contents?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, Partial<CityObjectContentsArgs>>;
+  contents?: Resolver<Maybe<ResolversTypes['CityObjectConnection']>, ParentType, ContextType, Partial<CityObjectContentsArgs>>;
   deviceCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  devices?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, Partial<CityObjectDevicesArgs>>;
+  devices?: Resolver<Maybe<ResolversTypes['CityObjectConnection']>, ParentType, ContextType, Partial<CityObjectDevicesArgs>>;
   districtCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   floors?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   geometry?: Resolver<Maybe<ResolversTypes['GeoJSON']>, ParentType, ContextType>;
@@ -640,11 +642,11 @@ export type CityObjectResolvers<ContextType = any, ParentType extends ResolversP
   kind?: Resolver<ResolversTypes['EntityKind'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   objectKind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  owners?: Resolver<ResolversTypes['EntityConnection'], ParentType, ContextType, Partial<CityObjectOwnersArgs>>;
+  owners?: Resolver<Maybe<ResolversTypes['EntityConnection']>, ParentType, ContextType, Partial<CityObjectOwnersArgs>>;
   parent?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType>;
   regionCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  registeredEnterprises?: Resolver<ResolversTypes['EnterpriseConnection'], ParentType, ContextType, Partial<CityObjectRegisteredEnterprisesArgs>>;
-  residents?: Resolver<ResolversTypes['PersonConnection'], ParentType, ContextType, Partial<CityObjectResidentsArgs>>;
+  registeredEnterprises?: Resolver<Maybe<ResolversTypes['EnterpriseConnection']>, ParentType, ContextType, Partial<CityObjectRegisteredEnterprisesArgs>>;
+  residents?: Resolver<Maybe<ResolversTypes['PersonConnection']>, ParentType, ContextType, Partial<CityObjectResidentsArgs>>;
   streetCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   usage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -677,14 +679,14 @@ export type EnterpriseResolvers<ContextType = any, ParentType extends ResolversP
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   communityCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   districtCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  employees?: Resolver<ResolversTypes['PersonConnection'], ParentType, ContextType, Partial<EnterpriseEmployeesArgs>>;
+  employees?: Resolver<Maybe<ResolversTypes['PersonConnection']>, ParentType, ContextType, Partial<EnterpriseEmployeesArgs>>;
   establishedOn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   industry?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   issuedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['EntityKind'], ParentType, ContextType>;
   legalRepresentative?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  owns?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, Partial<EnterpriseOwnsArgs>>;
+  owns?: Resolver<Maybe<ResolversTypes['CityObjectConnection']>, ParentType, ContextType, Partial<EnterpriseOwnsArgs>>;
   registeredAt?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType>;
   registeredCapitalWan?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -737,14 +739,15 @@ export type PersonResolvers<ContextType = any, ParentType extends ResolversParen
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   communityCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   districtCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  employers?: Resolver<ResolversTypes['EnterpriseConnection'], ParentType, ContextType, Partial<PersonEmployersArgs>>;
+  employers?: Resolver<Maybe<ResolversTypes['EnterpriseConnection']>, ParentType, ContextType, Partial<PersonEmployersArgs>>;
+  idNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   issuedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['EntityKind'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  owns?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, Partial<PersonOwnsArgs>>;
+  owns?: Resolver<Maybe<ResolversTypes['CityObjectConnection']>, ParentType, ContextType, Partial<PersonOwnsArgs>>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   registeredAt?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType>;
-  representedEnterprises?: Resolver<ResolversTypes['EnterpriseConnection'], ParentType, ContextType, Partial<PersonRepresentedEnterprisesArgs>>;
+  representedEnterprises?: Resolver<Maybe<ResolversTypes['EnterpriseConnection']>, ParentType, ContextType, Partial<PersonRepresentedEnterprisesArgs>>;
   residence?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType>;
   sex?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   streetCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

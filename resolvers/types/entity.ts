@@ -55,6 +55,9 @@ export class Person extends Entity {
 
   @Field(() => String, { nullable: true, description: '联系电话' })
   phone?: string | null;
+
+  /** The encrypted ID number (never a GraphQL field itself; `idNumber` decrypts it when allowed). */
+  idCipher?: string | null;
 }
 
 @ObjectType({ implements: Entity, description: '法人和其他组织 (企): 企业、个体工商户、机关、社会组织' })
@@ -139,6 +142,7 @@ export function toEntity(record: EntityRecord): Entity | null {
     person.sex = str(p.sex);
     person.birthDate = str(p.birthDate);
     person.phone = str(p.phone);
+    person.idCipher = str(p.idCipher);
     return person;
   }
   if (record.labels.includes('Enterprise')) {
