@@ -11,7 +11,12 @@ import { createLoaders } from '../resolvers/loaders';
 import { buildCitySchema } from '../resolvers/schema';
 import { graphiqlRouter } from './graphiql';
 import { readiness } from './health';
+import type { AppServices } from './services';
 import type { Stores } from './stores';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { CityCodeError } from '../core/errors';
+import { isPurpose, PURPOSE_HEADER } from '../policy/engine';
+import { RequestAccess, UnrestrictedAccess } from '../resolvers/access';
 
 const KNOWN_CODES = new Set([
   'BAD_USER_INPUT',
@@ -20,6 +25,7 @@ const KNOWN_CODES = new Set([
   'UNAUTHENTICATED',
   'FORBIDDEN_FIELD',
   'FORBIDDEN_FILTER',
+  'FORBIDDEN',
   'GRAPHQL_VALIDATION_FAILED',
   'GRAPHQL_PARSE_FAILED',
   'BAD_REQUEST',
@@ -45,13 +51,45 @@ export interface CityApp {
   apollo: ApolloServer<RequestContext>;
 }
 
-export async function createApp(stores: Stores, config: Config): Promise<CityApp> {
+/** Writes the request's audit entries once its response is ready (reads and denials alike). */
+function auditPlugin(services: AppServices): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, request }) {
+          if (!services.audit) return;
+          const entries = contextValue.access.auditEntries({
+            document: request.query ?? '',
+            variables: request.variables ?? null,
+            name: request.operationName ?? null,
+          });
+          for (const entry of entries) services.audit.record(entry);
+        },
+      };
+    },
+  };
+}
+
+function purposeOf(req: express.Request, services: AppServices): string | null {
+  const raw = req.header(PURPOSE_HEADER);
+  if (raw === undefined || raw.trim() === '') return null;
+  const purpose = raw.trim().toUpperCase();
+  if (!isPurpose(services.policy.current(), purpose)) {
+    throw new CityCodeError('BAD_USER_INPUT', `Unknown purpose "${raw.slice(0, 40)}" in ${PURPOSE_HEADER}`, `Use one of the purpose codes of the policy (docs/permissions.md), e.g. PUBLIC_SECURITY.`, {
+      argument: PURPOSE_HEADER,
+      http: { status: 400 },
+    });
+  }
+  return purpose;
+}
+
+export async function createApp(stores: Stores, config: Config, services: AppServices): Promise<CityApp> {
   const schema = await buildCitySchema();
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), auditPlugin(services)],
   });
   await apollo.start();
 
@@ -67,11 +105,23 @@ export async function createApp(stores: Stores, config: Config): Promise<CityApp
   app.use(graphiqlRouter());
   app.use(
     '/graphql',
+    services.auth.middleware,
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
-        return { requestId, stores, loaders: createLoaders(stores), log: logger.child({ requestId }) };
+        const subject = services.auth.subjectOf(req);
+        const access = services.enforcement
+          ? new RequestAccess(services.policy.current(), subject, purposeOf(req, services))
+          : new UnrestrictedAccess(services.policy.current(), subject, null);
+        return {
+          requestId,
+          stores,
+          subject,
+          access,
+          loaders: createLoaders(stores, access.graphScope()),
+          log: logger.child({ requestId, subject: subject.username }),
+        };
       },
     }),
   );

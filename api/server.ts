@@ -3,13 +3,15 @@ import type { Server } from 'node:http';
 import { loadConfig } from '../core/config';
 import { logger } from '../core/logger';
 import { createApp } from './app';
+import { startServices, stopServices } from './services';
 import { closeStores, openStores } from './stores';
 
 /** The city subgraph's HTTP server: /graphql, /graphiql, /healthz, /readyz. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const stores = openStores(config);
-  const { app, apollo } = await createApp(stores, config);
+  const services = await startServices(stores, config);
+  const { app, apollo } = await createApp(stores, config, services);
   // A deep accept backlog: a thousand clients connecting at once must queue, not be reset.
   const server: Server = app.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
     logger.info({ url: `http://${config.host}:${config.port}/graphql` }, 'citycode API listening');
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     await apollo.stop().catch((err) => logger.warn({ err }, 'apollo stop failed'));
     server.closeAllConnections();
+    await stopServices(services);
     await closeStores(stores);
     process.exit(0);
   };

@@ -48,7 +48,7 @@ export class EntityQueryResolver {
         argument: 'regionCode',
       });
     }
-    const record = await regionByAdminCode(ctx.stores.graph, regionCode);
+    const record = await regionByAdminCode(ctx.stores.graph, regionCode, ctx.access.graphScope());
     return record ? (toEntity(record) as CityObject) : null;
   }
 
@@ -59,7 +59,7 @@ export class EntityQueryResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<CityObject[]> {
     const parent = within ? requireCityCode(within, 'within', 'OBJECT') : null;
-    const records = await regionsByLevel(ctx.stores.graph, level, parent);
+    const records = await regionsByLevel(ctx.stores.graph, level, parent, ctx.access.graphScope());
     return records.map(toEntity).filter((e): e is CityObject => e instanceof CityObject);
   }
 }

@@ -2,6 +2,7 @@ import { Arg, Ctx, Query, Resolver } from 'type-graphql';
 import { badInput } from '../core/errors';
 import { resolveCode } from '../domain/identifiers';
 import { idLookupKey, piiKeys } from '../domain/pii';
+import { identifierField } from '../policy/engine';
 import type { RequestContext } from './context';
 import { CodeResolution, IdentifierSchemeEnum } from './types/resolution';
 import { toEntity } from './types/entity';
@@ -21,6 +22,10 @@ export class ResolveCodeResolver {
         reason: resolved.code,
       });
     }
+    // A look-up by an identifier is a filter on the field that holds it (CITIZEN_ID → Person.idNumber):
+    // whoever may not read that field in clear may not probe it either.
+    const filterField = identifierField(ctx.access.policy, scheme);
+    if (filterField) ctx.access.assertCanUse(filterField, 'lookup');
     const { canonical, details } = resolved.value;
     let cityCode: string | null;
     if (scheme === IdentifierSchemeEnum.CITY_CODE) {
@@ -30,10 +35,11 @@ export class ResolveCodeResolver {
       const lookup = scheme === IdentifierSchemeEnum.CITIZEN_ID ? idLookupKey(canonical, piiKeys().hmacKey) : canonical;
       cityCode = await ctx.loaders.externalId.load({ scheme, value: lookup });
     }
+    // The entity loader sees only rows in the caller's scope; outside it, the code stays unknown.
     const record = cityCode ? await ctx.loaders.entity.load(cityCode) : null;
     return {
       scheme,
-      cityCode,
+      cityCode: record ? cityCode : null,
       entity: record ? toEntity(record) : null,
       conforming: (details as { conforming?: boolean }).conforming !== false,
       warnings: resolved.value.warnings,

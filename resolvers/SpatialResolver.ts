@@ -12,11 +12,19 @@ import { GeoJSONScalar } from './scalars';
 import { CityObjectConnection, ConnectionShape } from './types/connection';
 import { CityObject, toEntity } from './types/entity';
 
-function searchOptions(args: KindPageArgsType): SpatialSearchOptions {
+/**
+ * Page, kinds and the caller's row scope. A spatial search filters on geometry (and kinds on
+ * objectKind), so both must be readable in clear (FORBIDDEN_FILTER otherwise).
+ */
+function searchOptions(ctx: RequestContext, args: KindPageArgsType): SpatialSearchOptions {
+  ctx.access.assertCanUse('CityObject.geometry', 'filter');
+  const kinds = args.kinds && args.kinds.length ? args.kinds : undefined;
+  if (kinds) ctx.access.assertCanUse('CityObject.objectKind', 'filter');
   return {
     first: pageSize(args.first),
     after: decodeCursor(args.after) ?? undefined,
-    kinds: args.kinds && args.kinds.length ? args.kinds : undefined,
+    kinds,
+    scope: ctx.access.spatialScope(),
   };
 }
 
@@ -38,7 +46,7 @@ export class SpatialResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<ConnectionShape<CityObject>> {
     // withinPolygon checks the polygon's validity (self-intersection …) in its own statement.
-    return toObjects(ctx, await withinPolygon(ctx.stores.sql, polygon, searchOptions(args)));
+    return toObjects(ctx, await withinPolygon(ctx.stores.sql, polygon, searchOptions(ctx, args)));
   }
 
   @Query(() => CityObjectConnection, { description: '某点周边 N 米内的城市实体' })
@@ -51,7 +59,7 @@ export class SpatialResolver {
   ): Promise<ConnectionShape<CityObject>> {
     assertGeometry({ type: 'Point', coordinates: [lon, lat] }, { allowed: ['Point'] });
     assertRadius(radiusM);
-    return toObjects(ctx, await withinRadius(ctx.stores.sql, { lon, lat }, radiusM, searchOptions(args)));
+    return toObjects(ctx, await withinRadius(ctx.stores.sql, { lon, lat }, radiusM, searchOptions(ctx, args)));
   }
 
   @Query(() => CityObjectConnection, { description: '区域 (按其城市码) 范围内的城市实体' })
@@ -66,9 +74,9 @@ export class SpatialResolver {
     if ((level === 'STREET' || level === 'COMMUNITY') && typeof record?.props.regionCode === 'string') {
       // Streets and communities have no boundary polygons: their members are the registered ones.
       const area = { level, regionCode: record.props.regionCode, exceptCode: code } as const;
-      return toObjects(ctx, await inAdministrativeArea(ctx.stores.sql, area, searchOptions(args)));
+      return toObjects(ctx, await inAdministrativeArea(ctx.stores.sql, area, searchOptions(ctx, args)));
     }
-    return toObjects(ctx, await inRegion(ctx.stores.sql, code, searchOptions(args)));
+    return toObjects(ctx, await inRegion(ctx.stores.sql, code, searchOptions(ctx, args)));
   }
 
   @Query(() => CityObjectConnection, { description: '与矩形范围相交的城市实体' })
@@ -82,6 +90,6 @@ export class SpatialResolver {
     }
     const box = bbox as [number, number, number, number];
     assertBbox(box);
-    return toObjects(ctx, await intersectingBbox(ctx.stores.sql, box, searchOptions(args)));
+    return toObjects(ctx, await intersectingBbox(ctx.stores.sql, box, searchOptions(ctx, args)));
   }
 }

@@ -17,6 +17,7 @@ export async function relationConnection<T extends Entity = Entity>(
   parentCode: string,
   args: PageArgs,
 ): Promise<ConnectionShape<T>> {
+  if (args.kinds && args.kinds.length > 0) ctx.access.assertCanUse('CityObject.objectKind', 'filter');
   const page = {
     first: pageSize(args.first),
     after: decodeCursor(args.after),

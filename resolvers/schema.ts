@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { GraphQLSchema } from 'graphql';
 import { buildSchema, buildSchemaSync, BuildSchemaOptions } from 'type-graphql';
 import { CityObjectResolver, EnterpriseResolver, EntityQueryResolver, PersonResolver } from './EntityResolver';
+import { FieldGuard } from './fieldGuard';
 import { ResolveCodeResolver } from './ResolveCodeResolver';
 import { SpatialResolver } from './SpatialResolver';
 import { CityObject, Enterprise, Person } from './types/entity';
@@ -9,6 +10,8 @@ import { CityObject, Enterprise, Person } from './types/entity';
 const OPTIONS: BuildSchemaOptions = {
   resolvers: [EntityQueryResolver, PersonResolver, EnterpriseResolver, CityObjectResolver, ResolveCodeResolver, SpatialResolver],
   orphanedTypes: [Person, Enterprise, CityObject],
+  // Every field of every type passes the policy guard (allow / mask / deny, audit bookkeeping).
+  globalMiddlewares: [FieldGuard],
   validate: false,
 };
 

@@ -2,11 +2,24 @@ import { createHash } from 'node:crypto';
 import { parseCityCode } from '../../domain/citycode';
 import { landmarkCode, planDemoCity } from '../../seed/city';
 import type { CityPlan, SeedNode } from '../../seed/plan';
-import { gql, startTestApi, TestApi } from '../support/services';
+import { gql as rawGql, GraphQLResponse, startTestApi, TestApi } from '../support/services';
+import { bearer, tokenFor } from '../support/tokens';
 
 // The demo city is seeded by `npm test` before jest starts; the plan is the same city in memory.
 let api: TestApi;
 let plan: CityPlan;
+// These tests are about the graph, not permissions: they read as the city data bureau's steward
+// with the DATA_GOVERNANCE purpose (see test/integration/permissions.test.ts for the rest).
+let asSteward: Record<string, string> = {};
+
+function gql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  return rawGql<T>(url, query, variables, { ...asSteward, ...headers });
+}
 const civicCenter = landmarkCode('CIVIC_CENTER');
 
 const firstPerson = (): SeedNode => plan.nodes.find((n) => n.labels.includes('Person') && n.citizenId?.slice(6, 8) === '19')!;
@@ -14,6 +27,7 @@ const firstPerson = (): SeedNode => plan.nodes.find((n) => n.labels.includes('Pe
 beforeAll(async () => {
   api = await startTestApi();
   plan = planDemoCity();
+  asSteward = { ...bearer(await tokenFor('zhang.data')), 'x-purpose': 'DATA_GOVERNANCE' };
 });
 afterAll(() => api.close());
 

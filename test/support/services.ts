@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createApp } from '../../api/app';
 import { closeStores, openStores, Stores } from '../../api/stores';
 import { Config, loadConfig } from '../../core/config';
+import { AppServices, startServices, stopServices } from '../../api/services';
 
 /**
  * Integration tests run against the real PostgreSQL, Neo4j and Keycloak that `npm test` starts
@@ -15,10 +16,14 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(overrides: (c: Config) => Config = (c) => c): Promise<TestApi> {
+export async function startTestApi(
+  overrides: (c: Config) => Config = (c) => c,
+  serviceOverrides: Partial<AppServices> = {},
+): Promise<TestApi & { services: AppServices }> {
   const config = overrides(loadConfig());
   const stores = openStores(config);
-  const { app, apollo } = await createApp(stores, config);
+  const services = await startServices(stores, config, serviceOverrides);
+  const { app, apollo } = await createApp(stores, config, services);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -27,9 +32,12 @@ export async function startTestApi(overrides: (c: Config) => Config = (c) => c):
     url: `http://127.0.0.1:${port}`,
     stores,
     config,
+    services,
     async close() {
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await apollo.stop();
+      await stopServices(services);
       await closeStores(stores);
     },
   };

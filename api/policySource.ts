@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromRoot } from '../core/paths';
+import { logger } from '../core/logger';
+import { loadPolicy } from '../policy/engine';
+import type { Policy } from '../policy/model';
+
+/**
+ * The policy in force for this process. Requests read `current()` (no I/O on the request path);
+ * `refresh()` reloads it from its source, on a timer and after a governance change.
+ */
+export interface PolicySource {
+  current(): Policy;
+  refresh(): Promise<void>;
+  close(): void;
+}
+
+/** The versioned policy files of the repository (policies/v1). */
+export function readPolicyFiles(dir = fromRoot('policies', 'v1')): { catalogue: unknown; grants: unknown; purposes: unknown } {
+  const read = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as unknown;
+  return { catalogue: read('catalogue.json'), grants: read('grants.json'), purposes: read('purposes.json') };
+}
+
+/** A source that reloads with `load` every `intervalMs`; a failed reload keeps the last policy. */
+export async function startPolicySource(load: () => Promise<Policy>, intervalMs = 30_000): Promise<PolicySource> {
+  let policy = await load();
+  const refresh = async () => {
+    try {
+      const next = await load();
+      if (next.checksum !== policy.checksum || next.version !== policy.version) {
+        logger.info({ from: policy.version, to: next.version }, 'policy changed');
+      }
+      policy = next;
+    } catch (err) {
+      logger.warn({ err, version: policy.version }, 'policy reload failed; keeping the current policy');
+    }
+  };
+  const timer = setInterval(() => void refresh(), intervalMs);
+  timer.unref();
+  return { current: () => policy, refresh, close: () => clearInterval(timer) };
+}
+
+/** The repository's policy files, loaded once (tests and tools). */
+export function filePolicy(): Policy {
+  return loadPolicy(readPolicyFiles());
+}
