@@ -117,6 +117,7 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
         return {
           requestId,
           stores,
+          services,
           subject,
           access,
           loaders: createLoaders(stores, access.graphScope()),

@@ -2,7 +2,10 @@ import { AuditWriter } from '../audit/writer';
 import type { Config } from '../core/config';
 import { logger } from '../core/logger';
 import { Auth, authConfigFromEnv, createAuth } from './auth';
-import { filePolicy, PolicySource, startPolicySource } from './policySource';
+import { currentPolicy, syncPolicyFiles } from '../policy/store';
+import { CheckpointTimer, startCheckpointTimer } from '../audit/checkpoint';
+import { auditSettingsFromEnv } from '../audit/config';
+import { PolicySource, startPolicySource } from './policySource';
 import type { Stores } from './stores';
 
 /**
@@ -14,7 +17,21 @@ export interface AppServices {
   auth: Auth;
   policy: PolicySource;
   audit: AuditWriter | null;
+  /** Signs audit checkpoints periodically (CITYCODE_AUDIT_CHECKPOINT_MS); null in tests. */
+  checkpoints: CheckpointTimer | null;
   enforcement: boolean;
+}
+
+/** The policy in force, from PostgreSQL (loaded there from policies/ by the migrations). */
+async function databasePolicy(stores: Stores) {
+  try {
+    return await currentPolicy(stores.sql);
+  } catch (err) {
+    // A database migrated before the policy files were: load them now, then read back.
+    logger.warn({ err }, 'no policy in PostgreSQL yet; loading policies/ into it');
+    await syncPolicyFiles(stores.sql);
+    return currentPolicy(stores.sql);
+  }
 }
 
 export function enforcementFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -28,13 +45,20 @@ export async function startServices(stores: Stores, config: Config, overrides: P
   const enforcement = overrides.enforcement ?? enforcementFromEnv();
   return {
     auth: overrides.auth ?? createAuth(authConfigFromEnv(config)),
-    policy: overrides.policy ?? (await startPolicySource(async () => filePolicy())),
+    policy: overrides.policy ?? (await startPolicySource(() => databasePolicy(stores))),
     audit: overrides.audit !== undefined ? overrides.audit : enforcement ? new AuditWriter(stores.sql) : null,
+    checkpoints:
+      overrides.checkpoints !== undefined
+        ? overrides.checkpoints
+        : enforcement
+          ? startCheckpointTimer(stores.sql, auditSettingsFromEnv().checkpointIntervalMs)
+          : null,
     enforcement,
   };
 }
 
 export async function stopServices(services: AppServices): Promise<void> {
   services.policy.close();
+  await services.checkpoints?.stop();
   await services.audit?.close();
 }

@@ -6,6 +6,7 @@ import { logger } from '../core/logger';
 import { fromRoot } from '../core/paths';
 import { GraphStore } from '../graph/driver';
 import { SqlStore } from '../spatial/pool';
+import { syncPolicyFiles } from '../policy/store';
 
 /**
  * Applies the versioned migrations in migrations/postgres (*.sql) and migrations/neo4j (*.cypher)
@@ -122,6 +123,10 @@ async function main(): Promise<void> {
     const pg = await migratePostgres(sql);
     const neo = await migrateNeo4j(graph);
     logger.info({ postgres: pg, neo4j: neo }, pg.length + neo.length ? 'migrations applied' : 'migrations up to date');
+    // The versioned policy files (policies/) live in PostgreSQL once loaded; a new version of the
+    // files is loaded here, an unchanged one is left alone (governance changes on top stay).
+    const policy = await syncPolicyFiles(sql);
+    logger.info({ version: policy.version, changed: policy.changed }, policy.changed ? 'policy files loaded' : 'policy up to date');
   } finally {
     await Promise.all([sql.close(), graph.close()]);
   }

@@ -1,3 +1,4 @@
+import type { AppServices } from '../api/services';
 import type { Stores } from '../api/stores';
 import type { Logger } from '../core/logger';
 import type { Subject } from '../core/subject';
@@ -8,6 +9,8 @@ import type { Loaders } from './loaders';
 export interface RequestContext {
   requestId: string;
   stores: Stores;
+  /** Policy source, audit writer: what governance resolvers act on. */
+  services: AppServices;
   subject: Subject;
   access: RequestAccess;
   loaders: Loaders;

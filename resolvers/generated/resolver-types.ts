@@ -21,6 +21,18 @@ export type Ancestor = {
   object: CityObject;
 };
 
+/** 审计链校验结果 (使用留痕) */
+export type AuditVerificationType = {
+  __typename?: 'AuditVerificationType';
+  checkedRows: Scalars['Int']['output'];
+  checkpointsVerified: Scalars['Int']['output'];
+  /** 第一条被篡改的记录 */
+  firstBrokenId?: Maybe<Scalars['Int']['output']>;
+  message?: Maybe<Scalars['String']['output']>;
+  ok: Scalars['Boolean']['output'];
+  reason?: Maybe<Scalars['String']['output']>;
+};
+
 /** 城市实体 (物): 区域、建筑物、房屋、构件、零件、设备、车位、管线 */
 export type CityObject = Entity & {
   __typename?: 'CityObject';
@@ -272,6 +284,34 @@ export enum EntityKind {
   Person = 'PERSON'
 }
 
+/** 授权变更: 新增 / 修改 / 撤销 */
+export enum GrantAction {
+  Create = 'CREATE',
+  Revoke = 'REVOKE',
+  Update = 'UPDATE'
+}
+
+/** 授权变更申请 (数据治理委员会的数据管家操作, 全程留痕) */
+export type GrantChangeInput = {
+  action: GrantAction;
+  /** 授权 (JSON): id, department, domain, maxLevel, scope, purposes, masks, expiresAt; 撤销时只需 {"id": …} */
+  grant: Scalars['String']['input'];
+  /** 变更理由 (协议、工单号……) */
+  reason: Scalars['String']['input'];
+};
+
+/** 一次授权变更的结果 */
+export type GrantChangeResultType = {
+  __typename?: 'GrantChangeResultType';
+  action: GrantAction;
+  changeId: Scalars['ID']['output'];
+  /** 被授权部门 */
+  department: Scalars['String']['output'];
+  grantId: Scalars['String']['output'];
+  /** 新的策略版本, 如 v1.3 */
+  version: Scalars['String']['output'];
+};
+
 /** 外部编码体系 (多码融合): 公民身份号码、统一社会信用代码、楼栋编码、房屋编码、设备编码、车位编码、城市码 */
 export enum IdentifierScheme {
   /** 深圳楼栋编码 (19 位) */
@@ -289,6 +329,17 @@ export enum IdentifierScheme {
   /** 统一社会信用代码 (GB 32100-2015) */
   Uscc = 'USCC'
 }
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** 新增、修改或撤销一项授权 (仅数据管家; 每次变更写入策略变更记录和审计链) */
+  changeGrant: GrantChangeResultType;
+};
+
+
+export type MutationChangeGrantArgs = {
+  input: GrantChangeInput;
+};
 
 /** 分页信息 */
 export type PageInfo = {
@@ -377,6 +428,16 @@ export type PersonEdge = {
   node: Person;
 };
 
+/** 当前生效的策略版本 */
+export type PolicyVersionType = {
+  __typename?: 'PolicyVersionType';
+  checksum: Scalars['String']['output'];
+  effectiveFrom: Scalars['String']['output'];
+  /** 授权条数 */
+  grants: Scalars['Int']['output'];
+  version: Scalars['String']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** 按城市码查询城市实体 (物) */
@@ -395,12 +456,16 @@ export type Query = {
   objectsWithin: CityObjectConnection;
   /** 按城市码查询自然人 */
   person?: Maybe<Person>;
+  /** 当前生效的策略版本 */
+  policyVersion: PolicyVersionType;
   /** 按行政区划代码查询区域 (区 6 位 / 街道 9 位 / 社区 12 位) */
   region?: Maybe<CityObject>;
   /** 某一层级的区域 (市域、城区、街道、社区), 可限定上级区域 */
   regions: Array<CityObject>;
   /** 多码融合: 由外部编码 (身份证号、信用代码、楼栋/房屋/设备/车位编码) 查城市码 */
   resolveCode: CodeResolution;
+  /** 校验审计链 (哈希链与签名检查点), 报告第一条被篡改的记录 (仅数据管家) */
+  verifyAudit: AuditVerificationType;
 };
 
 
@@ -472,6 +537,12 @@ export type QueryRegionsArgs = {
 export type QueryResolveCodeArgs = {
   scheme: IdentifierScheme;
   value: Scalars['String']['input'];
+};
+
+
+export type QueryVerifyAuditArgs = {
+  fromId?: InputMaybe<Scalars['Int']['input']>;
+  toId?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** 区域层级: 市域 / 城区 / 街道 / 社区 */
@@ -564,6 +635,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Ancestor: ResolverTypeWrapper<Omit<Ancestor, 'object'> & { object: ResolversTypes['CityObject'] }>;
+  AuditVerificationType: ResolverTypeWrapper<AuditVerificationType>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CityObject: ResolverTypeWrapper<Omit<CityObject, 'ancestors' | 'owners' | 'parent' | 'registeredEnterprises' | 'residents'> & { ancestors?: Maybe<Array<ResolversTypes['Ancestor']>>, owners?: Maybe<ResolversTypes['EntityConnection']>, parent?: Maybe<ResolversTypes['CityObject']>, registeredEnterprises?: Maybe<ResolversTypes['EnterpriseConnection']>, residents?: Maybe<ResolversTypes['PersonConnection']> }>;
   CityObjectConnection: ResolverTypeWrapper<Omit<CityObjectConnection, 'nodes'> & { nodes: Array<ResolversTypes['CityObject']> }>;
@@ -578,13 +650,18 @@ export type ResolversTypes = {
   EntityKind: EntityKind;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   GeoJSON: ResolverTypeWrapper<Scalars['GeoJSON']['output']>;
+  GrantAction: GrantAction;
+  GrantChangeInput: GrantChangeInput;
+  GrantChangeResultType: ResolverTypeWrapper<GrantChangeResultType>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   IdentifierScheme: IdentifierScheme;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Person: ResolverTypeWrapper<Omit<Person, 'employers' | 'registeredAt' | 'representedEnterprises' | 'residence'> & { employers?: Maybe<ResolversTypes['EnterpriseConnection']>, registeredAt?: Maybe<ResolversTypes['CityObject']>, representedEnterprises?: Maybe<ResolversTypes['EnterpriseConnection']>, residence?: Maybe<ResolversTypes['CityObject']> }>;
   PersonConnection: ResolverTypeWrapper<Omit<PersonConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['PersonEdge']>, nodes: Array<ResolversTypes['Person']> }>;
   PersonEdge: ResolverTypeWrapper<Omit<PersonEdge, 'node'> & { node: ResolversTypes['Person'] }>;
+  PolicyVersionType: ResolverTypeWrapper<PolicyVersionType>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegionLevel: RegionLevel;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -593,6 +670,7 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Ancestor: Omit<Ancestor, 'object'> & { object: ResolversParentTypes['CityObject'] };
+  AuditVerificationType: AuditVerificationType;
   Boolean: Scalars['Boolean']['output'];
   CityObject: Omit<CityObject, 'ancestors' | 'owners' | 'parent' | 'registeredEnterprises' | 'residents'> & { ancestors?: Maybe<Array<ResolversParentTypes['Ancestor']>>, owners?: Maybe<ResolversParentTypes['EntityConnection']>, parent?: Maybe<ResolversParentTypes['CityObject']>, registeredEnterprises?: Maybe<ResolversParentTypes['EnterpriseConnection']>, residents?: Maybe<ResolversParentTypes['PersonConnection']> };
   CityObjectConnection: Omit<CityObjectConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['CityObject']> };
@@ -606,12 +684,16 @@ export type ResolversParentTypes = {
   EntityEdge: Omit<EntityEdge, 'node'> & { node: ResolversParentTypes['Entity'] };
   Float: Scalars['Float']['output'];
   GeoJSON: Scalars['GeoJSON']['output'];
+  GrantChangeInput: GrantChangeInput;
+  GrantChangeResultType: GrantChangeResultType;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Person: Omit<Person, 'employers' | 'registeredAt' | 'representedEnterprises' | 'residence'> & { employers?: Maybe<ResolversParentTypes['EnterpriseConnection']>, registeredAt?: Maybe<ResolversParentTypes['CityObject']>, representedEnterprises?: Maybe<ResolversParentTypes['EnterpriseConnection']>, residence?: Maybe<ResolversParentTypes['CityObject']> };
   PersonConnection: Omit<PersonConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['PersonEdge']>, nodes: Array<ResolversParentTypes['Person']> };
   PersonEdge: Omit<PersonEdge, 'node'> & { node: ResolversParentTypes['Person'] };
+  PolicyVersionType: PolicyVersionType;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
 };
@@ -619,6 +701,15 @@ export type ResolversParentTypes = {
 export type AncestorResolvers<ContextType = any, ParentType extends ResolversParentTypes['Ancestor'] = ResolversParentTypes['Ancestor']> = {
   depth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   object?: Resolver<ResolversTypes['CityObject'], ParentType, ContextType>;
+};
+
+export type AuditVerificationTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['AuditVerificationType'] = ResolversParentTypes['AuditVerificationType']> = {
+  checkedRows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  checkpointsVerified?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  firstBrokenId?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type CityObjectResolvers<ContextType = any, ParentType extends ResolversParentTypes['CityObject'] = ResolversParentTypes['CityObject']> = {
@@ -727,6 +818,18 @@ export interface GeoJsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
   name: 'GeoJSON';
 }
 
+export type GrantChangeResultTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['GrantChangeResultType'] = ResolversParentTypes['GrantChangeResultType']> = {
+  action?: Resolver<ResolversTypes['GrantAction'], ParentType, ContextType>;
+  changeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  department?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  grantId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = any, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  changeGrant?: Resolver<ResolversTypes['GrantChangeResultType'], ParentType, ContextType, RequireFields<MutationChangeGrantArgs, 'input'>>;
+};
+
 export type PageInfoResolvers<ContextType = any, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -766,6 +869,13 @@ export type PersonEdgeResolvers<ContextType = any, ParentType extends ResolversP
   node?: Resolver<ResolversTypes['Person'], ParentType, ContextType>;
 };
 
+export type PolicyVersionTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['PolicyVersionType'] = ResolversParentTypes['PolicyVersionType']> = {
+  checksum?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  effectiveFrom?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  grants?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = any, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   cityObject?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType, RequireFields<QueryCityObjectArgs, 'code'>>;
   enterprise?: Resolver<Maybe<ResolversTypes['Enterprise']>, ParentType, ContextType, RequireFields<QueryEnterpriseArgs, 'code'>>;
@@ -775,13 +885,16 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   objectsNear?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsNearArgs, 'lat' | 'lon' | 'radiusM'>>;
   objectsWithin?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsWithinArgs, 'polygon'>>;
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonArgs, 'code'>>;
+  policyVersion?: Resolver<ResolversTypes['PolicyVersionType'], ParentType, ContextType>;
   region?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType, RequireFields<QueryRegionArgs, 'regionCode'>>;
   regions?: Resolver<Array<ResolversTypes['CityObject']>, ParentType, ContextType, RequireFields<QueryRegionsArgs, 'level'>>;
   resolveCode?: Resolver<ResolversTypes['CodeResolution'], ParentType, ContextType, RequireFields<QueryResolveCodeArgs, 'scheme' | 'value'>>;
+  verifyAudit?: Resolver<ResolversTypes['AuditVerificationType'], ParentType, ContextType, Partial<QueryVerifyAuditArgs>>;
 };
 
 export type Resolvers<ContextType = any> = {
   Ancestor?: AncestorResolvers<ContextType>;
+  AuditVerificationType?: AuditVerificationTypeResolvers<ContextType>;
   CityObject?: CityObjectResolvers<ContextType>;
   CityObjectConnection?: CityObjectConnectionResolvers<ContextType>;
   CityObjectEdge?: CityObjectEdgeResolvers<ContextType>;
@@ -793,10 +906,13 @@ export type Resolvers<ContextType = any> = {
   EntityConnection?: EntityConnectionResolvers<ContextType>;
   EntityEdge?: EntityEdgeResolvers<ContextType>;
   GeoJSON?: GraphQLScalarType;
+  GrantChangeResultType?: GrantChangeResultTypeResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   PersonConnection?: PersonConnectionResolvers<ContextType>;
   PersonEdge?: PersonEdgeResolvers<ContextType>;
+  PolicyVersionType?: PolicyVersionTypeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 };
 

@@ -95,9 +95,9 @@ beforeAll(async () => {
   admin = new SqlStore(config.postgres);
   await admin.query(`CREATE SCHEMA ${SCHEMA}`);
   sql = new SqlStore({ ...config.postgres, poolSize: 4 });
-  sql.pool.on('connect', (client) => {
-    void client.query(`SET search_path TO ${SCHEMA}, public`);
-  });
+  // Every connection of this store starts in the test schema (libpq `options`; set before the
+  // pool opens its first connection).
+  sql.pool.options.options = `-c search_path=${SCHEMA},public`;
   await sql.query(readFileSync(fromRoot('migrations', 'postgres', '0004_policy.sql'), 'utf8'));
 });
 
@@ -320,14 +320,14 @@ describe('a new version of the files', () => {
     const result = await syncPolicyFiles(sql, dir);
     expect(result).toMatchObject({ changed: true, version: 'v2', changes: 5, replacedChangeVersions: ['v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6'] });
     const logged = await sql.query<{ action: string; grant_id: string }>(
-      `SELECT action, grant_id FROM policy_change WHERE version_id = 'v2' ORDER BY grant_id`,
+      `SELECT action, grant_id FROM policy_change WHERE version_id = 'v2' ORDER BY grant_id COLLATE "C"`,
     );
     expect(logged).toEqual([
       { action: 'REVOKE', grant_id: 'jtj-population-chunyun-2025' },
+      { action: 'UPDATE', grant_id: 'swj-iot' },
       { action: 'REVOKE', grant_id: 'swj-population-par-a' },
       { action: 'REVOKE', grant_id: 'swj-population-par-b' },
       { action: 'REVOKE', grant_id: 'swj-population-par-c' },
-      { action: 'UPDATE', grant_id: 'swj-iot' },
     ]);
     const versions = await sql.query<{ id: string; version_id: string }>(
       `SELECT id, version_id FROM policy_grant WHERE id IN ('swj-iot', 'gaj-population') ORDER BY id`,
@@ -337,9 +337,24 @@ describe('a new version of the files', () => {
       { id: 'swj-iot', version_id: 'v2' },
     ]);
     expect((await currentPolicy(sql)).version).toBe('v2');
-    // older files are refused
-    await expect(syncPolicyFiles(sql, editedPolicyDir(() => undefined))).rejects.toThrow(/differ from the v1 already loaded|older than the loaded v2/);
-    const next = await changeGrant(sql, steward, { action: 'UPDATE', grant: { ...(await currentPolicy(sql)).grants.find((x) => x.id === 'swj-iot')!, maxLevel: 'L3' }, reason: '泵站监测' });
-    expect(next.version).toBe('v2.1');
+    // an instance still shipping v1 does not roll the store back; older files never loaded are refused
+    expect(await syncPolicyFiles(sql)).toMatchObject({ changed: false, version: 'v1' });
+    expect((await currentPolicy(sql)).version).toBe('v2');
+    const v0 = editedPolicyDir((_g, files) => {
+      for (const f of Object.values(files)) f.version = 'v0';
+    });
+    await expect(syncPolicyFiles(sql, v0)).rejects.toThrow('must be a version id like "v1"');
+    const withVersion = (v: string) =>
+      editedPolicyDir((_g, files) => {
+        for (const f of Object.values(files)) f.version = v;
+      });
+    expect(await syncPolicyFiles(sql, withVersion('v4'))).toMatchObject({ changed: true, version: 'v4' });
+    await expect(syncPolicyFiles(sql, withVersion('v3'))).rejects.toThrow('policy files v3 are older than the loaded v4; load v5 or later');
+    const next = await changeGrant(sql, steward, {
+      action: 'UPDATE',
+      grant: { ...(await currentPolicy(sql)).grants.find((x) => x.id === 'swj-iot')!, maxLevel: 'L3' },
+      reason: '泵站监测',
+    });
+    expect(next.version).toBe('v4.1');
   });
 });

@@ -4,6 +4,7 @@ import { createApp } from '../../api/app';
 import { closeStores, openStores, Stores } from '../../api/stores';
 import { Config, loadConfig } from '../../core/config';
 import { AppServices, startServices, stopServices } from '../../api/services';
+import { filePolicy } from '../../api/policySource';
 
 /**
  * Integration tests run against the real PostgreSQL, Neo4j and Keycloak that `npm test` starts
@@ -13,16 +14,24 @@ export interface TestApi {
   url: string;
   stores: Stores;
   config: Config;
+  services: AppServices;
   close(): Promise<void>;
 }
 
 export async function startTestApi(
   overrides: (c: Config) => Config = (c) => c,
   serviceOverrides: Partial<AppServices> = {},
-): Promise<TestApi & { services: AppServices }> {
+): Promise<TestApi> {
   const config = overrides(loadConfig());
   const stores = openStores(config);
-  const services = await startServices(stores, config, serviceOverrides);
+  // Tests read the repository's policy files (fixed for the run) unless they ask for the database's,
+  // so that a governance test changing grants cannot change what other test files expect.
+  const policy = filePolicy();
+  const services = await startServices(stores, config, {
+    policy: { current: () => policy, refresh: async () => undefined, close: () => undefined },
+    checkpoints: null,
+    ...serviceOverrides,
+  });
   const { app, apollo } = await createApp(stores, config, services);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
