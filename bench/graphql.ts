@@ -22,8 +22,25 @@ const { values } = parseArgs({
 });
 const CONNECTIONS = Number(values.connections);
 const DURATION = Number(values.duration);
-const API_PORT = 4200;
+const API_PORT = 4200; // permissions and audit on, requests carry a real Keycloak token
+const OPEN_PORT = 4201; // POLICY_ENFORCEMENT=off: the same API without permissions and audit
 const FLOOR_PORT = 4100;
+
+/** A real access token of the city data bureau's user, with the purpose its grants need. */
+async function benchToken(): Promise<Record<string, string>> {
+  const url = `${process.env.KEYCLOAK_URL ?? 'http://127.0.0.1:8180'}/realms/citycode/protocol/openid-connect/token`;
+  const body = new URLSearchParams({
+    grant_type: 'password',
+    client_id: 'citycode-cli',
+    client_secret: 'citycode-cli-dev-secret',
+    username: 'zhang.data',
+    password: 'citycode-dev-pw',
+  });
+  const response = await fetch(url, { method: 'POST', body });
+  const json = (await response.json()) as { access_token?: string };
+  if (!json.access_token) throw new Error(`no token from Keycloak: ${JSON.stringify(json)}`);
+  return { authorization: `Bearer ${json.access_token}`, 'x-purpose': 'PUBLIC_SERVICE' };
+}
 
 const BUILDING_QUERY = `query ($code: ID!) {
   cityObject(code: $code) {
@@ -69,6 +86,7 @@ interface Scenario {
   name: string;
   url: string;
   method: 'GET' | 'POST';
+  headers?: Record<string, string>;
   body: () => { path?: string; body?: string };
 }
 
@@ -95,7 +113,7 @@ async function run(s: Scenario): Promise<Result> {
     requests: [
       {
         method: s.method,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...s.headers },
         setupRequest: (req) => ({ ...req, ...s.body() }),
         onResponse: (_status: number, body: string) => {
           if (s.method === 'POST' && body.includes('"errors"')) graphqlErrors++;
@@ -128,17 +146,35 @@ async function main(): Promise<void> {
   const nextCode = () => residential[i++ % residential.length];
   const nextPoint = () => points[i++ % points.length];
 
+  const token = await benchToken();
   const scenarios: Scenario[] = [
     {
-      name: 'by-code (GraphQL)',
+      name: 'by-code (GraphQL, permissions+audit)',
       url: `http://127.0.0.1:${API_PORT}/graphql`,
+      method: 'POST',
+      headers: token,
+      body: () => ({ body: JSON.stringify({ query: BUILDING_QUERY, variables: { code: nextCode() } }) }),
+    },
+    {
+      name: 'by-code (GraphQL, no permissions)',
+      url: `http://127.0.0.1:${OPEN_PORT}/graphql`,
       method: 'POST',
       body: () => ({ body: JSON.stringify({ query: BUILDING_QUERY, variables: { code: nextCode() } }) }),
     },
     { name: 'by-code (driver floor)', url: `http://127.0.0.1:${FLOOR_PORT}`, method: 'GET', body: () => ({ path: `/floor/building?code=${nextCode()}` }) },
     {
-      name: 'near 500 m (GraphQL)',
+      name: 'near 500 m (GraphQL, permissions+audit)',
       url: `http://127.0.0.1:${API_PORT}/graphql`,
+      method: 'POST',
+      headers: token,
+      body: () => {
+        const [lon, lat] = nextPoint();
+        return { body: JSON.stringify({ query: NEAR_QUERY, variables: { lon, lat } }) };
+      },
+    },
+    {
+      name: 'near 500 m (GraphQL, no permissions)',
+      url: `http://127.0.0.1:${OPEN_PORT}/graphql`,
       method: 'POST',
       body: () => {
         const [lon, lat] = nextPoint();
@@ -154,17 +190,19 @@ async function main(): Promise<void> {
         return { path: `/floor/near?lon=${lon}&lat=${lat}` };
       },
     },
-  ].filter((s) => !values.only || s.name.startsWith(values.only)) as Scenario[];
+  ].filter((s) => !values.only || s.name.includes(values.only)) as Scenario[];
 
   const api = start('api/server.js', { PORT: String(API_PORT), PG_POOL_SIZE: '40' });
+  const open = start('api/server.js', { PORT: String(OPEN_PORT), PG_POOL_SIZE: '40', POLICY_ENFORCEMENT: 'off' });
   const floor = start('bench/floor.js', { FLOOR_PORT: String(FLOOR_PORT), PG_POOL_SIZE: '40' });
   try {
     await waitFor(`http://127.0.0.1:${API_PORT}/healthz`);
+    await waitFor(`http://127.0.0.1:${OPEN_PORT}/healthz`);
     await waitFor(`http://127.0.0.1:${FLOOR_PORT}/floor/near?lon=114.05&lat=22.54`);
     const results: Result[] = [];
     for (const s of scenarios) {
       // Warm-up, so JIT and connection pools are ready before the measured run.
-      await autocannon({ url: s.url, connections: 50, duration: 3, requests: [{ method: s.method, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, ...s.body() }) }] });
+      await autocannon({ url: s.url, connections: 50, duration: 3, requests: [{ method: s.method, headers: { 'content-type': 'application/json', ...s.headers }, setupRequest: (req) => ({ ...req, ...s.body() }) }] });
       const r = await run(s);
       results.push(r);
       process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -176,7 +214,7 @@ async function main(): Promise<void> {
       JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2) + '\n',
     );
   } finally {
-    await Promise.all([stop(api), stop(floor)]);
+    await Promise.all([stop(api), stop(open), stop(floor)]);
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { operationHash as hashOperation } from '../audit/chain';
 import type { AuditEntry } from '../audit/writer';
 import type { Subject } from '../core/subject';
 import { GraphScope, RowScope, UNRESTRICTED } from '../graph/scope';
@@ -113,9 +113,7 @@ export class RequestAccess {
   /** Audit entries for this request: one per (decision, policy) of L2+ reads, one per denied field. */
   auditEntries(operation: { document: string; variables?: Record<string, unknown> | null; name?: string | null }): AuditEntry[] {
     if (this.reads.size === 0 && this.denials.size === 0) return [];
-    const operationHash = createHash('sha256')
-      .update(`${operation.document}\n${JSON.stringify(operation.variables ?? {})}`)
-      .digest('hex');
+    const operationHash = hashOperation(operation.document, operation.variables ?? null);
     const entry = (g: AuditGroup): AuditEntry => ({
       at: this.now,
       subject: this.subject,

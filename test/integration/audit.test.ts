@@ -246,7 +246,9 @@ describe('audit_log (migration 0005, the real table)', () => {
     const cp = await createCheckpoint(sql, devKey);
     expect(cp).not.toBeNull();
     const result = await verifyAudit(sql);
-    expect(result).toMatchObject({ ok: true, checkedRows: Number(whole[0].max) });
+    expect(result.ok).toBe(true);
+    // The API and other suites may append meanwhile: at least every row counted above was checked.
+    expect(result.checkedRows).toBeGreaterThanOrEqual(Number(whole[0].max));
     expect(result.checkpointsVerified).toBeGreaterThanOrEqual(1);
   });
 
