@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphQLError } from 'graphql';
 import type { PoolClient } from 'pg';
-import { badInput } from '../core/errors';
+import { badInput, CityCodeError } from '../core/errors';
 import { fromRoot } from '../core/paths';
 import type { Subject } from '../core/subject';
 import type { SqlStore } from '../spatial/pool';
@@ -317,8 +316,8 @@ export async function currentPolicy(sql: SqlStore): Promise<Policy> {
   return policy;
 }
 
-function forbidden(message: string, hint: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN', hint, requiredRole: STEWARD_ROLE } });
+function forbidden(message: string, hint: string): CityCodeError {
+  return new CityCodeError('FORBIDDEN', message, hint, { requiredRole: STEWARD_ROLE });
 }
 
 function checkChange(change: unknown): { action: GrantAction; grant: Record<string, unknown>; reason: string } {

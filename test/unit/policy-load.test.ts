@@ -64,6 +64,22 @@ describe('the committed policy files (policies/v1)', () => {
     for (const code of policy.departments.keys()) expect(policy.grantsByDepartment.get(code)?.length).toBeGreaterThan(0);
   });
 
+  it('declare the departments of the Keycloak realm (codes, names, district scopes)', () => {
+    const realm = JSON.parse(readFileSync(fromRoot('infra', 'keycloak', 'citycode-realm.json'), 'utf8')) as {
+      groups: { subGroups?: { attributes?: Record<string, string[]> }[] }[];
+    };
+    const fromRealm = realm.groups
+      .flatMap((g) => g.subGroups ?? [])
+      .map((g) => g.attributes ?? {})
+      .filter((a) => a.department)
+      .map((a) => ({ code: a.department[0], name: a.department_name[0], district: a.district_scope?.[0] ?? null }))
+      .sort((a, b) => a.code.localeCompare(b.code));
+    const fromPolicy = [...policy.departments.values()]
+      .map((d) => ({ code: d.code, name: d.name, district: d.districtCode ?? null }))
+      .sort((a, b) => a.code.localeCompare(b.code));
+    expect(fromPolicy).toEqual(fromRealm);
+  });
+
   it('classify the examples of the brief', () => {
     const f = (k: string) => policy.fields.get(k)!;
     expect([f('Person.name').domain, f('Person.name').level, f('Person.name').mask]).toEqual(['POPULATION', 'L2', { kind: 'NAME' }]);

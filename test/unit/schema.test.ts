@@ -21,9 +21,11 @@ describe('committed schema SDL', () => {
       'objectsNear',
       'objectsWithin',
       'person',
+      'policyVersion',
       'region',
       'regions',
       'resolveCode',
+      'verifyAudit',
     ]);
   });
 });
