@@ -1,6 +1,6 @@
 import { GraphQLScalarType } from 'graphql';
 import { Arg, Args, Ctx, Float, ID, Query, Resolver } from 'type-graphql';
-import { badInput } from '../core/errors';
+import { badInput, CityCodeError } from '../core/errors';
 import { assertBbox, assertRadius } from '../spatial/limits';
 import { inAdministrativeArea, inRegion, intersectingBbox, SpatialPage, SpatialSearchOptions, withinPolygon, withinRadius } from '../spatial/queries';
 import { assertGeometry } from '../spatial/validate';
@@ -70,8 +70,15 @@ export class SpatialResolver {
   ): Promise<ConnectionShape<CityObject>> {
     const code = requireCityCode(region, 'region', 'OBJECT');
     const record = await ctx.loaders.entity.load(code);
-    const level = record?.props.objectKind;
-    if ((level === 'STREET' || level === 'COMMUNITY') && typeof record?.props.regionCode === 'string') {
+    // Outside the caller's scope a region is as unknown as a code never issued: nothing about it
+    // (not even whether it has a boundary) may come back.
+    if (!record) {
+      throw new CityCodeError('NOT_FOUND', `No region ${code}`, "Give the city code of a region or building you can see (e.g. from regions(level:) or cityObject).", {
+        argument: 'region',
+      });
+    }
+    const level = record.props.objectKind;
+    if ((level === 'STREET' || level === 'COMMUNITY') && typeof record.props.regionCode === 'string') {
       // Streets and communities have no boundary polygons: their members are the registered ones.
       const area = { level, regionCode: record.props.regionCode, exceptCode: code } as const;
       return toObjects(ctx, await inAdministrativeArea(ctx.stores.sql, area, searchOptions(ctx, args)));

@@ -219,6 +219,27 @@ describe('bypass attempts', () => {
     expect(ft.data!.objectsNear.totalCount).toBe(all.data!.objectsNear.nodes.filter((n) => n.districtCode === '440304').length);
   });
 
+  it('objectsInRegion says nothing about a region outside the caller\'s scope', async () => {
+    const nanshanDistrict = plan.nodes.find((n) => n.props.regionCode === '440305')!;
+    const nanshanBuilding = plan.nodes.find((n) => n.props.objectKind === 'BUILDING' && n.props.districtCode === '440305')!;
+    const neverIssued = nanshanBuilding.code.slice(0, 12) + '999999999';
+    const q = `query ($r: ID!) { objectsInRegion(region: $r, first: 5) { totalCount } }`;
+    const answers = [];
+    for (const r of [nanshanDistrict.code, nanshanBuilding.code]) {
+      const res = await gql(api.url, q, { r }, who.futian);
+      answers.push({ code: res.errors?.[0].extensions?.code, message: res.errors?.[0].message.replace(r, 'X') });
+    }
+    expect(answers).toEqual([
+      { code: 'NOT_FOUND', message: 'No region X' },
+      { code: 'NOT_FOUND', message: 'No region X' },
+    ]);
+    // …exactly what a well-formed code that does not exist gets (check character aside).
+    const unknown = await gql(api.url, q, { r: neverIssued }, who.futian);
+    expect(['NOT_FOUND', 'BAD_USER_INPUT']).toContain(unknown.errors?.[0].extensions?.code);
+    const city = await gql<{ objectsInRegion: { totalCount: number } }>(api.url, q, { r: nanshanDistrict.code }, who.data);
+    expect(city.data?.objectsInRegion.totalCount).toBeGreaterThan(0);
+  });
+
   it('batched HTTP requests (an array of operations) are refused', async () => {
     const response = await fetch(`${api.url}/graphql`, {
       method: 'POST',
