@@ -53,11 +53,34 @@ export interface RelationPage {
   totalCount: number;
   items: EntityRecord[];
   hasNextPage: boolean;
+  /** Pages of nested relations fetched in the same statement, per item code and relation. */
+  nested?: Map<string, Map<RelationName, RelationPage>>;
+}
+
+/** A relation of the targets to fetch in the same statement (one level of look-ahead). */
+export interface NestedRelation {
+  relation: RelationName;
+  page: PageRequest;
+}
+
+/** A relation pattern from `x` to `y`, for the nested level. */
+function nestedPattern(relation: RelationName): string {
+  return RELATIONS[relation].replaceAll('(x', '(y').replace('(p)', '(x)');
+}
+
+interface NestedRow {
+  total: number;
+  page: EntityRecord[];
+}
+
+interface PageItem extends EntityRecord {
+  nested?: NestedRow[];
 }
 
 /**
  * One page of one relation for many parents, in one round trip: the total, and the targets
- * ordered by city code after the cursor. Parents without a node get an empty page.
+ * ordered by city code after the cursor — with, for each target, the first page of each
+ * `nested` relation. Parents without a node get an empty page.
  */
 export async function relationPages(
   graph: GraphStore,
@@ -65,9 +88,28 @@ export async function relationPages(
   parentCodes: readonly string[],
   page: PageRequest,
   scope?: GraphScope,
+  nested: readonly NestedRelation[] = [],
 ): Promise<Map<string, RelationPage>> {
   const pattern = RELATIONS[relation];
-  const rows = await graph.read<{ code: string; total: number; page: EntityRecord[] }>(
+  const params: Record<string, unknown> = {
+    codes: [...parentCodes],
+    kinds: page.kinds,
+    after: page.after,
+    // LIMIT needs an integer; plain JS numbers travel to Neo4j as floats.
+    limit: neo4j.int(page.first + 1),
+    scope: scopeParam(scope),
+  };
+  const nestedCalls = nested.map((n, i) => {
+    params[`n${i}kinds`] = n.page.kinds;
+    params[`n${i}limit`] = neo4j.int(n.page.first + 1);
+    const match = `MATCH ${nestedPattern(n.relation)}
+         WITH DISTINCT y WHERE ($n${i}kinds IS NULL OR y.objectKind IN $n${i}kinds) AND ${visible('y')}`;
+    return `CALL { WITH x ${match} RETURN count(y) AS n${i}total }
+       CALL { WITH x ${match} WITH y ORDER BY y.code LIMIT $n${i}limit
+              RETURN collect({code: y.code, labels: labels(y), props: properties(y)}) AS n${i}page }`;
+  });
+  const nestedOut = nested.map((_n, i) => `{total: n${i}total, page: n${i}page}`).join(', ');
+  const rows = await graph.read<{ code: string; total: number; page: PageItem[] }>(
     `UNWIND $codes AS code
      MATCH (p:Entity {code: code})
      CALL {
@@ -81,18 +123,30 @@ export async function relationPages(
        MATCH ${pattern}
        WITH DISTINCT x WHERE ($kinds IS NULL OR x.objectKind IN $kinds) AND ($after IS NULL OR x.code > $after) AND ${visible('x')}
        WITH x ORDER BY x.code LIMIT $limit
-       RETURN collect({code: x.code, labels: labels(x), props: properties(x)}) AS page
+       ${nestedCalls.join('\n       ')}
+       RETURN collect({code: x.code, labels: labels(x), props: properties(x), nested: [${nestedOut}]}) AS page
      }
      RETURN code, total, page`,
-    // LIMIT needs an integer; plain JS numbers travel to Neo4j as floats.
-    { codes: [...parentCodes], kinds: page.kinds, after: page.after, limit: neo4j.int(page.first + 1), scope: scopeParam(scope) },
+    params,
   );
   const result = new Map<string, RelationPage>();
   for (const row of rows) {
+    const items = row.page.slice(0, page.first);
+    const nestedPages = new Map<string, Map<RelationName, RelationPage>>();
+    for (const item of items) {
+      const perRelation = new Map<RelationName, RelationPage>();
+      nested.forEach((n, i) => {
+        const r = item.nested?.[i];
+        if (!r) return;
+        perRelation.set(n.relation, { totalCount: r.total, items: r.page.slice(0, n.page.first), hasNextPage: r.page.length > n.page.first });
+      });
+      if (perRelation.size) nestedPages.set(item.code, perRelation);
+    }
     result.set(row.code, {
       totalCount: row.total,
-      items: row.page.slice(0, page.first),
+      items: items.map(({ nested: _n, ...record }) => record),
       hasNextPage: row.page.length > page.first,
+      nested: nestedPages,
     });
   }
   return result;

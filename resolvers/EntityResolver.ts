@@ -1,5 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, Float, ID, Query, Resolver, Root } from 'type-graphql';
-import { GraphQLScalarType } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Float, ID, Info, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLResolveInfo, GraphQLScalarType } from 'graphql';
 import { regionsByLevel, regionByAdminCode } from '../graph/entities';
 import type { GeoJsonGeometry } from '../spatial/features';
 import { KindPageArgsType, PageArgsType } from './args';
@@ -83,22 +83,21 @@ export class PersonResolver {
   }
 
   @FieldResolver(() => EnterpriseConnection, { nullable: true, description: '任职单位' })
-  employers(@Root() person: Person, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Enterprise>> {
-    return relationConnection<Enterprise>(ctx, 'employers', person.code, args);
+  employers(@Root() person: Person, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Enterprise>> {
+    return relationConnection<Enterprise>(ctx, 'employers', person.code, args, info);
   }
 
   @FieldResolver(() => EnterpriseConnection, { nullable: true, description: '担任法定代表人的企业' })
   representedEnterprises(
     @Root() person: Person,
     @Args() args: PageArgsType,
-    @Ctx() ctx: RequestContext,
-  ): Promise<ConnectionShape<Enterprise>> {
-    return relationConnection<Enterprise>(ctx, 'representedEnterprises', person.code, args);
+    @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Enterprise>> {
+    return relationConnection<Enterprise>(ctx, 'representedEnterprises', person.code, args, info);
   }
 
   @FieldResolver(() => CityObjectConnection, { nullable: true, description: '拥有的房屋、车位' })
-  owns(@Root() person: Person, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
-    return relationConnection<CityObject>(ctx, 'owns', person.code, args);
+  owns(@Root() person: Person, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<CityObject>> {
+    return relationConnection<CityObject>(ctx, 'owns', person.code, args, info);
   }
 }
 
@@ -115,13 +114,13 @@ export class EnterpriseResolver {
   }
 
   @FieldResolver(() => PersonConnection, { nullable: true, description: '从业人员' })
-  employees(@Root() enterprise: Enterprise, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Person>> {
-    return relationConnection<Person>(ctx, 'employees', enterprise.code, args);
+  employees(@Root() enterprise: Enterprise, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Person>> {
+    return relationConnection<Person>(ctx, 'employees', enterprise.code, args, info);
   }
 
   @FieldResolver(() => CityObjectConnection, { nullable: true, description: '拥有的房屋、车位' })
-  owns(@Root() enterprise: Enterprise, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
-    return relationConnection<CityObject>(ctx, 'owns', enterprise.code, args);
+  owns(@Root() enterprise: Enterprise, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<CityObject>> {
+    return relationConnection<CityObject>(ctx, 'owns', enterprise.code, args, info);
   }
 }
 
@@ -151,36 +150,35 @@ export class CityObjectResolver {
   }
 
   @FieldResolver(() => CityObjectConnection, { nullable: true, description: '直接下级 (可按类别筛选)' })
-  children(@Root() object: CityObject, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
-    return relationConnection<CityObject>(ctx, 'children', object.code, args);
+  children(@Root() object: CityObject, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<CityObject>> {
+    return relationConnection<CityObject>(ctx, 'children', object.code, args, info);
   }
 
   @FieldResolver(() => CityObjectConnection, { nullable: true, description: '其中的一切 (任意深度): 社区里的建筑物、房屋、构件、设备……' })
-  contents(@Root() object: CityObject, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
-    return relationConnection<CityObject>(ctx, 'contents', object.code, args);
+  contents(@Root() object: CityObject, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<CityObject>> {
+    return relationConnection<CityObject>(ctx, 'contents', object.code, args, info);
   }
 
   @FieldResolver(() => PersonConnection, { nullable: true, description: '居住人口 (房屋; 建筑物则含其全部房屋)' })
-  residents(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Person>> {
-    return relationConnection<Person>(ctx, 'residents', object.code, args);
+  residents(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Person>> {
+    return relationConnection<Person>(ctx, 'residents', object.code, args, info);
   }
 
   @FieldResolver(() => EnterpriseConnection, { nullable: true, description: '注册在此的企业' })
   registeredEnterprises(
     @Root() object: CityObject,
     @Args() args: PageArgsType,
-    @Ctx() ctx: RequestContext,
-  ): Promise<ConnectionShape<Enterprise>> {
-    return relationConnection<Enterprise>(ctx, 'registeredEnterprises', object.code, args);
+    @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Enterprise>> {
+    return relationConnection<Enterprise>(ctx, 'registeredEnterprises', object.code, args, info);
   }
 
   @FieldResolver(() => CityObjectConnection, { nullable: true, description: '安装在此的物联设备' })
-  devices(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<CityObject>> {
-    return relationConnection<CityObject>(ctx, 'devices', object.code, args);
+  devices(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<CityObject>> {
+    return relationConnection<CityObject>(ctx, 'devices', object.code, args, info);
   }
 
   @FieldResolver(() => EntityConnection, { nullable: true, description: '权利人 (人或企)' })
-  owners(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Entity>> {
-    return relationConnection<Entity>(ctx, 'owners', object.code, args);
+  owners(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Entity>> {
+    return relationConnection<Entity>(ctx, 'owners', object.code, args, info);
   }
 }

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Stores } from '../api/stores';
 import { EntityRecord, entitiesByCodes } from '../graph/entities';
 import { codesByExternalIds, ExternalIdKey, externalIdKey } from '../graph/identifiers';
-import { AncestorRecord, ancestorsOf, PageRequest, RelationName, RelationPage, relationPages } from '../graph/relations';
+import { AncestorRecord, ancestorsOf, NestedRelation, PageRequest, RelationName, RelationPage, relationPages } from '../graph/relations';
 import { GraphScope, UNRESTRICTED } from '../graph/scope';
 import { SpatialFeature, featuresByCodes } from '../spatial/features';
 
@@ -15,7 +15,8 @@ export interface Loaders {
   feature: DataLoader<string, SpatialFeature | null>;
   ancestors: DataLoader<string, AncestorRecord[]>;
   externalId: DataLoader<ExternalIdKey, string | null, string>;
-  relation(name: RelationName, page: PageRequest): DataLoader<string, RelationPage>;
+  /** One loader per (relation, page, look-ahead); see resolvers/lookahead.ts. */
+  relation(name: RelationName, page: PageRequest, nested?: readonly NestedRelation[]): DataLoader<string, RelationPage>;
 }
 
 const EMPTY_PAGE: RelationPage = { totalCount: 0, items: [], hasNextPage: false };
@@ -33,6 +34,32 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
   );
   const relationLoaders = new Map<string, DataLoader<string, RelationPage>>();
 
+  const relation = (name: RelationName, page: PageRequest, nested: readonly NestedRelation[] = []): DataLoader<string, RelationPage> => {
+    const shape = JSON.stringify([name, page.first, page.after, page.kinds, nested]);
+    let loader = relationLoaders.get(shape);
+    if (!loader) {
+      loader = new DataLoader(async (parents) => {
+        const pages = await relationPages(stores.graph, name, parents, page, scope, nested);
+        for (const p of pages.values()) {
+          // The targets are now known: later look-ups of them by code cost no round trip.
+          for (const item of p.items) entity.prime(item.code, item);
+          // Nested pages fetched ahead answer the nested fields' loaders.
+          for (const [code, perRelation] of p.nested ?? []) {
+            for (const n of nested) {
+              const nestedPage = perRelation.get(n.relation);
+              if (!nestedPage) continue;
+              relation(n.relation, n.page).prime(code, nestedPage);
+              for (const item of nestedPage.items) entity.prime(item.code, item);
+            }
+          }
+        }
+        return parents.map((code) => pages.get(code) ?? EMPTY_PAGE);
+      });
+      relationLoaders.set(shape, loader);
+    }
+    return loader;
+  };
+
   return {
     entity,
     feature: new DataLoader(async (codes) => byKey(codes, await featuresByCodes(stores.sql, codes), (r) => r.cityCode)),
@@ -47,19 +74,6 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
       },
       { cacheKeyFn: externalIdKey },
     ),
-    relation(name, page) {
-      const shape = JSON.stringify([name, page.first, page.after, page.kinds]);
-      let loader = relationLoaders.get(shape);
-      if (!loader) {
-        loader = new DataLoader(async (parents) => {
-          const pages = await relationPages(stores.graph, name, parents, page, scope);
-          // The targets are now known: later look-ups of them by code cost no round trip.
-          for (const p of pages.values()) for (const item of p.items) entity.prime(item.code, item);
-          return parents.map((code) => pages.get(code) ?? EMPTY_PAGE);
-        });
-        relationLoaders.set(shape, loader);
-      }
-      return loader;
-    },
+    relation,
   };
 }

@@ -1,6 +1,8 @@
 import type { RelationName } from '../graph/relations';
 import type { RequestContext } from './context';
-import { decodeCursor, pageSize, toConnection } from './pagination';
+import type { GraphQLResolveInfo } from 'graphql';
+import { nestedRelations, pageRequest } from './lookahead';
+import { toConnection } from './pagination';
 import type { ConnectionShape } from './types/connection';
 import { Entity, toEntity } from './types/entity';
 
@@ -16,14 +18,11 @@ export async function relationConnection<T extends Entity = Entity>(
   relation: RelationName,
   parentCode: string,
   args: PageArgs,
+  info?: GraphQLResolveInfo,
 ): Promise<ConnectionShape<T>> {
   if (args.kinds && args.kinds.length > 0) ctx.access.assertCanUse('CityObject.objectKind', 'filter');
-  const page = {
-    first: pageSize(args.first),
-    after: decodeCursor(args.after),
-    kinds: args.kinds && args.kinds.length > 0 ? [...args.kinds].sort() : null,
-  };
-  const result = await ctx.loaders.relation(relation, page).load(parentCode);
+  const page = pageRequest(args);
+  const result = await ctx.loaders.relation(relation, page, info ? nestedRelations(info) : []).load(parentCode);
   const nodes = result.items.map(toEntity).filter((e): e is T => e !== null);
   return toConnection(nodes, result.totalCount, result.hasNextPage);
 }

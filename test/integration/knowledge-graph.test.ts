@@ -310,6 +310,26 @@ describe('DataLoader batching', () => {
   });
 });
 
+describe('look-ahead', () => {
+  it('fetches residents and their employers in one statement, and the result equals level-by-level loading', async () => {
+    const building = plan.nodes.find((n) => n.props.objectKind === 'BUILDING' && n.props.usage === '住宅')!;
+    const viaNodes = `query ($c: ID!) { cityObject(code: $c) { residents(first: 10) { totalCount nodes { code employers(first: 3) { totalCount nodes { code name } } } } } }`;
+    // Two different page sizes for the nested field: ambiguous, so no look-ahead (one more trip).
+    const ambiguous = `query ($c: ID!) { cityObject(code: $c) { residents(first: 10) { totalCount nodes { code employers(first: 3) { totalCount nodes { code name } } other: employers(first: 2) { totalCount } } } } }`;
+    const trips = async (query: string) => {
+      const before = api.stores.graph.stats.roundTrips;
+      const res = await gql<{ cityObject: { residents: { nodes: { employers: unknown }[] } } }>(api.url, query, { c: building.code });
+      expect(res.errors).toBeUndefined();
+      return { trips: api.stores.graph.stats.roundTrips - before, data: res.data!.cityObject.residents.nodes.map((n) => n.employers) };
+    };
+    const ahead = await trips(viaNodes);
+    const stepwise = await trips(ambiguous);
+    expect(ahead.trips).toBe(2); // the building, then residents with their employers
+    expect(stepwise.trips).toBe(4); // the building, residents, employers(first: 3), employers(first: 2)
+    expect(ahead.data).toEqual(stepwise.data);
+  });
+});
+
 describe('determinism', () => {
   it('the same seed plans the same city, code for code', () => {
     const digest = (p: CityPlan) => createHash('sha256').update(JSON.stringify(p)).digest('hex');
