@@ -2,9 +2,11 @@ import { isCityCode } from '../domain/citycode';
 import { badInput } from '../core/errors';
 import type { ConnectionShape } from './types/connection';
 
+import { MAX_PAGE } from '../spatial/limits';
+
 export const DEFAULT_PAGE = 20;
-/** The largest page any connection returns; larger requests are refused, not truncated. */
-export const MAX_PAGE = 500;
+/** The largest page any connection returns (one limit for relations and spatial searches); larger requests are refused, not truncated. */
+export { MAX_PAGE };
 
 const CURSOR_PREFIX = 'cc:';
 
