@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { Express } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
@@ -89,7 +89,9 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), auditPlugin(services)],
+    // No HTTP cache hints: responses depend on the caller's grants. Without the plugin, Apollo
+    // does not wrap every field resolver for its per-field hook either (docs/benchmarks.md).
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), auditPlugin(services)],
   });
   await apollo.start();
 

@@ -62,6 +62,8 @@ export class AuthError extends Error {
 
 const ACCEPTED_ALG = 'RS256';
 const MAX_TOKEN_LENGTH = 16 * 1024;
+/** How many verified tokens are remembered (see `verify`). */
+const VERIFIED_TOKEN_CACHE = 10_000;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** RFC 6750 b64token (token68), the only thing a Bearer credential may be. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -144,7 +146,7 @@ export function subjectFromClaims(claims: Claims): Subject {
 }
 
 /** Checks that need no key, in the order that gives the most useful message. */
-function checkClaims(token: string, issuer: string, audience: string, nowMs: number): { kid: string } {
+function checkClaims(token: string, issuer: string, audience: string, nowMs: number): { kid: string; expMs: number } {
   if (token.length > MAX_TOKEN_LENGTH) throw invalidToken(`token is longer than ${MAX_TOKEN_LENGTH} characters`);
   if (!JWT_SHAPE.test(token)) throw invalidToken('token is not a JWT (expected three base64url parts separated by dots)');
   const [headerPart, payloadPart, signaturePart] = token.split('.');
@@ -179,7 +181,7 @@ function checkClaims(token: string, issuer: string, audience: string, nowMs: num
       `Request the token through a client whose tokens carry the ${audience} audience (realm default client scope citycode-api-audience).`,
     );
   }
-  return { kid: header.kid };
+  return { kid: header.kid, expMs: payload.exp * 1000 };
 }
 
 /** WWW-Authenticate parameter values may not hold quotes, backslashes or non-ASCII (RFC 6750 §3). */
@@ -253,9 +255,23 @@ export function createAuth(config: AuthConfig): Auth {
     }
   }
 
+  /**
+   * Tokens already verified, until they expire: a token is immutable, so verifying the same bytes
+   * again can only give the same answer (revocation is not checked either way, docs/identity.md).
+   * Bounded; the oldest entry goes first.
+   */
+  const verified = new Map<string, { subject: Subject; expMs: number }>();
+
   async function verify(token: string): Promise<Subject> {
-    const { kid } = checkClaims(token, issuer, config.audience, Date.now());
-    return subjectFromClaims(await verifySignature(token, kid));
+    const now = Date.now();
+    const known = verified.get(token);
+    if (known && known.expMs > now) return known.subject;
+    if (known) verified.delete(token);
+    const { kid, expMs } = checkClaims(token, issuer, config.audience, now);
+    const subject = subjectFromClaims(await verifySignature(token, kid));
+    if (verified.size >= VERIFIED_TOKEN_CACHE) verified.delete(verified.keys().next().value as string);
+    verified.set(token, { subject, expMs });
+    return subject;
   }
 
   const subjects = new WeakMap<Request, Subject>();

@@ -6,11 +6,16 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fromRoot } from '../core/paths';
 import { planDemoCity } from '../seed/city';
+import { cpuPerRequest, sampleCpu } from './cpu';
 
 /**
  * Knowledge-graph benchmark: GraphQL against the direct-driver floor, at N connections.
- *   node dist/bench/graphql.js [--connections 1000] [--duration 30] [--only by-code|near]
- * Needs the services up and the demo city seeded (npm start does both).
+ *   node dist/bench/graphql.js [--connections 1000] [--duration 30] [--rounds 1] [--only by-code|near]
+ * Needs the services up and the demo city seeded (npm start does both). With --rounds N the
+ * scenarios run N times interleaved and each figure is the median of its N runs, so that a burst
+ * of load from a neighbour on a shared machine moves one run, not the result. Besides requests/s
+ * and latency, each run reports the CPU milliseconds one request costs the server, Neo4j and
+ * PostgreSQL together (bench/cpu.ts): the GraphQL cost as a ratio to the floor.
  */
 const { values } = parseArgs({
   options: {
@@ -18,10 +23,12 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '30' },
     only: { type: 'string' },
     label: { type: 'string', default: 'knowledge-graph' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 const CONNECTIONS = Number(values.connections);
 const DURATION = Number(values.duration);
+const ROUNDS = Math.max(1, Number(values.rounds));
 const API_PORT = 4200; // permissions and audit on, requests carry a real Keycloak token
 const OPEN_PORT = 4201; // POLICY_ENFORCEMENT=off: the same API without permissions and audit
 const FLOOR_PORT = 4100;
@@ -84,6 +91,8 @@ async function waitFor(url: string): Promise<void> {
 
 interface Scenario {
   name: string;
+  /** Which process serves it: the API with permissions, the API without, or the floor. */
+  server: 'api' | 'open' | 'floor';
   url: string;
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
@@ -101,10 +110,13 @@ interface Result {
   errors: number;
   non2xx: number;
   graphqlErrors: number;
+  /** CPU milliseconds per request: the serving process, Neo4j, PostgreSQL, and their sum. */
+  cpuMsPerRequest: { server: number; neo4j: number; postgres: number; total: number };
 }
 
-async function run(s: Scenario): Promise<Result> {
+async function run(s: Scenario, serverPid: number): Promise<Result> {
   let graphqlErrors = 0;
+  const before = sampleCpu(serverPid);
   const result = await autocannon({
     url: s.url,
     connections: CONNECTIONS,
@@ -121,6 +133,7 @@ async function run(s: Scenario): Promise<Result> {
       },
     ],
   });
+  const cpu = cpuPerRequest(before, sampleCpu(serverPid), result.requests.total);
   return {
     scenario: s.name,
     connections: CONNECTIONS,
@@ -132,6 +145,35 @@ async function run(s: Scenario): Promise<Result> {
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     graphqlErrors,
+    cpuMsPerRequest: cpu,
+  };
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : Math.round(((sorted[mid - 1] + sorted[mid]) / 2) * 100) / 100;
+}
+
+/** One result per scenario from its rounds: medians, and errors summed. */
+function combine(runs: Result[]): Result & { rounds: number } {
+  const m = (f: (r: Result) => number) => median(runs.map(f));
+  return {
+    ...runs[0],
+    requests: runs.reduce((n, r) => n + r.requests, 0),
+    rps: m((r) => r.rps),
+    p50: m((r) => r.p50),
+    p99: m((r) => r.p99),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    graphqlErrors: runs.reduce((n, r) => n + r.graphqlErrors, 0),
+    cpuMsPerRequest: {
+      server: m((r) => r.cpuMsPerRequest.server),
+      neo4j: m((r) => r.cpuMsPerRequest.neo4j),
+      postgres: m((r) => r.cpuMsPerRequest.postgres),
+      total: m((r) => r.cpuMsPerRequest.total),
+    },
+    rounds: runs.length,
   };
 }
 
@@ -150,6 +192,7 @@ async function main(): Promise<void> {
   const scenarios: Scenario[] = [
     {
       name: 'by-code (GraphQL, permissions+audit)',
+      server: 'api',
       url: `http://127.0.0.1:${API_PORT}/graphql`,
       method: 'POST',
       headers: token,
@@ -157,13 +200,15 @@ async function main(): Promise<void> {
     },
     {
       name: 'by-code (GraphQL, no permissions)',
+      server: 'open',
       url: `http://127.0.0.1:${OPEN_PORT}/graphql`,
       method: 'POST',
       body: () => ({ body: JSON.stringify({ query: BUILDING_QUERY, variables: { code: nextCode() } }) }),
     },
-    { name: 'by-code (driver floor)', url: `http://127.0.0.1:${FLOOR_PORT}`, method: 'GET', body: () => ({ path: `/floor/building?code=${nextCode()}` }) },
+    { name: 'by-code (driver floor)', server: 'floor', url: `http://127.0.0.1:${FLOOR_PORT}`, method: 'GET', body: () => ({ path: `/floor/building?code=${nextCode()}` }) },
     {
       name: 'near 500 m (GraphQL, permissions+audit)',
+      server: 'api',
       url: `http://127.0.0.1:${API_PORT}/graphql`,
       method: 'POST',
       headers: token,
@@ -174,6 +219,7 @@ async function main(): Promise<void> {
     },
     {
       name: 'near 500 m (GraphQL, no permissions)',
+      server: 'open',
       url: `http://127.0.0.1:${OPEN_PORT}/graphql`,
       method: 'POST',
       body: () => {
@@ -183,6 +229,7 @@ async function main(): Promise<void> {
     },
     {
       name: 'near 500 m (driver floor)',
+      server: 'floor',
       url: `http://127.0.0.1:${FLOOR_PORT}`,
       method: 'GET',
       body: () => {
@@ -199,19 +246,24 @@ async function main(): Promise<void> {
     await waitFor(`http://127.0.0.1:${API_PORT}/healthz`);
     await waitFor(`http://127.0.0.1:${OPEN_PORT}/healthz`);
     await waitFor(`http://127.0.0.1:${FLOOR_PORT}/floor/near?lon=114.05&lat=22.54`);
-    const results: Result[] = [];
-    for (const s of scenarios) {
-      // Warm-up, so JIT and connection pools are ready before the measured run.
-      await autocannon({ url: s.url, connections: 50, duration: 3, requests: [{ method: s.method, headers: { 'content-type': 'application/json', ...s.headers }, setupRequest: (req) => ({ ...req, ...s.body() }) }] });
-      const r = await run(s);
-      results.push(r);
-      process.stdout.write(`${JSON.stringify(r)}\n`);
+    const pids = { api: api.pid!, open: open.pid!, floor: floor.pid! };
+    const runs = new Map<string, Result[]>(scenarios.map((s) => [s.name, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const s of scenarios) {
+        // Warm-up, so JIT and connection pools are ready before the measured run.
+        await autocannon({ url: s.url, connections: 50, duration: 3, requests: [{ method: s.method, headers: { 'content-type': 'application/json', ...s.headers }, setupRequest: (req) => ({ ...req, ...s.body() }) }] });
+        const r = await run(s, pids[s.server]);
+        runs.get(s.name)!.push(r);
+        process.stdout.write(`${JSON.stringify({ round, ...r })}\n`);
+      }
     }
+    const results = scenarios.map((s) => combine(runs.get(s.name)!));
+    for (const r of results) process.stdout.write(`median ${JSON.stringify(r)}\n`);
     const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
     mkdirSync(fromRoot('bench', 'results'), { recursive: true });
     writeFileSync(
       fromRoot('bench', 'results', `${values.label}.json`),
-      JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2) + '\n',
+      JSON.stringify({ at: new Date().toISOString(), machine, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, results, runs: Object.fromEntries(runs) }, null, 2) + '\n',
     );
   } finally {
     await Promise.all([stop(api), stop(open), stop(floor)]);

@@ -14,7 +14,7 @@ export async function entitiesByCodes(graph: GraphStore, codes: readonly string[
   return graph.read<EntityRecord>(
     `UNWIND $codes AS code
      MATCH (e:Entity {code: code})
-     WHERE ${visible('e')}
+     WHERE ${visible('e', scope)}
      RETURN e.code AS code, labels(e) AS labels, properties(e) AS props`,
     { codes: [...codes], scope: scopeParam(scope) },
   );
@@ -29,7 +29,7 @@ export async function regionsByLevel(
 ): Promise<EntityRecord[]> {
   return graph.read<EntityRecord>(
     `MATCH (r:Region {level: $level})
-     WHERE ($parent IS NULL OR (r)-[:WITHIN*1..3]->(:Entity {code: $parent})) AND ${visible('r')}
+     WHERE ($parent IS NULL OR (r)-[:WITHIN*1..3]->(:Entity {code: $parent})) AND ${visible('r', scope)}
      RETURN r.code AS code, labels(r) AS labels, properties(r) AS props
      ORDER BY r.regionCode`,
     { level, parent: parentCode, scope: scopeParam(scope) },
@@ -40,7 +40,7 @@ export async function regionsByLevel(
 export async function regionByAdminCode(graph: GraphStore, regionCode: string, scope?: GraphScope): Promise<EntityRecord | null> {
   const rows = await graph.read<EntityRecord>(
     `MATCH (r:Region {regionCode: $regionCode})
-     WHERE ${visible('r')}
+     WHERE ${visible('r', scope)}
      RETURN r.code AS code, labels(r) AS labels, properties(r) AS props`,
     { regionCode, scope: scopeParam(scope) },
   );

@@ -1,7 +1,7 @@
 import neo4j from 'neo4j-driver';
 import type { GraphStore } from './driver';
 import type { EntityRecord } from './entities';
-import { GraphScope, scopeParam, visible } from './scope';
+import { GraphScope, RowLabel, scopeParam, visible } from './scope';
 
 /**
  * The relations an API field can follow, as fixed Cypher patterns from parent `p` to target `x`.
@@ -50,6 +50,7 @@ export interface PageRequest {
 }
 
 export interface RelationPage {
+  /** Visible targets in all; -1 when the plan did not ask for the count (totalCount not selected). */
   totalCount: number;
   items: EntityRecord[];
   hasNextPage: boolean;
@@ -57,99 +58,160 @@ export interface RelationPage {
   nested?: Map<string, Map<RelationName, RelationPage>>;
 }
 
-/** A relation of the targets to fetch in the same statement (one level of look-ahead). */
-export interface NestedRelation {
+/**
+ * What to fetch of one relation in one statement: a page of it, whether to count it, and for
+ * each target the relations to fetch with it (look-ahead, resolvers/lookahead.ts).
+ */
+export interface RelationPlan {
   relation: RelationName;
   page: PageRequest;
+  count: boolean;
+  nested: readonly RelationPlan[];
 }
 
-/** A relation pattern from `x` to `y`, for the nested level. */
-function nestedPattern(relation: RelationName): string {
-  return RELATIONS[relation].replaceAll('(x', '(y').replace('(p)', '(x)');
+/** The label every target of a relation has, when the pattern fixes one (`owners` may be either). */
+function targetLabel(relation: RelationName): RowLabel | undefined {
+  return /\(x:(Person|Enterprise|CityObject)\b/.exec(RELATIONS[relation])?.[1] as RowLabel | undefined;
 }
 
-interface NestedRow {
-  total: number;
-  page: EntityRecord[];
+/** Statement text with runs of whitespace folded (the generated statements hold no string literals with spaces). */
+function compact(cypher: string): string {
+  return cypher.replace(/\s+/g, ' ').trim();
 }
 
-interface PageItem extends EntityRecord {
-  nested?: NestedRow[];
+/** The pattern of `relation` from variable `from` to variable `to`. */
+function patternBetween(relation: RelationName, from: string, to: string): string {
+  // Targets first: `from` may itself be a target variable of the level above (x0 → x0_1).
+  return RELATIONS[relation].replaceAll('(x', `(${to}`).replace('(p)', `(${from})`);
+}
+
+interface PlannedRow {
+  total: number | null;
+  page: PlannedItem[];
+}
+
+interface PlannedItem extends EntityRecord {
+  nested: PlannedRow[];
 }
 
 /**
- * One page of one relation for many parents, in one round trip: the total, and the targets
- * ordered by city code after the cursor — with, for each target, the first page of each
- * `nested` relation. Parents without a node get an empty page.
+ * Cypher subqueries that fetch `plan` for the node bound to `from`: `CALL`s binding
+ * `t<id>` (the count, or null) and `g<id>` (the page, each item with its nested rows), and the
+ * map expression that returns both. Names and parameters are derived from `id` only.
+ */
+function planCalls(plan: RelationPlan, from: string, id: string, scope: GraphScope | undefined, params: Record<string, unknown>): { calls: string; out: string } {
+  const x = `x${id}`;
+  const where = [visible(x, scope, targetLabel(plan.relation))];
+  if (plan.page.kinds) {
+    params[`k${id}`] = plan.page.kinds;
+    where.push(`${x}.objectKind IN $k${id}`);
+  }
+  const match = `MATCH ${patternBetween(plan.relation, from, x)} WITH DISTINCT ${x} WHERE ${where.join(' AND ')}`;
+  let after = '';
+  if (plan.page.after !== null) {
+    params[`a${id}`] = plan.page.after;
+    after = ` AND ${x}.code > $a${id}`;
+  }
+  // LIMIT needs an integer; plain JS numbers travel to Neo4j as floats.
+  params[`l${id}`] = neo4j.int(plan.page.first + 1);
+  const nested = plan.nested.map((n, i) => planCalls(n, x, `${id}_${i}`, scope, params));
+  const count = plan.count ? `CALL { WITH ${from} ${match} RETURN count(${x}) AS t${id} }` : '';
+  const calls = `${count}
+     CALL { WITH ${from} ${match}${after}
+       WITH ${x} ORDER BY ${x}.code LIMIT $l${id}
+       ${nested.map((n) => n.calls).join('\n       ')}
+       RETURN collect({code: ${x}.code, labels: labels(${x}), props: properties(${x}), nested: [${nested.map((n) => n.out).join(', ')}]}) AS g${id} }`;
+  return { calls, out: `{total: ${plan.count ? `t${id}` : 'null'}, page: g${id}}` };
+}
+
+/** A planned row as a RelationPage, with the nested pages of its items. */
+function toPage(plan: RelationPlan, row: PlannedRow): RelationPage {
+  const items = row.page.slice(0, plan.page.first);
+  const nested = new Map<string, Map<RelationName, RelationPage>>();
+  for (const item of items) {
+    const perRelation = new Map<RelationName, RelationPage>();
+    plan.nested.forEach((n, i) => {
+      const r = item.nested?.[i];
+      if (r) perRelation.set(n.relation, toPage(n, r));
+    });
+    if (perRelation.size) nested.set(item.code, perRelation);
+  }
+  return {
+    totalCount: row.total ?? -1,
+    items: items.map(({ nested: _n, ...record }) => record),
+    hasNextPage: row.page.length > plan.page.first,
+    nested,
+  };
+}
+
+/**
+ * One page of one relation for many parents, in one round trip: the total (if planned), and the
+ * targets ordered by city code after the cursor — with, for each target, the pages of the
+ * plan's nested relations. Parents without a node get no entry.
  */
 export async function relationPages(
   graph: GraphStore,
-  relation: RelationName,
+  plan: RelationPlan,
   parentCodes: readonly string[],
-  page: PageRequest,
   scope?: GraphScope,
-  nested: readonly NestedRelation[] = [],
 ): Promise<Map<string, RelationPage>> {
-  const pattern = RELATIONS[relation];
-  const params: Record<string, unknown> = {
-    codes: [...parentCodes],
-    kinds: page.kinds,
-    after: page.after,
-    // LIMIT needs an integer; plain JS numbers travel to Neo4j as floats.
-    limit: neo4j.int(page.first + 1),
-    scope: scopeParam(scope),
-  };
-  const nestedCalls = nested.map((n, i) => {
-    params[`n${i}kinds`] = n.page.kinds;
-    params[`n${i}limit`] = neo4j.int(n.page.first + 1);
-    const match = `MATCH ${nestedPattern(n.relation)}
-         WITH DISTINCT y WHERE ($n${i}kinds IS NULL OR y.objectKind IN $n${i}kinds) AND ${visible('y')}`;
-    return `CALL { WITH x ${match} RETURN count(y) AS n${i}total }
-       CALL { WITH x ${match} WITH y ORDER BY y.code LIMIT $n${i}limit
-              RETURN collect({code: y.code, labels: labels(y), props: properties(y)}) AS n${i}page }`;
-  });
-  const nestedOut = nested.map((_n, i) => `{total: n${i}total, page: n${i}page}`).join(', ');
-  const rows = await graph.read<{ code: string; total: number; page: PageItem[] }>(
-    `UNWIND $codes AS code
+  const params: Record<string, unknown> = { codes: [...parentCodes], scope: scopeParam(scope) };
+  const { calls, out } = planCalls(plan, 'p', '0', scope, params);
+  const rows = await graph.read<{ code: string; rel: PlannedRow }>(
+    compact(`UNWIND $codes AS code
      MATCH (p:Entity {code: code})
-     CALL {
-       WITH p
-       MATCH ${pattern}
-       WITH DISTINCT x WHERE ($kinds IS NULL OR x.objectKind IN $kinds) AND ${visible('x')}
-       RETURN count(x) AS total
-     }
-     CALL {
-       WITH p
-       MATCH ${pattern}
-       WITH DISTINCT x WHERE ($kinds IS NULL OR x.objectKind IN $kinds) AND ($after IS NULL OR x.code > $after) AND ${visible('x')}
-       WITH x ORDER BY x.code LIMIT $limit
-       ${nestedCalls.join('\n       ')}
-       RETURN collect({code: x.code, labels: labels(x), props: properties(x), nested: [${nestedOut}]}) AS page
-     }
-     RETURN code, total, page`,
+     ${calls}
+     RETURN code, ${out} AS rel`),
     params,
   );
-  const result = new Map<string, RelationPage>();
-  for (const row of rows) {
-    const items = row.page.slice(0, page.first);
-    const nestedPages = new Map<string, Map<RelationName, RelationPage>>();
-    for (const item of items) {
-      const perRelation = new Map<RelationName, RelationPage>();
-      nested.forEach((n, i) => {
-        const r = item.nested?.[i];
-        if (!r) return;
-        perRelation.set(n.relation, { totalCount: r.total, items: r.page.slice(0, n.page.first), hasNextPage: r.page.length > n.page.first });
-      });
-      if (perRelation.size) nestedPages.set(item.code, perRelation);
-    }
-    result.set(row.code, {
-      totalCount: row.total,
-      items: items.map(({ nested: _n, ...record }) => record),
-      hasNextPage: row.page.length > page.first,
-      nested: nestedPages,
-    });
-  }
-  return result;
+  return new Map(rows.map((row) => [row.code, toPage(plan, row.rel)]));
+}
+
+/** An entity with what the request will ask of it next: its ancestors and relation pages. */
+export interface EntityWithRelations extends EntityRecord {
+  ancestors: AncestorRecord[] | null;
+  relations: RelationPage[];
+}
+
+/** What to fetch with an entity in the same statement. */
+export interface EntityPlan {
+  /** The label the entity must have (a typed by-code query), or undefined for any entity. */
+  label?: RowLabel;
+  ancestors: boolean;
+  relations: readonly RelationPlan[];
+}
+
+/**
+ * Entities by code that the scope lets the caller see, each with its ancestors and the planned
+ * relation pages, in ONE round trip (the by-code query of an app is then one statement).
+ */
+export async function entitiesWithPlan(
+  graph: GraphStore,
+  codes: readonly string[],
+  plan: EntityPlan,
+  scope?: GraphScope,
+): Promise<EntityWithRelations[]> {
+  if (codes.length === 0) return [];
+  const params: Record<string, unknown> = { codes: [...codes], scope: scopeParam(scope) };
+  const relations = plan.relations.map((r, i) => planCalls(r, 'e', String(i), scope, params));
+  const ancestors = plan.ancestors ? `CALL { WITH e ${ancestorsOfE(scope)} AS ancestors }` : 'WITH *, null AS ancestors';
+  const rows = await graph.read<EntityRecord & { ancestors: AncestorRecord[] | null; relations: PlannedRow[] }>(
+    compact(`UNWIND $codes AS code
+     MATCH (e:Entity {code: code})
+     WHERE ${plan.label ? `e:${plan.label} AND ${visible('e', scope, plan.label)}` : visible('e', scope)}
+     ${ancestors}
+     ${relations.map((r) => r.calls).join('\n     ')}
+     RETURN e.code AS code, labels(e) AS labels, properties(e) AS props, ancestors,
+            [${relations.map((r) => r.out).join(', ')}] AS relations`),
+    params,
+  );
+  return rows.map((row) => ({
+    code: row.code,
+    labels: row.labels,
+    props: row.props,
+    ancestors: row.ancestors,
+    relations: plan.relations.map((r, i) => toPage(r, row.relations[i])),
+  }));
 }
 
 export interface AncestorRecord {
@@ -157,17 +219,26 @@ export interface AncestorRecord {
   entity: EntityRecord;
 }
 
+/**
+ * The ancestors of `e` (parent first, up to the city) that the scope lets the caller see, as a
+ * list of {depth, entity}, in a subquery that returns one row (an empty list for none); to be
+ * completed with `AS name`.
+ */
+function ancestorsOfE(scope: GraphScope | undefined): string {
+  return `MATCH path = (e)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
+     WHERE ${visible('a', scope, 'CityObject')}
+     WITH a, min(length(path)) AS depth
+     ORDER BY depth
+     RETURN collect({depth: depth, entity: {code: a.code, labels: labels(a), props: properties(a)}})`;
+}
+
 /** Every ancestor of many objects (parent first, up to the city), in one round trip. */
 export async function ancestorsOf(graph: GraphStore, codes: readonly string[], scope?: GraphScope): Promise<Map<string, AncestorRecord[]>> {
   const rows = await graph.read<{ code: string; ancestors: AncestorRecord[] }>(
     `UNWIND $codes AS code
      MATCH (e:Entity {code: code})
-     OPTIONAL MATCH path = (e)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
-     WHERE ${visible('a')}
-     WITH code, a, min(length(path)) AS depth
-     ORDER BY depth
-     RETURN code, [x IN collect({depth: depth, entity: {code: a.code, labels: labels(a), props: properties(a)}})
-                   WHERE x.entity.code IS NOT NULL] AS ancestors`,
+     CALL { WITH e ${ancestorsOfE(scope)} AS ancestors }
+     RETURN code, ancestors`,
     { codes: [...codes], scope: scopeParam(scope) },
   );
   return new Map(rows.map((r) => [r.code, r.ancestors]));

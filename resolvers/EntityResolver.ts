@@ -5,7 +5,7 @@ import type { GeoJsonGeometry } from '../spatial/features';
 import { KindPageArgsType, PageArgsType } from './args';
 import { requireCityCode } from './codes';
 import type { RequestContext } from './context';
-import { relationConnection, relationOne } from './relations';
+import { entityAhead, relationConnection, relationOne } from './relations';
 import { GeoJSONScalar } from './scalars';
 import { CityObjectConnection, EnterpriseConnection, EntityConnection, PersonConnection } from './types/connection';
 import type { ConnectionShape } from './types/connection';
@@ -27,18 +27,18 @@ export class EntityQueryResolver {
   }
 
   @Query(() => Person, { nullable: true, description: '按城市码查询自然人' })
-  async person(@Arg('code', () => ID) code: string, @Ctx() ctx: RequestContext): Promise<Person | null> {
-    return (await loadEntity(ctx, requireCityCode(code, 'code', 'PERSON'))) as Person | null;
+  async person(@Arg('code', () => ID) code: string, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<Person | null> {
+    return (await entityAhead(ctx, requireCityCode(code, 'code', 'PERSON'), info)) as Person | null;
   }
 
   @Query(() => Enterprise, { nullable: true, description: '按城市码查询法人和其他组织' })
-  async enterprise(@Arg('code', () => ID) code: string, @Ctx() ctx: RequestContext): Promise<Enterprise | null> {
-    return (await loadEntity(ctx, requireCityCode(code, 'code', 'ENTERPRISE'))) as Enterprise | null;
+  async enterprise(@Arg('code', () => ID) code: string, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<Enterprise | null> {
+    return (await entityAhead(ctx, requireCityCode(code, 'code', 'ENTERPRISE'), info)) as Enterprise | null;
   }
 
   @Query(() => CityObject, { nullable: true, description: '按城市码查询城市实体 (物)' })
-  async cityObject(@Arg('code', () => ID) code: string, @Ctx() ctx: RequestContext): Promise<CityObject | null> {
-    return (await loadEntity(ctx, requireCityCode(code, 'code', 'OBJECT'))) as CityObject | null;
+  async cityObject(@Arg('code', () => ID) code: string, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<CityObject | null> {
+    return (await entityAhead(ctx, requireCityCode(code, 'code', 'OBJECT'), info)) as CityObject | null;
   }
 
   @Query(() => CityObject, { nullable: true, description: '按行政区划代码查询区域 (区 6 位 / 街道 9 位 / 社区 12 位)' })

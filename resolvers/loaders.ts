@@ -2,21 +2,25 @@ import DataLoader from 'dataloader';
 import type { Stores } from '../api/stores';
 import { EntityRecord, entitiesByCodes } from '../graph/entities';
 import { codesByExternalIds, ExternalIdKey, externalIdKey } from '../graph/identifiers';
-import { AncestorRecord, ancestorsOf, NestedRelation, PageRequest, RelationName, RelationPage, relationPages } from '../graph/relations';
+import { AncestorRecord, ancestorsOf, EntityPlan, entitiesWithPlan, RelationPage, RelationPlan, relationPages } from '../graph/relations';
 import { GraphScope, UNRESTRICTED } from '../graph/scope';
 import { SpatialFeature, featuresByCodes } from '../spatial/features';
 
 /**
  * Per-request DataLoaders: every look-up within one request is batched into one round trip per
- * store and per shape of request (relation × page arguments), whatever the size of the result.
+ * store and per shape of request (relation plan, entity plan), whatever the size of the result.
+ * A loader that fetched more than it was asked (look-ahead, resolvers/lookahead.ts) primes the
+ * loaders that will be asked for it, so those ask nothing of the database.
  */
 export interface Loaders {
   entity: DataLoader<string, EntityRecord | null>;
+  /** An entity together with what the query asks of it next (one statement for all of it). */
+  entityWith(plan: EntityPlan): DataLoader<string, EntityRecord | null>;
   feature: DataLoader<string, SpatialFeature | null>;
   ancestors: DataLoader<string, AncestorRecord[]>;
   externalId: DataLoader<ExternalIdKey, string | null, string>;
-  /** One loader per (relation, page, look-ahead); see resolvers/lookahead.ts. */
-  relation(name: RelationName, page: PageRequest, nested?: readonly NestedRelation[]): DataLoader<string, RelationPage>;
+  /** One loader per relation × page × count; the plan's nested relations are fetched ahead. */
+  relation(plan: RelationPlan): DataLoader<string, RelationPage>;
 }
 
 const EMPTY_PAGE: RelationPage = { totalCount: 0, items: [], hasNextPage: false };
@@ -32,27 +36,38 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
   const entity = new DataLoader<string, EntityRecord | null>(async (codes) =>
     byKey(codes, await entitiesByCodes(stores.graph, codes, scope), (r) => r.code),
   );
+  const ancestors = new DataLoader<string, AncestorRecord[]>(async (codes) => {
+    const found = await ancestorsOf(stores.graph, codes, scope);
+    return codes.map((c) => found.get(c) ?? []);
+  });
   const relationLoaders = new Map<string, DataLoader<string, RelationPage>>();
+  const entityLoaders = new Map<string, DataLoader<string, EntityRecord | null>>();
 
-  const relation = (name: RelationName, page: PageRequest, nested: readonly NestedRelation[] = []): DataLoader<string, RelationPage> => {
-    const shape = JSON.stringify([name, page.first, page.after, page.kinds, nested]);
+  /** Answers ahead the loaders of what a page fetched by `plan` holds: its items and nested pages. */
+  const primeContents = (plan: RelationPlan, page: RelationPage): void => {
+    for (const item of page.items) entity.prime(item.code, item);
+    for (const [code, perRelation] of page.nested ?? []) {
+      for (const n of plan.nested) {
+        const nestedPage = perRelation.get(n.relation);
+        if (nestedPage) {
+          relation(n).prime(code, nestedPage);
+          primeContents(n, nestedPage);
+        }
+      }
+    }
+  };
+
+  /**
+   * The loader of a relation page. Keyed without the nested plans: look-ahead only saves round
+   * trips, so a page fetched with more (or less) look-ahead answers a field just as well.
+   */
+  const relation = (plan: RelationPlan): DataLoader<string, RelationPage> => {
+    const shape = JSON.stringify([plan.relation, plan.page, plan.count]);
     let loader = relationLoaders.get(shape);
     if (!loader) {
       loader = new DataLoader(async (parents) => {
-        const pages = await relationPages(stores.graph, name, parents, page, scope, nested);
-        for (const p of pages.values()) {
-          // The targets are now known: later look-ups of them by code cost no round trip.
-          for (const item of p.items) entity.prime(item.code, item);
-          // Nested pages fetched ahead answer the nested fields' loaders.
-          for (const [code, perRelation] of p.nested ?? []) {
-            for (const n of nested) {
-              const nestedPage = perRelation.get(n.relation);
-              if (!nestedPage) continue;
-              relation(n.relation, n.page).prime(code, nestedPage);
-              for (const item of nestedPage.items) entity.prime(item.code, item);
-            }
-          }
-        }
+        const pages = await relationPages(stores.graph, plan, parents, scope);
+        for (const page of pages.values()) primeContents(plan, page);
         return parents.map((code) => pages.get(code) ?? EMPTY_PAGE);
       });
       relationLoaders.set(shape, loader);
@@ -60,13 +75,33 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
     return loader;
   };
 
+  const entityWith = (plan: EntityPlan): DataLoader<string, EntityRecord | null> => {
+    const shape = JSON.stringify(plan);
+    let loader = entityLoaders.get(shape);
+    if (!loader) {
+      loader = new DataLoader(async (codes) => {
+        const found = await entitiesWithPlan(stores.graph, codes, plan, scope);
+        for (const row of found) {
+          const record: EntityRecord = { code: row.code, labels: row.labels, props: row.props };
+          entity.prime(row.code, record);
+          if (row.ancestors) ancestors.prime(row.code, row.ancestors);
+          plan.relations.forEach((r, i) => {
+            relation(r).prime(row.code, row.relations[i]);
+            primeContents(r, row.relations[i]);
+          });
+        }
+        return byKey(codes, found, (r) => r.code).map((r) => (r ? { code: r.code, labels: r.labels, props: r.props } : null));
+      });
+      entityLoaders.set(shape, loader);
+    }
+    return loader;
+  };
+
   return {
     entity,
+    entityWith,
     feature: new DataLoader(async (codes) => byKey(codes, await featuresByCodes(stores.sql, codes), (r) => r.cityCode)),
-    ancestors: new DataLoader(async (codes) => {
-      const found = await ancestorsOf(stores.graph, codes, scope);
-      return codes.map((c) => found.get(c) ?? []);
-    }),
+    ancestors,
     externalId: new DataLoader(
       async (keys) => {
         const found = await codesByExternalIds(stores.graph, keys);

@@ -8,15 +8,24 @@ import {
   SelectionSetNode,
 } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values';
-import type { NestedRelation, PageRequest, RelationName } from '../graph/relations';
+import type { EntityPlan, PageRequest, RelationName, RelationPlan } from '../graph/relations';
+import type { RowLabel } from '../graph/scope';
 import { decodeCursor, pageSize } from './pagination';
 
 /**
- * Look-ahead for connections: when the nodes of a connection select a relation that every node
- * asks with the same arguments (residents → employers(first: 3)), the connection's statement
- * fetches that second level too and primes its loader, saving one round trip per level.
+ * Look-ahead: a field that loads entities (a by-code query, a relation connection) reads the
+ * selection below it and fetches, in the same Cypher statement, the ancestors and relation pages
+ * its nodes will ask for next, down to MAX_DEPTH levels; the loaders those fields use are primed
+ * with the result (resolvers/loaders.ts). A relation asked twice with different arguments is
+ * ambiguous and left to its own field. Look-ahead only saves round trips: a field that finds
+ * nothing primed loads what it needs itself, so results never depend on it.
  */
-const FIELD_RELATIONS: Record<string, RelationName> = {
+const MAX_DEPTH = 3;
+
+const ROW_LABELS = new Set<string>(['Person', 'Enterprise', 'CityObject']);
+
+/** Connection fields that follow a relation, by `Type.field`. */
+const CONNECTIONS: Record<string, RelationName> = {
   'Person.employers': 'employers',
   'Person.representedEnterprises': 'representedEnterprises',
   'Person.owns': 'owns',
@@ -30,6 +39,18 @@ const FIELD_RELATIONS: Record<string, RelationName> = {
   'CityObject.owners': 'owners',
 };
 
+/** To-one fields that follow a relation (resolvers/relations.ts relationOne), by `Type.field`. */
+const TO_ONE: Record<string, RelationName> = {
+  'Person.residence': 'residence',
+  'Person.registeredAt': 'registeredAt',
+  'Enterprise.legalRepresentative': 'legalRepresentative',
+  'Enterprise.registeredAt': 'registeredAt',
+  'CityObject.parent': 'parent',
+};
+
+/** The page request of a to-one relation. */
+export const ONE: PageRequest = Object.freeze({ first: 1, after: null, kinds: null }) as PageRequest;
+
 /** The page request a relation field's arguments make, exactly as relationConnection makes it. */
 export function pageRequest(args: { first?: number | null; after?: string | null; kinds?: string[] | null }): PageRequest {
   return {
@@ -37,6 +58,15 @@ export function pageRequest(args: { first?: number | null; after?: string | null
     after: decodeCursor(args.after),
     kinds: args.kinds && args.kinds.length > 0 ? [...args.kinds].sort() : null,
   };
+}
+
+/**
+ * What look-ahead may fetch on the caller's behalf: nothing for a field the policy denies (it
+ * would only answer FORBIDDEN_FIELD), and a filter by kind only when the caller may filter by it.
+ */
+export interface LookaheadPolicy {
+  mayRead(fieldKey: string): boolean;
+  mayFilterByKind(): boolean;
 }
 
 function fieldsOf(selection: SelectionSetNode | undefined, typeName: string, info: GraphQLResolveInfo, out: FieldNode[] = []): FieldNode[] {
@@ -52,41 +82,108 @@ function fieldsOf(selection: SelectionSetNode | undefined, typeName: string, inf
   return out;
 }
 
-/** Nested relations to fetch with this connection; none when anything is ambiguous. */
-export function nestedRelations(info: GraphQLResolveInfo): NestedRelation[] {
-  const connection = getNamedType(info.returnType);
-  if (!isObjectType(connection)) return [];
+/** The fields selected on `type` by the selection sets of `owners`. */
+function selected(owners: readonly FieldNode[], type: string, info: GraphQLResolveInfo): FieldNode[] {
+  return owners.flatMap((o) => fieldsOf(o.selectionSet, type, info));
+}
+
+/** What a connection field selects: whether it counts, and the fields selecting on its node type. */
+function connectionSelection(fieldNodes: readonly FieldNode[], connection: GraphQLObjectType, info: GraphQLResolveInfo) {
   const nodesField = connection.getFields().nodes;
   const nodeType = nodesField && getNamedType(nodesField.type);
-  if (!nodeType || !isObjectType(nodeType)) return [];
-  const nodeSelections: FieldNode[] = [];
-  for (const fieldNode of info.fieldNodes) {
-    for (const f of fieldsOf(fieldNode.selectionSet, connection.name, info)) {
-      if (f.name.value === 'nodes') nodeSelections.push(...fieldsOf(f.selectionSet, nodeType.name, info));
-      if (f.name.value === 'edges') {
-        for (const e of fieldsOf(f.selectionSet, `${nodeType.name}Edge`, info)) {
-          if (e.name.value === 'node') nodeSelections.push(...fieldsOf(e.selectionSet, nodeType.name, info));
-        }
-      }
-    }
+  const fields = selected(fieldNodes, connection.name, info);
+  const owners: FieldNode[] = [];
+  for (const f of fields) {
+    if (f.name.value === 'nodes') owners.push(f);
+    if (f.name.value === 'edges' && nodeType) owners.push(...selected([f], `${nodeType.name}Edge`, info).filter((e) => e.name.value === 'node'));
   }
-  const byField = new Map<string, PageRequest[]>();
-  for (const f of nodeSelections) {
-    const relation = FIELD_RELATIONS[`${nodeType.name}.${f.name.value}`];
-    if (!relation) continue;
-    try {
-      const def = (nodeType as GraphQLObjectType).getFields()[f.name.value];
-      const page = pageRequest(getArgumentValues(def, f, info.variableValues));
-      if (page.after !== null) continue;
-      byField.set(relation, [...(byField.get(relation) ?? []), page]);
-    } catch {
-      // Bad arguments: the nested field reports them itself when it runs.
-    }
+  return {
+    count: fields.some((f) => f.name.value === 'totalCount'),
+    nodeType: nodeType && isObjectType(nodeType) ? nodeType : null,
+    owners,
+  };
+}
+
+/** The relation plan of one selected relation field, or null when its arguments are bad. */
+function planOfField(
+  type: GraphQLObjectType,
+  field: FieldNode,
+  info: GraphQLResolveInfo,
+  policy: LookaheadPolicy,
+  depth: number,
+): RelationPlan | null {
+  const key = `${type.name}.${field.name.value}`;
+  const toOne = TO_ONE[key];
+  if (toOne) return { relation: toOne, page: ONE, count: false, nested: [] };
+  const relation = CONNECTIONS[key];
+  if (!relation) return null;
+  const def = type.getFields()[field.name.value];
+  let page: PageRequest;
+  try {
+    page = pageRequest(getArgumentValues(def, field, info.variableValues));
+  } catch {
+    return null; // bad arguments: the field reports them itself when it runs
   }
-  const nested: NestedRelation[] = [];
-  for (const [relation, pages] of byField) {
-    const first = JSON.stringify(pages[0]);
-    if (pages.every((p) => JSON.stringify(p) === first)) nested.push({ relation: relation as RelationName, page: pages[0] });
+  if (page.kinds && !policy.mayFilterByKind()) return null; // the field refuses it with FORBIDDEN_FILTER
+  const connection = getNamedType(def.type);
+  if (!isObjectType(connection)) return null;
+  const sel = connectionSelection([field], connection, info);
+  const nested = sel.nodeType && depth > 1 ? plansOf(sel.owners, sel.nodeType, info, policy, depth - 1).relations : [];
+  return { relation, page, count: sel.count, nested };
+}
+
+/** Ancestors and relations that the selections `owners` make on `type`, unambiguous ones only. */
+function plansOf(
+  owners: readonly FieldNode[],
+  type: GraphQLObjectType,
+  info: GraphQLResolveInfo,
+  policy: LookaheadPolicy,
+  depth: number,
+): EntityPlan {
+  const byRelation = new Map<RelationName, (RelationPlan | null)[]>();
+  let ancestors = false;
+  for (const f of selected(owners, type.name, info)) {
+    const key = `${type.name}.${f.name.value}`;
+    if (key === 'CityObject.ancestors' && policy.mayRead(key)) ancestors = true;
+    const relation = CONNECTIONS[key] ?? TO_ONE[key];
+    if (!relation || !policy.mayRead(key)) continue;
+    byRelation.set(relation, [...(byRelation.get(relation) ?? []), planOfField(type, f, info, policy, depth)]);
   }
-  return nested;
+  const relations: RelationPlan[] = [];
+  for (const plans of byRelation.values()) {
+    const first = plans[0];
+    if (first && plans.every((p) => p !== null && JSON.stringify(p) === JSON.stringify(first))) relations.push(first);
+  }
+  return { ancestors, relations };
+}
+
+/**
+ * Plans already made in this execution, by field: sibling nodes of a list resolve the same
+ * field with the same field nodes (graphql-js memoises them per execution), so a connection
+ * under 50 buildings plans its look-ahead once.
+ */
+const madePlans = new WeakMap<readonly FieldNode[], { variables: unknown; args: unknown; plan: RelationPlan }>();
+
+/** The plan of a relation connection field being resolved: its page, count and nested relations. */
+export function connectionPlan(relation: RelationName, args: { first?: number | null; after?: string | null; kinds?: string[] | null }, info: GraphQLResolveInfo | undefined, policy: LookaheadPolicy): RelationPlan {
+  const page = pageRequest(args);
+  const connection = info && getNamedType(info.returnType);
+  if (!info || !connection || !isObjectType(connection)) return { relation, page, count: true, nested: [] };
+  const made = madePlans.get(info.fieldNodes);
+  if (made && made.variables === info.variableValues && JSON.stringify(made.args) === JSON.stringify(args)) return made.plan;
+  const sel = connectionSelection(info.fieldNodes, connection, info);
+  const nested = sel.nodeType ? plansOf(sel.owners, sel.nodeType, info, policy, MAX_DEPTH).relations : [];
+  const plan = { relation, page, count: sel.count, nested };
+  madePlans.set(info.fieldNodes, { variables: info.variableValues, args, plan });
+  return plan;
+}
+
+/** What a by-code field returning `type` will ask of its entity next, to fetch with it. */
+export function entityPlan(info: GraphQLResolveInfo, policy: LookaheadPolicy): EntityPlan & { geometry: boolean } {
+  const type = getNamedType(info.returnType);
+  if (!isObjectType(type)) return { ancestors: false, relations: [], geometry: false };
+  const plan = plansOf(info.fieldNodes, type, info, policy, MAX_DEPTH);
+  const label = ROW_LABELS.has(type.name) ? (type.name as RowLabel) : undefined;
+  const geometry = type.name === 'CityObject' && selected(info.fieldNodes, type.name, info).some((f) => f.name.value === 'geometry' || f.name.value === 'heightM');
+  return { ...plan, label, geometry };
 }

@@ -1,7 +1,7 @@
 import type { RelationName } from '../graph/relations';
 import type { RequestContext } from './context';
 import type { GraphQLResolveInfo } from 'graphql';
-import { nestedRelations, pageRequest } from './lookahead';
+import { connectionPlan, entityPlan, LookaheadPolicy, ONE } from './lookahead';
 import { toConnection } from './pagination';
 import type { ConnectionShape } from './types/connection';
 import { Entity, toEntity } from './types/entity';
@@ -21,8 +21,8 @@ export async function relationConnection<T extends Entity = Entity>(
   info?: GraphQLResolveInfo,
 ): Promise<ConnectionShape<T>> {
   if (args.kinds && args.kinds.length > 0) ctx.access.assertCanUse('CityObject.objectKind', 'filter');
-  const page = pageRequest(args);
-  const result = await ctx.loaders.relation(relation, page, info ? nestedRelations(info) : []).load(parentCode);
+  const plan = connectionPlan(relation, args, info, lookaheadPolicy(ctx));
+  const result = await ctx.loaders.relation(plan).load(parentCode);
   const nodes = result.items.map(toEntity).filter((e): e is T => e !== null);
   return toConnection(nodes, result.totalCount, result.hasNextPage);
 }
@@ -33,6 +33,30 @@ export async function relationOne<T extends Entity = Entity>(
   relation: RelationName,
   parentCode: string,
 ): Promise<T | null> {
-  const result = await ctx.loaders.relation(relation, { first: 1, after: null, kinds: null }).load(parentCode);
+  const result = await ctx.loaders.relation({ relation, page: ONE, count: false, nested: [] }).load(parentCode);
   return result.items.length ? (toEntity(result.items[0]) as T | null) : null;
+}
+
+/** What look-ahead may fetch for this request (resolvers/lookahead.ts). */
+export function lookaheadPolicy(ctx: RequestContext): LookaheadPolicy {
+  return {
+    mayRead: (fieldKey) => ctx.access.decide(fieldKey)?.effect !== 'DENY',
+    mayFilterByKind: () => {
+      try {
+        ctx.access.assertCanUse('CityObject.objectKind', 'filter');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** An entity by code, with what the query selects below it fetched in the same statement. */
+export async function entityAhead(ctx: RequestContext, code: string, info: GraphQLResolveInfo): Promise<Entity | null> {
+  const plan = entityPlan(info, lookaheadPolicy(ctx));
+  // The geometry comes from PostgreSQL: ask for it now, alongside the graph statement.
+  if (plan.geometry) ctx.loaders.feature.load(code).catch(() => undefined);
+  const record = await ctx.loaders.entityWith({ label: plan.label, ancestors: plan.ancestors, relations: plan.relations }).load(code);
+  return record ? toEntity(record) : null;
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { GraphQLSchema } from 'graphql';
 import { buildSchema, buildSchemaSync, BuildSchemaOptions } from 'type-graphql';
 import { CityObjectResolver, EnterpriseResolver, EntityQueryResolver, PersonResolver } from './EntityResolver';
-import { FieldGuard } from './fieldGuard';
+import { guardSchema } from './fieldGuard';
 import { GovernanceResolver } from './GovernanceResolver';
 import { ResolveCodeResolver } from './ResolveCodeResolver';
 import { SpatialResolver } from './SpatialResolver';
@@ -11,16 +11,15 @@ import { CityObject, Enterprise, Person } from './types/entity';
 const OPTIONS: BuildSchemaOptions = {
   resolvers: [EntityQueryResolver, PersonResolver, EnterpriseResolver, CityObjectResolver, ResolveCodeResolver, SpatialResolver, GovernanceResolver],
   orphanedTypes: [Person, Enterprise, CityObject],
-  // Every field of every type passes the policy guard (allow / mask / deny, audit bookkeeping).
-  globalMiddlewares: [FieldGuard],
   validate: false,
 };
 
 /** The city schema, built once per process from the TypeGraphQL classes. */
 export async function buildCitySchema(): Promise<GraphQLSchema> {
-  return buildSchema(OPTIONS);
+  // Every field of every type passes the policy guard (allow / mask / deny, audit bookkeeping).
+  return guardSchema(await buildSchema(OPTIONS));
 }
 
 export function buildCitySchemaSync(): GraphQLSchema {
-  return buildSchemaSync(OPTIONS);
+  return guardSchema(buildSchemaSync(OPTIONS));
 }

@@ -324,9 +324,41 @@ describe('look-ahead', () => {
     };
     const ahead = await trips(viaNodes);
     const stepwise = await trips(ambiguous);
-    expect(ahead.trips).toBe(2); // the building, then residents with their employers
-    expect(stepwise.trips).toBe(4); // the building, residents, employers(first: 3), employers(first: 2)
+    expect(ahead.trips).toBe(1); // the building with its residents and their employers
+    expect(stepwise.trips).toBe(3); // the building with its residents, employers(first: 3), employers(first: 2)
     expect(ahead.data).toEqual(stepwise.data);
+  });
+
+  it('answers an app\'s by-code query (ancestors, geometry, two levels of relations) with one graph and one SQL statement, counts included', async () => {
+    const building = plan.nodes.filter((n) => n.props.objectKind === 'BUILDING' && n.props.usage === '住宅')[3];
+    const query = `query ($c: ID!) { cityObject(code: $c) {
+      code name geometry heightM
+      ancestors { depth object { code objectKind } }
+      residence: parent { code }
+      residents(first: 4) { totalCount nodes { code residence { code } employers(first: 2) { totalCount nodes { code legalRepresentative { code } } } } }
+    } }`;
+    const before = { graph: api.stores.graph.stats.roundTrips, sql: api.stores.sql.stats.roundTrips };
+    type R = { code: string; residence: { code: string }; employers: { totalCount: number; nodes: { code: string; legalRepresentative: { code: string } | null }[] } };
+    const res = await gql<{ cityObject: { ancestors: { depth: number }[]; geometry: unknown; residents: { totalCount: number; nodes: R[] } } }>(api.url, query, { c: building.code });
+    expect(res.errors).toBeUndefined();
+    expect(api.stores.graph.stats.roundTrips - before.graph).toBe(1);
+    expect(api.stores.sql.stats.roundTrips - before.sql).toBe(1);
+    const b = res.data!.cityObject;
+    expect(b.geometry).not.toBeNull();
+    expect(b.ancestors.map((a) => a.depth)).toEqual([1, 2, 3, 4]); // community, street, district, city
+    // Every count equals the same count made directly in Cypher.
+    const [direct] = await api.stores.graph.read<{ residents: number }>(
+      `MATCH (b:Entity {code: $c})<-[:PART_OF*0..1]-(:CityObject)<-[:RESIDES_IN]-(p:Person) RETURN count(DISTINCT p) AS residents`,
+      { c: building.code },
+    );
+    expect(b.residents.totalCount).toBe(direct.residents);
+    expect(b.residents.nodes.length).toBe(Math.min(4, direct.residents));
+    for (const r of b.residents.nodes) {
+      const [e] = await api.stores.graph.read<{ n: number }>(`MATCH (:Person {code: $c})-[:EMPLOYED_BY]->(e:Enterprise) RETURN count(DISTINCT e) AS n`, { c: r.code });
+      expect(r.employers.totalCount).toBe(e.n);
+      expect(r.residence.code).toMatch(/^\d{6}/);
+      for (const emp of r.employers.nodes) expect(emp.legalRepresentative?.code).toMatch(/^\d{6}/);
+    }
   });
 });
 
