@@ -8,7 +8,7 @@ import type { Config } from '../core/config';
 import { logger } from '../core/logger';
 import type { RequestContext } from '../resolvers/context';
 import { createLoaders } from '../resolvers/loaders';
-import { buildCitySchema } from '../resolvers/schema';
+import { buildCitySubgraphSchema } from '../resolvers/federation';
 import { graphiqlRouter } from './graphiql';
 import { readiness } from './health';
 import type { AppServices } from './services';
@@ -84,7 +84,8 @@ function purposeOf(req: express.Request, services: AppServices): string | null {
 }
 
 export async function createApp(stores: Stores, config: Config, services: AppServices): Promise<CityApp> {
-  const schema = await buildCitySchema();
+  // The city subgraph: the city schema plus _service/_entities for the federation gateway.
+  const schema = await buildCitySubgraphSchema();
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
