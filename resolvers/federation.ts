@@ -103,7 +103,7 @@ export async function resolveReferences(representations: readonly unknown[], ctx
     denied.push(c.code);
     return new CityCodeError('FORBIDDEN', `No ${c.typename} with code ${c.code} is visible to you`, NOT_VISIBLE_HINT, {
       typename: c.typename,
-      code: c.code,
+      entityCode: c.code,
     });
   });
   if (denied.length > 0) {
