@@ -41,7 +41,7 @@ export interface GatewaySettings {
 
 export function gatewayTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.GATEWAY_SUBGRAPH_TIMEOUT_MS;
-  if (raw === undefined || raw === '') return 3000;
+  if (raw === undefined || raw === '') return 5000;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new Error(`GATEWAY_SUBGRAPH_TIMEOUT_MS must be a positive integer, got "${raw}"`);
   return value;

@@ -5,6 +5,7 @@ import { landmarkCode, planDemoCity } from '../../seed/city';
 import type { CityPlan } from '../../seed/plan';
 import { progress } from '../../seed/progress';
 import { createRng } from '../../seed/rng';
+import { isScaleName, SCALES } from '../../seed/scales';
 import { futianConfig, type FutianConfig } from './config';
 import { DISTRICT } from './policy';
 import type { GridEventRow } from './store';
@@ -95,7 +96,9 @@ export async function seedFutian(postgres: FutianConfig['postgres'], plan: CityP
 }
 
 if (require.main === module) {
-  seedFutian(futianConfig().postgres)
+  const scale = process.env.CITYCODE_SEED_SCALE || 'demo';
+  if (!isScaleName(scale)) throw new Error(`CITYCODE_SEED_SCALE must be one of ${Object.keys(SCALES).join(', ')}, got "${scale}"`);
+  seedFutian(futianConfig().postgres, planDemoCity(scale))
     .then((count) => logger.info({ gridEvents: count }, 'futian seed complete'))
     .catch((err) => {
       logger.error({ err }, 'futian seed failed');
