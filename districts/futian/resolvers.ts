@@ -102,14 +102,15 @@ export const resolvers: GraphQLResolverMap<FutianContext> = {
     },
   },
   CityObject: {
-    __resolveReference: (ref: { code?: unknown }) => referenceCode(ref, 'OBJECT', 'CityObject'),
+    // async: a bad representation fails its own list item, not the whole _entities field.
+    __resolveReference: async (ref: { code?: unknown }) => referenceCode(ref, 'OBJECT', 'CityObject'),
     gridEvents: (obj: { code: string }, args: PageArgs, ctx) => {
       allowed(ctx, 'CityObject.gridEvents');
       return ctx.events('building_code', filterOf(args)).load(obj.code);
     },
   },
   Person: {
-    __resolveReference: (ref: { code?: unknown }) => referenceCode(ref, 'PERSON', 'Person'),
+    __resolveReference: async (ref: { code?: unknown }) => referenceCode(ref, 'PERSON', 'Person'),
     gridEvents: (obj: { code: string }, args: PageArgs, ctx) => {
       allowed(ctx, 'Person.gridEvents');
       return ctx.events('person_code', filterOf(args)).load(obj.code);
