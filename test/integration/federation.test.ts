@@ -3,7 +3,8 @@ import { loadConfig } from '../../core/config';
 import { planGridEvents } from '../../districts/futian/seed';
 import { applyMask } from '../../policy/masks';
 import { landmarkCode, planDemoCity } from '../../seed/city';
-import { startFederation, type Federation } from '../support/processes';
+import net from 'node:net';
+import { freePort, NodeProcess, startFederation, type Federation } from '../support/processes';
 import { gql } from '../support/services';
 import { bearer, decodeClaims, tokenFor } from '../support/tokens';
 
@@ -210,5 +211,41 @@ describe('the 福田 subgraph going down', () => {
     const back = await gql<{ cityObject: { gridEvents: { id: string }[] } }>(fed.gateway.url, BUILDING_WITH_EVENTS, { code: CIVIC }, headers);
     expect(back.errors).toBeUndefined();
     expect(back.data!.cityObject.gridEvents.map((e) => e.id)).toEqual(civicEvents.map((e) => e.id));
+  });
+});
+
+describe('a 福田 subgraph that hangs', () => {
+  it('costs at most the gateway\'s subgraph timeout: city data plus an error naming the timeout', async () => {
+    // A black hole: accepts connections, never answers.
+    const sockets = new Set<net.Socket>();
+    const hole = net.createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => undefined);
+    });
+    const holePort = await freePort();
+    await new Promise<void>((resolve) => hole.listen(holePort, '127.0.0.1', resolve));
+    const gatewayPort = await freePort();
+    const gateway = new NodeProcess('gateway (hanging district)', 'gateway/server.js', gatewayPort, {
+      GATEWAY_PORT: String(gatewayPort),
+      CITY_SUBGRAPH_URL: `${fed.city.url}/graphql`,
+      FUTIAN_SUBGRAPH_URL: `http://127.0.0.1:${holePort}/graphql`,
+      GATEWAY_SUBGRAPH_TIMEOUT_MS: '1500',
+    });
+    try {
+      await gateway.start();
+      const token = await tokenFor('wang.futian');
+      const started = Date.now();
+      const res = await gql<{ cityObject: { name: string; gridEvents: unknown } }>(gateway.url, BUILDING_WITH_EVENTS, { code: CIVIC }, { ...bearer(token), ...GRID });
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(1400);
+      expect(elapsed).toBeLessThan(6000);
+      expect(res.data!.cityObject).toMatchObject({ name: '深圳市民中心', gridEvents: null });
+      expect(res.errors![0].extensions).toMatchObject({ code: 'UNAVAILABLE', service: 'futian' });
+      expect(res.errors![0].message).toMatch(/within 1500 ms/);
+    } finally {
+      await gateway.stop();
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => hole.close(resolve));
+    }
   });
 });
