@@ -4,7 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import express, { Express } from 'express';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { formatError as cityFormatError } from '../api/app';
@@ -70,6 +70,23 @@ function timedFetcher(name: string, timeoutMs: number): Fetcher {
 }
 
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(readonly serviceName: string, url: string, fetcher: Fetcher) {
+    super({ url, fetcher });
+  }
+
+  /**
+   * A subgraph that refuses the whole request over HTTP (400 unknown X-Purpose, 401 token,
+   * 503 Keycloak unreachable) answers with our own error body: pass its message, code and hint
+   * on instead of the bare "400: Bad Request".
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+    const fallback = await super.errorFromResponse(response);
+    const body = (fallback.extensions.response as { body?: unknown } | undefined)?.body as { errors?: { message?: unknown; extensions?: Record<string, unknown> }[] } | undefined;
+    const first = body?.errors?.[0];
+    if (typeof first?.message !== 'string' || typeof first.extensions?.code !== 'string') return fallback;
+    return new GraphQLError(first.message, { extensions: { ...first.extensions, service: this.serviceName, status: response.status } });
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
     if (!headers || !context?.requestId) return;
@@ -101,7 +118,7 @@ export async function createGatewayApp(auth: Auth, settings: GatewaySettings): P
 
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new ForwardingDataSource({ url: subgraphUrl(name, url, env), fetcher: timedFetcher(name, settings.subgraphTimeoutMs) }),
+    buildService: ({ name, url }) => new ForwardingDataSource(name, subgraphUrl(name, url, env), timedFetcher(name, settings.subgraphTimeoutMs)),
     // Query-plan-aware cost: every subgraph fetch, weighted by the entities it carries.
     experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
       const { document, request, schema } = requestContext as unknown as {

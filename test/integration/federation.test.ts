@@ -93,6 +93,14 @@ describe('a cross-subgraph query through the gateway', () => {
     expect(anonymous.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', policy: 'futian-no-anonymous' });
   });
 
+  it('passes on a subgraph\'s refusal of the whole request with its code and hint', async () => {
+    const token = await tokenFor('wang.futian');
+    const res = await gql<{ cityObject: unknown }>(fed.gateway.url, BUILDING_WITH_EVENTS, { code: CIVIC }, { ...bearer(token), 'x-purpose': 'SPYING' });
+    expect(res.data!.cityObject).toBeNull();
+    expect(res.errors![0].message).toMatch(/Unknown purpose "SPYING"/);
+    expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'X-Purpose', service: 'city', status: 400 });
+  });
+
   it('does not expose _entities to clients of the gateway', async () => {
     const res = await gql(fed.gateway.url, 'query { _entities(representations: [{ __typename: "CityObject", code: "x" }]) { __typename } }');
     expect(res.errors![0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
