@@ -1,5 +1,9 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { Express } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
@@ -8,7 +12,7 @@ import type { Config } from '../core/config';
 import { logger } from '../core/logger';
 import type { RequestContext } from '../resolvers/context';
 import { createLoaders } from '../resolvers/loaders';
-import { buildCitySchema } from '../resolvers/schema';
+import { buildCitySubgraphSchema } from '../resolvers/federation';
 import { graphiqlRouter } from './graphiql';
 import { readiness } from './health';
 import type { AppServices } from './services';
@@ -84,14 +88,21 @@ function purposeOf(req: express.Request, services: AppServices): string | null {
 }
 
 export async function createApp(stores: Stores, config: Config, services: AppServices): Promise<CityApp> {
-  const schema = await buildCitySchema();
+  // The city subgraph: the city schema plus _service/_entities for the federation gateway.
+  const schema = await buildCitySubgraphSchema();
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
-    // No HTTP cache hints: responses depend on the caller's grants. Without the plugin, Apollo
-    // does not wrap every field resolver for its per-field hook either (docs/benchmarks.md).
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), auditPlugin(services)],
+    // No HTTP cache hints (responses depend on the caller's grants) and no inline traces (ftv1;
+    // no Apollo usage reporting here): without either plugin, Apollo does not wrap every field
+    // resolver for a per-field hook (docs/benchmarks.md).
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      auditPlugin(services),
+    ],
   });
   await apollo.start();
 

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'FORBIDDEN_FIELD'
   | 'FORBIDDEN_FILTER'
+  | 'OPERATION_TOO_DEEP'
+  | 'OPERATION_TOO_COSTLY'
   | 'INTERNAL_SERVER_ERROR';
 
 export class CityCodeError extends GraphQLError {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The entry point behind `npm start` and `npm test`: everything a fresh clone needs.
 #   infra/run.sh start            Node 24, npm deps, services, build, migrations, demo seed, API on :4000
+#   infra/run.sh start --federation   the same, then the city subgraph (:4000), the 福田 subgraph
+#                                 (:4401) and the federation gateway (:4400) (docs/federation.md)
 #   infra/run.sh test             the same set-up, then lint, type-check and every jest test
 #   infra/run.sh services CMD     start|stop|status of PostgreSQL, Neo4j and Keycloak
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -14,13 +16,25 @@ prepare() {
   log "compiling TypeScript"
   npm run -s build
   node dist/migrations/run.js
+  # The 福田 district subgraph owns its schema (futian) and its migrations.
+  node dist/districts/futian/migrate.js
+}
+
+seed() {
+  node dist/seed/cli.js --scale "${CITYCODE_SEED_SCALE:-demo}"
+  node dist/districts/futian/seed.js
 }
 
 cmd="${1:-}"; shift || true
 case "$cmd" in
   start)
     prepare
-    node dist/seed/cli.js --scale "${CITYCODE_SEED_SCALE:-demo}"
+    seed
+    if [ "${1:-}" = "--federation" ]; then
+      shift
+      log "starting the federation: gateway http://127.0.0.1:${GATEWAY_PORT:-4400}/graphql, city subgraph :${PORT:-4000}, 福田 subgraph :${FUTIAN_PORT:-4401} (Ctrl-C stops them)"
+      exec node dist/tools/federation.js "$@"
+    fi
     if curl -fsS "http://${HOST:-127.0.0.1}:${PORT:-4000}/healthz" 2>/dev/null | grep -q '"status":"ok"'; then
       log "the citycode API is already serving on http://${HOST:-127.0.0.1}:${PORT:-4000}/graphql; nothing more to start"
       exit 0
@@ -30,7 +44,7 @@ case "$cmd" in
     ;;
   test)
     prepare
-    node dist/seed/cli.js --scale "${CITYCODE_SEED_SCALE:-demo}"
+    seed
     log "lint and type-check"
     npm run -s lint
     npm run -s typecheck

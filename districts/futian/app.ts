@@ -1,0 +1,71 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import express, { Express } from 'express';
+import { parse, type GraphQLSchema } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { formatError } from '../../api/app';
+import { Auth, authConfigFromEnv, createAuth } from '../../api/auth';
+import { logger } from '../../core/logger';
+import { fromRoot } from '../../core/paths';
+import { PURPOSE_HEADER } from '../../policy/engine';
+import type { FutianConfig } from './config';
+import { createContext, FutianContext, resolvers } from './resolvers';
+import type { FutianStore } from './store';
+
+/** The SDL this subgraph serves (and that `npm run compose` composes). */
+export const FUTIAN_SDL_PATH = fromRoot('districts', 'futian', 'schema.graphql');
+
+export function buildFutianSchema(): GraphQLSchema {
+  return buildSubgraphSchema([{ typeDefs: parse(readFileSync(FUTIAN_SDL_PATH, 'utf8')), resolvers }]);
+}
+
+export interface FutianApp {
+  app: Express;
+  apollo: ApolloServer<FutianContext>;
+}
+
+/**
+ * The 福田 subgraph over HTTP: /graphql (the same Keycloak bearer tokens as the city: verified
+ * here again, never trusted from the gateway), /healthz, /readyz.
+ */
+export async function createFutianApp(store: FutianStore, config: FutianConfig, auth: Auth = createAuth(authConfigFromEnv(config))): Promise<FutianApp> {
+  const apollo = new ApolloServer<FutianContext>({
+    schema: buildFutianSchema(),
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+  const log = logger.child({ subgraph: 'futian' });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', subgraph: 'futian', uptimeS: Math.round(process.uptime()) });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await store.ping();
+      res.json({ status: 'ready' });
+    } catch (err) {
+      res.status(503).json({ status: 'unavailable', postgres: (err as Error).message });
+    }
+  });
+  app.use(
+    '/graphql',
+    auth.middleware,
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+        const subject = auth.subjectOf(req);
+        const raw = req.header(PURPOSE_HEADER)?.trim().toUpperCase();
+        return createContext(subject, raw ? raw : null, store, log.child({ requestId, subject: subject.username }));
+      },
+    }),
+  );
+  return { app, apollo };
+}
