@@ -38,17 +38,25 @@ export function pageSize(first: number | null | undefined): number {
   return size;
 }
 
-/** Builds a connection from one page of nodes that carry their city code. */
+/**
+ * Builds a connection from one page of nodes that carry their city code. Edges and cursors are
+ * made only when a client selects them (most select `nodes`).
+ */
 export function toConnection<T extends { code: string }>(
   nodes: T[],
   totalCount: number,
   hasNextPage: boolean,
 ): ConnectionShape<T> {
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(node.code), node }));
+  let edges: { cursor: string; node: T }[] | undefined;
   return {
     totalCount,
     nodes,
-    edges,
-    pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    get edges() {
+      edges ??= nodes.map((node) => ({ cursor: encodeCursor(node.code), node }));
+      return edges;
+    },
+    get pageInfo() {
+      return { hasNextPage, endCursor: nodes.length ? encodeCursor(nodes[nodes.length - 1].code) : null };
+    },
   };
 }

@@ -24,14 +24,28 @@ export abstract class Entity {
   @Field(() => String, { nullable: true, description: '名称 / 姓名' })
   name?: string | null;
 
+  /** The parts of the code, parsed when a client first asks for one of them. */
+  private parts?: ReturnType<typeof parseCityCode>;
+
+  private part<K extends 'classCode' | 'classLabel' | 'division'>(key: K): string {
+    this.parts ??= parseCityCode(this.code);
+    return this.parts.ok ? this.parts.value[key] : '';
+  }
+
   @Field(() => String, { description: '分类代码 (6 位)' })
-  classCode!: string;
+  get classCode(): string {
+    return this.part('classCode');
+  }
 
   @Field(() => String, { description: '分类名称' })
-  classLabel!: string;
+  get classLabel(): string {
+    return this.part('classLabel');
+  }
 
   @Field(() => String, { description: '赋码行政区划代码 (6 位), 只表示谁赋的码, 不表示位置' })
-  issuedBy!: string;
+  get issuedBy(): string {
+    return this.part('division');
+  }
 
   @Field(() => String, { nullable: true, description: '所在区 (区级行政区划代码)' })
   districtCode?: string | null;
@@ -121,13 +135,9 @@ function int(value: unknown): number | null {
 }
 
 function fillCommon(target: Entity, record: EntityRecord, kind: EntityKind): void {
-  const parsed = parseCityCode(record.code);
   target.code = record.code;
   target.kind = kind;
   target.name = str(record.props.name);
-  target.classCode = parsed.ok ? parsed.value.classCode : '';
-  target.classLabel = parsed.ok ? parsed.value.classLabel : '';
-  target.issuedBy = parsed.ok ? parsed.value.division : '';
   target.districtCode = str(record.props.districtCode);
   target.streetCode = str(record.props.streetCode);
   target.communityCode = str(record.props.communityCode);
