@@ -91,6 +91,8 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
   // The city subgraph: the city schema plus _service/_entities for the federation gateway.
   const schema = await buildCitySubgraphSchema();
   const apollo = new ApolloServer<RequestContext>({
+    // The server's own SIGTERM/SIGINT handler stops Apollo; Apollo's handler would race it and hang.
+    stopOnTerminationSignals: false,
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,

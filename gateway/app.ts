@@ -148,6 +148,8 @@ export async function createGatewayApp(auth: Auth, settings: GatewaySettings): P
   };
 
   const apollo = new ApolloServer<GatewayContext>({
+    // The server's own SIGTERM/SIGINT handler stops Apollo; Apollo's handler would race it and hang.
+    stopOnTerminationSignals: false,
     gateway,
     formatError: gatewayFormatError,
     includeStacktraceInErrorResponses: false,

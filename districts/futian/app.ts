@@ -33,6 +33,8 @@ export interface FutianApp {
  */
 export async function createFutianApp(store: FutianStore, config: FutianConfig, auth: Auth = createAuth(authConfigFromEnv(config))): Promise<FutianApp> {
   const apollo = new ApolloServer<FutianContext>({
+    // The server's own SIGTERM/SIGINT handler stops Apollo; Apollo's handler would race it and hang.
+    stopOnTerminationSignals: false,
     schema: buildFutianSchema(),
     formatError,
     includeStacktraceInErrorResponses: false,
