@@ -27,8 +27,19 @@ export function badInput(message: string, hint: string, extra: Record<string, un
   return new CityCodeError('BAD_USER_INPUT', message, hint, extra);
 }
 
+/** pg-pool's error when every pooled connection stayed busy for the whole acquisition timeout. */
+const POOL_EXHAUSTED = /^timeout exceeded when trying to connect$/;
+
 export function unavailable(service: string, cause?: unknown): CityCodeError {
   const detail = cause instanceof Error ? cause.message : undefined;
+  if (detail && POOL_EXHAUSTED.test(detail)) {
+    return new CityCodeError(
+      'UNAVAILABLE',
+      `${service} is busy: no pooled connection became free in time`,
+      'The API is overloaded right now; retry with a backoff. The request was refused, not half-done.',
+      { service, reason: 'POOL_EXHAUSTED' },
+    );
+  }
   return new CityCodeError(
     'UNAVAILABLE',
     `${service} is unavailable`,
