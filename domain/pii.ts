@@ -10,7 +10,7 @@
  * Pure apart from reading keys from the environment in `piiKeys`; node:crypto only. Error
  * messages never contain the number. Spec: docs/city-code.md ("Issuing in practice", keys).
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { normaliseCodeText } from './citycode';
 import { upgradeLegacyCitizenId, validateCitizenId } from './identifiers/citizenId';
 
@@ -19,6 +19,11 @@ export interface PiiKeys {
   hmacKey: Buffer;
   /** 32-byte AES-256-GCM key of the encrypted copy (CITYCODE_PII_ENC_KEY). */
   encryptionKey: Buffer;
+  /**
+   * 32-byte key of the HASH mask, derived from the look-up key (HKDF-SHA256): a masked value can
+   * be compared with other masked values but is not the look-up hash, so it opens no index.
+   */
+  maskingKey: Buffer;
 }
 
 export const PII_KEY_BYTES = 32;
@@ -141,5 +146,6 @@ export function piiKeys(env: NodeJS.ProcessEnv = process.env): PiiKeys {
   if (hmacKey.equals(encryptionKey)) {
     throw new Error('CITYCODE_PII_HMAC_KEY and CITYCODE_PII_ENC_KEY must be different keys.');
   }
-  return { hmacKey, encryptionKey };
+  const maskingKey = Buffer.from(hkdfSync('sha256', hmacKey, Buffer.alloc(0), 'citycode:hash-mask:v1', PII_KEY_BYTES));
+  return { hmacKey, encryptionKey, maskingKey };
 }

@@ -1,4 +1,5 @@
 import { defaultFieldResolver, GraphQLFieldResolver, GraphQLSchema, isObjectType } from 'graphql';
+import { piiKeys } from '../domain/pii';
 import { applyDecision, fieldDeniedError } from '../policy/engine';
 import type { Decision } from '../policy/model';
 import type { RequestContext } from './context';
@@ -21,11 +22,15 @@ function codeOf(root: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+let maskingKey: Buffer | undefined;
+
 function release(decision: Decision, value: unknown, context: RequestContext, fieldKey: string, code: string | undefined): unknown {
   context.access.recordRead(decision, fieldKey, code);
   if (decision.effect === 'ALLOW') return value;
   // Masks work on text; a masked number or object is withheld entirely.
-  return typeof value === 'string' ? applyDecision(decision, value) : null;
+  if (typeof value !== 'string') return null;
+  if (decision.mask === 'HASH') maskingKey ??= piiKeys().maskingKey;
+  return applyDecision(decision, value, { hashKey: maskingKey });
 }
 
 /** One field's resolver behind the policy guard. */
