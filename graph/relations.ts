@@ -66,7 +66,14 @@ export interface RelationPlan {
   relation: RelationName;
   page: PageRequest;
   count: boolean;
+  /** The stored properties the targets' selected fields read, or null for all of them. */
+  props: readonly string[] | null;
   nested: readonly RelationPlan[];
+}
+
+/** The map of a node's properties to return: only `props` when given, else all. */
+function propertiesOf(v: string, props: readonly string[] | null | undefined): string {
+  return props ? `${v} {${props.map((p) => `.${p}`).join(', ')}}` : `properties(${v})`;
 }
 
 /** The label every target of a relation has, when the pattern fixes one (`owners` may be either). */
@@ -120,7 +127,7 @@ function planCalls(plan: RelationPlan, from: string, id: string, scope: GraphSco
      CALL { WITH ${from} ${match}${after}
        WITH ${x} ORDER BY ${x}.code LIMIT $l${id}
        ${nested.map((n) => n.calls).join('\n       ')}
-       RETURN collect({code: ${x}.code, labels: labels(${x}), props: properties(${x}), nested: [${nested.map((n) => n.out).join(', ')}]}) AS g${id} }`;
+       RETURN collect({code: ${x}.code, labels: labels(${x}), props: ${propertiesOf(x, plan.props)}, nested: [${nested.map((n) => n.out).join(', ')}]}) AS g${id} }`;
   return { calls, out: `{total: ${plan.count ? `t${id}` : 'null'}, page: g${id}}` };
 }
 
@@ -175,6 +182,8 @@ export interface EntityWithRelations extends EntityRecord {
 
 /** What to fetch with an entity in the same statement. */
 export interface EntityPlan {
+  /** The stored properties of the entity to return, or null (or absent) for all of them. */
+  props?: readonly string[] | null;
   /** The label the entity must have (a typed by-code query), or undefined for any entity. */
   label?: RowLabel;
   ancestors: boolean;
@@ -201,7 +210,7 @@ export async function entitiesWithPlan(
      WHERE ${plan.label ? `e:${plan.label} AND ${visible('e', scope, plan.label)}` : visible('e', scope)}
      ${ancestors}
      ${relations.map((r) => r.calls).join('\n     ')}
-     RETURN e.code AS code, labels(e) AS labels, properties(e) AS props, ancestors,
+     RETURN e.code AS code, labels(e) AS labels, ${propertiesOf('e', plan.props)} AS props, ancestors,
             [${relations.map((r) => r.out).join(', ')}] AS relations`),
     params,
   );

@@ -19,7 +19,7 @@ export interface Loaders {
   feature: DataLoader<string, SpatialFeature | null>;
   ancestors: DataLoader<string, AncestorRecord[]>;
   externalId: DataLoader<ExternalIdKey, string | null, string>;
-  /** One loader per relation × page × count; the plan's nested relations are fetched ahead. */
+  /** One loader per relation × page × count × properties; the plan's nested relations are fetched ahead. */
   relation(plan: RelationPlan): DataLoader<string, RelationPage>;
 }
 
@@ -45,7 +45,8 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
 
   /** Answers ahead the loaders of what a page fetched by `plan` holds: its items and nested pages. */
   const primeContents = (plan: RelationPlan, page: RelationPage): void => {
-    for (const item of page.items) entity.prime(item.code, item);
+    // Only whole records answer look-ups by code; projected ones serve their own fields only.
+    if (plan.props === null) for (const item of page.items) entity.prime(item.code, item);
     for (const [code, perRelation] of page.nested ?? []) {
       for (const n of plan.nested) {
         const nestedPage = perRelation.get(n.relation);
@@ -58,11 +59,12 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
   };
 
   /**
-   * The loader of a relation page. Keyed without the nested plans: look-ahead only saves round
-   * trips, so a page fetched with more (or less) look-ahead answers a field just as well.
+   * The loader of a relation page. Keyed by what its items carry (page, count, properties) but not
+   * by the nested plans: look-ahead only saves round trips, so a page fetched with more (or less)
+   * look-ahead answers a field just as well.
    */
   const relation = (plan: RelationPlan): DataLoader<string, RelationPage> => {
-    const shape = JSON.stringify([plan.relation, plan.page, plan.count]);
+    const shape = JSON.stringify([plan.relation, plan.page, plan.count, plan.props]);
     let loader = relationLoaders.get(shape);
     if (!loader) {
       loader = new DataLoader(async (parents) => {
@@ -83,7 +85,7 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
         const found = await entitiesWithPlan(stores.graph, codes, plan, scope);
         for (const row of found) {
           const record: EntityRecord = { code: row.code, labels: row.labels, props: row.props };
-          entity.prime(row.code, record);
+          if (!plan.props) entity.prime(row.code, record);
           if (row.ancestors) ancestors.prime(row.code, row.ancestors);
           plan.relations.forEach((r, i) => {
             relation(r).prime(row.code, row.relations[i]);

@@ -3,6 +3,7 @@ import {
   getNamedType,
   GraphQLObjectType,
   GraphQLResolveInfo,
+  isAbstractType,
   isObjectType,
   Kind,
   SelectionSetNode,
@@ -11,6 +12,7 @@ import { getArgumentValues } from 'graphql/execution/values';
 import type { EntityPlan, PageRequest, RelationName, RelationPlan } from '../graph/relations';
 import type { RowLabel } from '../graph/scope';
 import { decodeCursor, pageSize } from './pagination';
+import { PROPERTIES_OF_FIELD } from './types/entity';
 
 /**
  * Look-ahead: a field that loads entities (a by-code query, a relation connection) reads the
@@ -48,6 +50,25 @@ const TO_ONE: Record<string, RelationName> = {
   'CityObject.parent': 'parent',
 };
 
+/** Fields that read no stored property of their node (they follow relations or read PostGIS by code). */
+const READS_NO_PROPERTY = new Set(['CityObject.ancestors', 'CityObject.geometry', 'CityObject.heightM']);
+
+/**
+ * The stored properties the fields selected on `type` read (resolvers/types/entity.ts), sorted, or
+ * null (all properties) when a selected field's needs are not known.
+ */
+function propertiesRead(owners: readonly FieldNode[], type: GraphQLObjectType, info: GraphQLResolveInfo): string[] | null {
+  const props = new Set<string>();
+  for (const f of selected(owners, type.name, info)) {
+    const key = `${type.name}.${f.name.value}`;
+    if (CONNECTIONS[key] || TO_ONE[key] || READS_NO_PROPERTY.has(key)) continue;
+    const read = PROPERTIES_OF_FIELD[f.name.value];
+    if (!read) return null;
+    for (const p of read) props.add(p);
+  }
+  return [...props].sort();
+}
+
 /** The page request of a to-one relation. */
 export const ONE: PageRequest = Object.freeze({ first: 1, after: null, kinds: null }) as PageRequest;
 
@@ -69,14 +90,22 @@ export interface LookaheadPolicy {
   mayFilterByKind(): boolean;
 }
 
+/** True when a fragment on `condition` applies to objects of type `typeName` (the type itself, or an interface or union it belongs to). */
+function applies(condition: string | undefined, typeName: string, info: GraphQLResolveInfo): boolean {
+  if (!condition || condition === typeName) return true;
+  const abstract = info.schema.getType(condition);
+  const type = info.schema.getType(typeName);
+  return !!abstract && isAbstractType(abstract) && !!type && isObjectType(type) && info.schema.isSubType(abstract, type);
+}
+
 function fieldsOf(selection: SelectionSetNode | undefined, typeName: string, info: GraphQLResolveInfo, out: FieldNode[] = []): FieldNode[] {
   for (const s of selection?.selections ?? []) {
     if (s.kind === Kind.FIELD) out.push(s);
     else if (s.kind === Kind.INLINE_FRAGMENT) {
-      if (!s.typeCondition || s.typeCondition.name.value === typeName) fieldsOf(s.selectionSet, typeName, info, out);
+      if (applies(s.typeCondition?.name.value, typeName, info)) fieldsOf(s.selectionSet, typeName, info, out);
     } else {
       const fragment = info.fragments[s.name.value];
-      if (fragment && fragment.typeCondition.name.value === typeName) fieldsOf(fragment.selectionSet, typeName, info, out);
+      if (fragment && applies(fragment.typeCondition.name.value, typeName, info)) fieldsOf(fragment.selectionSet, typeName, info, out);
     }
   }
   return out;
@@ -114,7 +143,7 @@ function planOfField(
 ): RelationPlan | null {
   const key = `${type.name}.${field.name.value}`;
   const toOne = TO_ONE[key];
-  if (toOne) return { relation: toOne, page: ONE, count: false, nested: [] };
+  if (toOne) return { relation: toOne, page: ONE, count: false, props: null, nested: [] };
   const relation = CONNECTIONS[key];
   if (!relation) return null;
   const def = type.getFields()[field.name.value];
@@ -129,7 +158,8 @@ function planOfField(
   if (!isObjectType(connection)) return null;
   const sel = connectionSelection([field], connection, info);
   const nested = sel.nodeType && depth > 1 ? plansOf(sel.owners, sel.nodeType, info, policy, depth - 1).relations : [];
-  return { relation, page, count: sel.count, nested };
+  const props = sel.nodeType ? propertiesRead(sel.owners, sel.nodeType, info) : null;
+  return { relation, page, count: sel.count, props, nested };
 }
 
 /** Ancestors and relations that the selections `owners` make on `type`, unambiguous ones only. */
@@ -168,12 +198,13 @@ const madePlans = new WeakMap<readonly FieldNode[], { variables: unknown; args: 
 export function connectionPlan(relation: RelationName, args: { first?: number | null; after?: string | null; kinds?: string[] | null }, info: GraphQLResolveInfo | undefined, policy: LookaheadPolicy): RelationPlan {
   const page = pageRequest(args);
   const connection = info && getNamedType(info.returnType);
-  if (!info || !connection || !isObjectType(connection)) return { relation, page, count: true, nested: [] };
+  if (!info || !connection || !isObjectType(connection)) return { relation, page, count: true, props: null, nested: [] };
   const made = madePlans.get(info.fieldNodes);
   if (made && made.variables === info.variableValues && JSON.stringify(made.args) === JSON.stringify(args)) return made.plan;
   const sel = connectionSelection(info.fieldNodes, connection, info);
   const nested = sel.nodeType ? plansOf(sel.owners, sel.nodeType, info, policy, MAX_DEPTH).relations : [];
-  const plan = { relation, page, count: sel.count, nested };
+  const props = sel.nodeType ? propertiesRead(sel.owners, sel.nodeType, info) : null;
+  const plan = { relation, page, count: sel.count, props, nested };
   madePlans.set(info.fieldNodes, { variables: info.variableValues, args, plan });
   return plan;
 }
@@ -184,6 +215,7 @@ export function entityPlan(info: GraphQLResolveInfo, policy: LookaheadPolicy): E
   if (!isObjectType(type)) return { ancestors: false, relations: [], geometry: false };
   const plan = plansOf(info.fieldNodes, type, info, policy, MAX_DEPTH);
   const label = ROW_LABELS.has(type.name) ? (type.name as RowLabel) : undefined;
+  const props = propertiesRead(info.fieldNodes, type, info);
   const geometry = type.name === 'CityObject' && selected(info.fieldNodes, type.name, info).some((f) => f.name.value === 'geometry' || f.name.value === 'heightM');
-  return { ...plan, label, geometry };
+  return { ...plan, label, props, geometry };
 }

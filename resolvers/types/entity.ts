@@ -143,6 +143,42 @@ function fillCommon(target: Entity, record: EntityRecord, kind: EntityKind): voi
   target.communityCode = str(record.props.communityCode);
 }
 
+/**
+ * The stored properties each field of Person, Enterprise and CityObject reads from its node (the
+ * fields derived from the code, and the relation fields, read none). A plan that knows the
+ * selected fields fetches only these (resolvers/lookahead.ts); a field missing here makes the plan
+ * fetch every property, so a new field is never short of data.
+ */
+export const PROPERTIES_OF_FIELD: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  __typename: [],
+  code: [],
+  kind: [],
+  classCode: [],
+  classLabel: [],
+  issuedBy: [],
+  name: ['name'],
+  districtCode: ['districtCode'],
+  streetCode: ['streetCode'],
+  communityCode: ['communityCode'],
+  sex: ['sex'],
+  birthDate: ['birthDate'],
+  phone: ['phone'],
+  idNumber: ['idCipher'],
+  uscc: ['uscc'],
+  industry: ['industry'],
+  establishedOn: ['establishedOn'],
+  status: ['status'],
+  registeredCapitalWan: ['registeredCapitalWan'],
+  address: ['address'],
+  objectKind: ['objectKind'],
+  regionCode: ['regionCode'],
+  buildingCode: ['buildingCode'],
+  houseCode: ['houseCode'],
+  deviceCode: ['deviceCode'],
+  floors: ['floors'],
+  usage: ['usage'],
+});
+
 /** Maps a stored node to its GraphQL type; properties not listed here never reach a client. */
 export function toEntity(record: EntityRecord): Entity | null {
   const p = record.props;

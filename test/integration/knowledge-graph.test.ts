@@ -362,6 +362,57 @@ describe('look-ahead', () => {
   });
 });
 
+describe('projection (only the stored properties the selection reads)', () => {
+  const building = () => plan.nodes.filter((n) => n.props.objectKind === 'BUILDING' && n.props.usage === '住宅')[7].code;
+
+  it('a typed by-code query returns the same values as the untyped one that reads whole nodes', async () => {
+    const person = firstPerson().code;
+    const fields = 'code kind classCode classLabel issuedBy name sex birthDate phone idNumber districtCode streetCode communityCode';
+    const typed = await gql<{ person: Record<string, unknown> }>(api.url, `query ($c: ID!) { person(code: $c) { ${fields} } }`, { c: person });
+    const whole = await gql<{ entity: Record<string, unknown> }>(api.url, `query ($c: ID!) { entity(code: $c) { ... on Person { ${fields} } } }`, { c: person });
+    expect(typed.errors).toBeUndefined();
+    expect(whole.errors).toBeUndefined();
+    expect(typed.data!.person).toEqual(whole.data!.entity);
+    expect(typed.data!.person.idNumber).toBe(firstPerson().citizenId);
+    expect(typed.data!.person.phone).toMatch(/^1\d{10}$/);
+  });
+
+  it('two aliases of one relation with different selections each get the properties they read', async () => {
+    const res = await gql<{ cityObject: { a: { nodes: { code: string }[] }; b: { nodes: { code: string; name: string; phone: string; birthDate: string }[] } } }>(
+      api.url,
+      `query ($c: ID!) { cityObject(code: $c) { a: residents(first: 3) { nodes { code } } b: residents(first: 3) { nodes { code name phone birthDate } } } }`,
+      { c: building() },
+    );
+    expect(res.errors).toBeUndefined();
+    const { a, b } = res.data!.cityObject;
+    expect(b.nodes.map((n) => n.code)).toEqual(a.nodes.map((n) => n.code));
+    const stored = await api.stores.graph.read<{ code: string; name: string; phone: string; birthDate: string }>(
+      'UNWIND $codes AS c MATCH (p:Person {code: c}) RETURN p.code AS code, p.name AS name, p.phone AS phone, p.birthDate AS birthDate ORDER BY p.code',
+      { codes: a.nodes.map((n) => n.code) },
+    );
+    expect(b.nodes.length).toBeGreaterThan(0);
+    expect(b.nodes).toEqual(stored);
+  });
+
+  it('a projected relation page never answers a later look-up of the whole entity by code', async () => {
+    const first = await gql<{ cityObject: { residents: { nodes: { code: string }[] } } }>(
+      api.url,
+      `query ($c: ID!) { cityObject(code: $c) { residents(first: 1) { nodes { code } } } }`,
+      { c: building() },
+    );
+    const resident = first.data!.cityObject.residents.nodes[0].code;
+    // One request: the resident comes projected (code only) through the building, then whole by code.
+    const res = await gql<{ cityObject: { residents: { nodes: { code: string }[] } }; entity: { phone: string; sex: string } }>(
+      api.url,
+      `query ($c: ID!, $p: ID!) { cityObject(code: $c) { residents(first: 1) { nodes { code } } } entity(code: $p) { ... on Person { phone sex } } }`,
+      { c: building(), p: resident },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.entity.phone).toMatch(/^1\d{10}$/);
+    expect(['M', 'F']).toContain(res.data!.entity.sex);
+  });
+});
+
 describe('determinism', () => {
   it('the same seed plans the same city, code for code', () => {
     const digest = (p: CityPlan) => createHash('sha256').update(JSON.stringify(p)).digest('hex');
