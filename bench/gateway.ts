@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fromRoot } from '../core/paths';
 import { planDemoCity } from '../seed/city';
+import { BUILDING_QUERY, benchToken, startServer, stopServer, waitFor } from './harness';
 
 /**
  * Federation benchmark: the by-code query through the gateway vs directly on the city subgraph
@@ -30,54 +30,7 @@ const CITY_PORT = portEnv('BENCH_CITY_PORT', 4210);
 const FUTIAN_PORT = portEnv('BENCH_FUTIAN_PORT', 4211);
 const GATEWAY_PORT = portEnv('BENCH_GATEWAY_PORT', 4212);
 
-async function benchToken(): Promise<Record<string, string>> {
-  const url = `${process.env.KEYCLOAK_URL ?? `http://127.0.0.1:${process.env.KEYCLOAK_PORT ?? 8180}`}/realms/citycode/protocol/openid-connect/token`;
-  const body = new URLSearchParams({
-    grant_type: 'password',
-    client_id: 'citycode-cli',
-    client_secret: 'citycode-cli-dev-secret',
-    username: 'zhang.data',
-    password: 'citycode-dev-pw',
-  });
-  const json = (await (await fetch(url, { method: 'POST', body })).json()) as { access_token?: string };
-  if (!json.access_token) throw new Error(`no token from Keycloak: ${JSON.stringify(json)}`);
-  return { authorization: `Bearer ${json.access_token}`, 'x-purpose': 'PUBLIC_SERVICE' };
-}
-
-// The by-code query of bench/graphql.ts, unchanged.
-const BUILDING_QUERY = `query ($code: ID!) {
-  cityObject(code: $code) {
-    code name objectKind address buildingCode floors heightM geometry
-    ancestors { depth object { code name objectKind } }
-    residents(first: 10) { nodes { code name employers(first: 3) { nodes { code name uscc industry } } } }
-  }
-}`;
 const WITH_EVENTS_QUERY = BUILDING_QUERY.replace('residents(first: 10)', 'gridEvents(first: 5) { id title status handler reportedAt }\n    residents(first: 10)');
-
-function start(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [fromRoot('dist', script)], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 interface Result {
   scenario: string;
@@ -132,9 +85,9 @@ async function main(): Promise<void> {
   const body = (query: string, codes: string[]) => () => JSON.stringify({ query, variables: { code: codes[i++ % codes.length] } });
   const token = await benchToken();
 
-  const city = start('api/server.js', { PORT: String(CITY_PORT), PG_POOL_SIZE: '40' });
-  const district = start('districts/futian/server.js', { FUTIAN_PORT: String(FUTIAN_PORT) });
-  const gateway = start('gateway/server.js', {
+  const city = startServer('api/server.js', { PORT: String(CITY_PORT), PG_POOL_SIZE: '40' });
+  const district = startServer('districts/futian/server.js', { FUTIAN_PORT: String(FUTIAN_PORT) });
+  const gateway = startServer('gateway/server.js', {
     GATEWAY_PORT: String(GATEWAY_PORT),
     CITY_SUBGRAPH_URL: `http://127.0.0.1:${CITY_PORT}/graphql`,
     FUTIAN_SUBGRAPH_URL: `http://127.0.0.1:${FUTIAN_PORT}/graphql`,
@@ -175,7 +128,7 @@ async function main(): Promise<void> {
     mkdirSync(fromRoot('bench', 'results'), { recursive: true });
     writeFileSync(fromRoot('bench', 'results', `${values.label}.json`), JSON.stringify({ at: new Date().toISOString(), machine, results, ratio }, null, 2) + '\n');
   } finally {
-    await Promise.all([stop(gateway), stop(district), stop(city)]);
+    await Promise.all([stopServer(gateway), stopServer(district), stopServer(city)]);
   }
 }
 

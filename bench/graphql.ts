@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fromRoot } from '../core/paths';
 import { planDemoCity } from '../seed/city';
+import { BUILDING_QUERY, benchToken, startServer, stopServer, waitFor } from './harness';
 import { cpuPerRequest, sampleCpu } from './cpu';
 
 /**
@@ -33,61 +33,9 @@ const API_PORT = 4200; // permissions and audit on, requests carry a real Keyclo
 const OPEN_PORT = 4201; // POLICY_ENFORCEMENT=off: the same API without permissions and audit
 const FLOOR_PORT = 4100;
 
-/** A real access token of the city data bureau's user, with the purpose its grants need. */
-async function benchToken(): Promise<Record<string, string>> {
-  const url = `${process.env.KEYCLOAK_URL ?? 'http://127.0.0.1:8180'}/realms/citycode/protocol/openid-connect/token`;
-  const body = new URLSearchParams({
-    grant_type: 'password',
-    client_id: 'citycode-cli',
-    client_secret: 'citycode-cli-dev-secret',
-    username: 'zhang.data',
-    password: 'citycode-dev-pw',
-  });
-  const response = await fetch(url, { method: 'POST', body });
-  const json = (await response.json()) as { access_token?: string };
-  if (!json.access_token) throw new Error(`no token from Keycloak: ${JSON.stringify(json)}`);
-  return { authorization: `Bearer ${json.access_token}`, 'x-purpose': 'PUBLIC_SERVICE' };
-}
-
-const BUILDING_QUERY = `query ($code: ID!) {
-  cityObject(code: $code) {
-    code name objectKind address buildingCode floors heightM geometry
-    ancestors { depth object { code name objectKind } }
-    residents(first: 10) { nodes { code name employers(first: 3) { nodes { code name uscc industry } } } }
-  }
-}`;
 const NEAR_QUERY = `query ($lon: Float!, $lat: Float!) {
   objectsNear(lon: $lon, lat: $lat, radiusM: 500, first: 50) { totalCount nodes { code name objectKind } }
 }`;
-
-function start(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [fromRoot('dist', script)], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-/** SIGTERM, then SIGKILL if the server is still draining a backlog after 5 s. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 interface Scenario {
   name: string;
@@ -239,9 +187,9 @@ async function main(): Promise<void> {
     },
   ].filter((s) => !values.only || s.name.includes(values.only)) as Scenario[];
 
-  const api = start('api/server.js', { PORT: String(API_PORT), PG_POOL_SIZE: '40' });
-  const open = start('api/server.js', { PORT: String(OPEN_PORT), PG_POOL_SIZE: '40', POLICY_ENFORCEMENT: 'off' });
-  const floor = start('bench/floor.js', { FLOOR_PORT: String(FLOOR_PORT), PG_POOL_SIZE: '40' });
+  const api = startServer('api/server.js', { PORT: String(API_PORT), PG_POOL_SIZE: '40' });
+  const open = startServer('api/server.js', { PORT: String(OPEN_PORT), PG_POOL_SIZE: '40', POLICY_ENFORCEMENT: 'off' });
+  const floor = startServer('bench/floor.js', { FLOOR_PORT: String(FLOOR_PORT), PG_POOL_SIZE: '40' });
   try {
     await waitFor(`http://127.0.0.1:${API_PORT}/healthz`);
     await waitFor(`http://127.0.0.1:${OPEN_PORT}/healthz`);
@@ -266,7 +214,7 @@ async function main(): Promise<void> {
       JSON.stringify({ at: new Date().toISOString(), machine, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, results, runs: Object.fromEntries(runs) }, null, 2) + '\n',
     );
   } finally {
-    await Promise.all([stop(api), stop(open), stop(floor)]);
+    await Promise.all([stopServer(api), stopServer(open), stopServer(floor)]);
   }
 }
 

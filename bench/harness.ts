@@ -1,0 +1,60 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { fromRoot } from '../core/paths';
+
+/** What the benchmarks share: the token, the by-code query, and starting and stopping servers. */
+
+/** A real access token of the city data bureau's user, with the purpose its grants need. */
+export async function benchToken(): Promise<Record<string, string>> {
+  const keycloak = process.env.KEYCLOAK_URL ?? `http://127.0.0.1:${process.env.KEYCLOAK_PORT ?? 8180}`;
+  const body = new URLSearchParams({
+    grant_type: 'password',
+    client_id: 'citycode-cli',
+    client_secret: 'citycode-cli-dev-secret',
+    username: 'zhang.data',
+    password: 'citycode-dev-pw',
+  });
+  const response = await fetch(`${keycloak}/realms/citycode/protocol/openid-connect/token`, { method: 'POST', body });
+  const json = (await response.json()) as { access_token?: string };
+  if (!json.access_token) throw new Error(`no token from Keycloak: ${JSON.stringify(json)}`);
+  return { authorization: `Bearer ${json.access_token}`, 'x-purpose': 'PUBLIC_SERVICE' };
+}
+
+/** The by-code query: a building with two levels of nesting, ancestors and geometry. */
+export const BUILDING_QUERY = `query ($code: ID!) {
+  cityObject(code: $code) {
+    code name objectKind address buildingCode floors heightM geometry
+    ancestors { depth object { code name objectKind } }
+    residents(first: 10) { nodes { code name employers(first: 3) { nodes { code name uscc industry } } } }
+  }
+}`;
+
+/** Starts a compiled server script (dist/<script>) with extra environment. */
+export function startServer(script: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [fromRoot('dist', script)], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** SIGTERM, then SIGKILL if the server is still draining a backlog after 5 s. */
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Resolves once `url` answers below 500, within 30 s. */
+export async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
