@@ -43,6 +43,8 @@ export interface EntityState {
   props: Record<string, unknown>;
   /** Relation type → target city code. */
   relations: Record<string, string>;
+  /** External identifiers (scheme:value) of a blocking candidate. */
+  identifiers?: string[];
 }
 
 export async function entityStates(graph: GraphStore, codes: readonly string[]): Promise<Map<string, EntityState>> {
@@ -73,17 +75,18 @@ export async function blockingCandidates(graph: GraphStore, entity: EntityType, 
   const branches = BLOCKING[entity]
     .map((p) => `WITH r MATCH (x:${label}) WHERE r.values.${p} IS NOT NULL AND x.${p} = r.values.${p} RETURN x LIMIT ${limit}`)
     .join(' UNION ');
-  const result = await graph.read<{ i: number; code: string; labels: string[]; props: Record<string, unknown>; rels: [string, string][] }>(
+  const result = await graph.read<{ i: number; code: string; labels: string[]; props: Record<string, unknown>; rels: [string, string][]; ids: string[] }>(
     `UNWIND $rows AS r
      CALL { ${branches} }
      RETURN r.i AS i, x.code AS code, labels(x) AS labels, properties(x) AS props,
-            [(x)-[rel:RESIDES_IN|REGISTERED_AT|PART_OF]->(t:Entity) | [type(rel), t.code]] AS rels`,
+            [(x)-[rel:RESIDES_IN|REGISTERED_AT|PART_OF]->(t:Entity) | [type(rel), t.code]] AS rels,
+            [(x)<-[:IDENTIFIES]-(id:ExternalId) | id.scheme + ':' + id.value] AS ids`,
     { rows: rows.map((r) => ({ i: r.i, values: r.values })) },
   );
   const out = new Map<number, EntityState[]>();
   for (const r of result) {
     const list = out.get(r.i) ?? [];
-    list.push({ code: r.code, labels: r.labels, props: r.props, relations: Object.fromEntries(r.rels) });
+    list.push({ code: r.code, labels: r.labels, props: r.props, relations: Object.fromEntries(r.rels), identifiers: r.ids });
     out.set(r.i, list);
   }
   return out;

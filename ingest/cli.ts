@@ -14,7 +14,7 @@ import { registerDatasetFiles } from './registry';
  *   npm run ingest -- --register        (registers datasets/*.json, also done before every ingest)
  * Exit codes: 0 done, 2 rejected rows under --all-or-nothing (nothing written), 1 error.
  */
-const USAGE = 'usage: npm run ingest -- --dataset <id> <file> [--format csv|jsonl|geojson] [--all-or-nothing] [--batch-size N] [--rejects FILE] [--json]';
+const USAGE = 'usage: npm run ingest -- --dataset <id> <file> [--format csv|jsonl|geojson] [--all-or-nothing] [--batch-size N] [--rejects FILE] [--throttle-ms N] [--json] [--no-progress]';
 
 function printSummary(s: IngestSummary): void {
   const lines = [
@@ -47,6 +47,7 @@ async function main(): Promise<number> {
       register: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       'no-progress': { type: 'boolean', default: false },
+      'throttle-ms': { type: 'string' },
     },
   });
   const args = positionals[0] === 'ingest' ? positionals.slice(1) : positionals;
@@ -69,6 +70,7 @@ async function main(): Promise<number> {
       batchSize: values['batch-size'] ? Number(values['batch-size']) : undefined,
       allOrNothing: values['all-or-nothing'],
       progress: !values['no-progress'],
+      throttleMs: values['throttle-ms'] ? Number(values['throttle-ms']) : undefined,
       onRejected: rejects ? (r) => rejects.write(`${JSON.stringify(r)}\n`) : undefined,
     });
     await new Promise<void>((resolve) => (rejects ? rejects.end(resolve) : resolve()));

@@ -43,8 +43,8 @@ export interface IngestOptions {
   onRejected?: (row: RejectedRow) => void;
   /** Show a progress bar (terminal) or progress log lines. */
   progress?: boolean;
-  /** Test hook: called after each committed batch. */
-  afterBatch?: (batch: number) => Promise<void> | void;
+  /** Pause after each committed batch (ms), to share the database with live traffic. */
+  throttleMs?: number;
 }
 
 export interface IngestCounts {
@@ -208,7 +208,11 @@ export async function processBatch(
     const candidates = await blockingCandidates(stores.graph, def.entity, blockRows);
     for (const p of probabilistic) {
       const res = resolutions[p.i];
-      const list = (candidates.get(p.i) ?? []).map((c) => ({ code: c.code, values: entityValues(def, c) }));
+      // A candidate with another identifier of a scheme the record carries is someone else.
+      const own = resolutions[p.i].record.identifiers;
+      const list = (candidates.get(p.i) ?? [])
+        .filter((c) => !own.some((id) => (c.identifiers ?? []).some((x) => x.startsWith(`${id.scheme}:`) && x !== `${id.scheme}:${id.value}`)))
+        .map((c) => ({ code: c.code, values: entityValues(def, c) }));
       const best = bestMatch(rules, p.values, list);
       if (best.verdict === 'MATCH') Object.assign(res, { outcome: 'MATCHED', code: best.code, method: 'PROBABILISTIC', score: best.score });
       else if (best.verdict === 'REVIEW') Object.assign(res, { outcome: 'REVIEW', code: null, method: 'REVIEW', score: best.score, candidate: best.code });
@@ -454,7 +458,7 @@ export async function ingestFile(stores: Stores, options: IngestOptions): Promis
     rows = [];
     await processBatch(stores, dataset, prepared, { now: new Date().toISOString(), checkpoint: { run: runId, batch: b, summary: '' }, counts });
     bar?.advance(size);
-    await options.afterBatch?.(b);
+    if (options.throttleMs) await new Promise((resolve) => setTimeout(resolve, options.throttleMs));
   };
   for await (const row of readRows(options.file, format)) {
     rows.push(row);

@@ -71,9 +71,9 @@ export function personsOf(plan: CityPlan): PersonView[] {
   return plan.nodes.filter((n) => n.labels.includes('Person')).map((node) => ({ node, houseCode: residence.get(node.code) ?? null }));
 }
 
-/** A checksum-valid synthetic citizen ID that the seed plan does not use (new persons). */
+/** A checksum-valid synthetic citizen ID that the seed plan does not use (盐田 440308 is not among its birth divisions). */
 export function newCitizenId(i: number): string {
-  return makeCitizenId('440305', `2003${String(1 + (i % 12)).padStart(2, '0')}${String(1 + (i % 28)).padStart(2, '0')}`, 900 + (i % 99), { today: '20260101' });
+  return makeCitizenId('440308', `2003${String(1 + (i % 12)).padStart(2, '0')}${String(1 + (i % 28)).padStart(2, '0')}`, 900 + (i % 99), { today: '20260101' });
 }
 
 /** Writes the demo files into `dir` and returns them in ingest order. */
