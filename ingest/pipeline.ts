@@ -72,7 +72,7 @@ export interface IngestSummary extends IngestCounts {
   rejectedRows: RejectedRow[];
 }
 
-const zero = (): IngestCounts => ({ read: 0, matched: 0, new: 0, review: 0, unchanged: 0, conflicts: 0, rejected: 0, located: 0, registered: 0 });
+export const zero = (): IngestCounts => ({ read: 0, matched: 0, new: 0, review: 0, unchanged: 0, conflicts: 0, rejected: 0, located: 0, registered: 0 });
 
 export async function fileDigest(path: string): Promise<{ hash: string; lines: number }> {
   const hash = createHash('sha256');
@@ -189,7 +189,7 @@ export async function processBatch(
     }
     if (res.outcome === 'NEW' && !res.code) {
       res.code = `new:${record.recordKey}`;
-      res.method = 'NEW';
+      res.method ??= 'NEW';
     }
     if (res.code?.startsWith('new:')) for (const id of record.identifiers) newByIdentifier.set(externalIdKey(id), res.code);
   }
@@ -282,6 +282,7 @@ export async function processBatch(
         line: record.line,
         time: record.time,
         values: JSON.stringify({ ...record.values, ...Object.fromEntries(Object.entries(record.relations).map(([k, v]) => [k, v.value])) }),
+        identifiers: JSON.stringify(record.identifiers),
         status: res.outcome === 'REVIEW' ? 'REVIEW' : 'MAPPED',
         method: res.method,
         filled: record.filled,

@@ -3,13 +3,14 @@ import { GraphQLSchema } from 'graphql';
 import { buildSchema, buildSchemaSync, BuildSchemaOptions } from 'type-graphql';
 import { CityObjectResolver, EnterpriseResolver, EntityQueryResolver, PersonResolver } from './EntityResolver';
 import { FieldGuard } from './fieldGuard';
+import { DataGovernanceResolver } from './DataGovernanceResolver';
 import { GovernanceResolver } from './GovernanceResolver';
 import { ResolveCodeResolver } from './ResolveCodeResolver';
 import { SpatialResolver } from './SpatialResolver';
 import { CityObject, Enterprise, Person } from './types/entity';
 
 const OPTIONS: BuildSchemaOptions = {
-  resolvers: [EntityQueryResolver, PersonResolver, EnterpriseResolver, CityObjectResolver, ResolveCodeResolver, SpatialResolver, GovernanceResolver],
+  resolvers: [EntityQueryResolver, PersonResolver, EnterpriseResolver, CityObjectResolver, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver],
   orphanedTypes: [Person, Enterprise, CityObject],
   // Every field of every type passes the policy guard (allow / mask / deny, audit bookkeeping).
   globalMiddlewares: [FieldGuard],

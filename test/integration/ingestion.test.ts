@@ -7,7 +7,7 @@ import { loadConfig } from '../../core/config';
 import { fromRoot } from '../../core/paths';
 import { ingestRun } from '../../graph/ingest';
 import { fileDigest, ingestFile } from '../../ingest/pipeline';
-import { cleanTestDataset, personRows, registerTestDataset, snapshot, testDatasetId, writePersonCsv } from '../support/ingestFixtures';
+import { cleanTestDataset, personRows, registerTestDataset, snapshot, testDatasetId, unregisterTestDataset, writePersonCsv } from '../support/ingestFixtures';
 
 /**
  * Ingestion against the real Neo4j and PostgreSQL: a real `citycode ingest` process killed with
@@ -56,7 +56,10 @@ describe('ingestion', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const ns of ['A', 'B']) await cleanTestDataset(stores, ns);
+    for (const ns of ['A', 'B']) {
+      await cleanTestDataset(stores, ns);
+      await unregisterTestDataset(stores, ns);
+    }
     await closeStores(stores);
   }, 60_000);
 

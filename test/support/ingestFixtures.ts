@@ -125,6 +125,14 @@ export async function cleanTestDataset(stores: Stores, ns: string): Promise<void
   await stores.sql.query('DELETE FROM source_record_code WHERE dataset = $1', [id]);
 }
 
+/** Forgets a test dataset's registration (its lineage nodes). */
+export async function unregisterTestDataset(stores: Stores, ns: string): Promise<void> {
+  await stores.graph.write(
+    `MATCH (d:Dataset {lid: $lid}) OPTIONAL MATCH (d)-[:HAS_FIELD]->(f:DatasetField) DETACH DELETE f, d`,
+    { lid: `dataset:${testDatasetId(ns)}` },
+  );
+}
+
 export interface DatasetSnapshot {
   records: unknown[];
   entities: unknown[];
