@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import 'reflect-metadata';
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -112,6 +112,11 @@ export interface DatasetDefinition {
   /** Attributes for which this dataset is the authoritative source (一数一源). */
   authoritative: string[];
   derivedFrom: Derivation[];
+  /**
+   * Whether records whose identifiers are unknown are also matched probabilistically (default
+   * true). false: an unknown identifier means a new entity (the deterministic path only).
+   */
+  probabilistic: boolean;
   description: string;
 }
 
@@ -220,6 +225,7 @@ export function parseDataset(raw: unknown, departments: ReadonlySet<string>): Da
     fields,
     authoritative,
     derivedFrom,
+    probabilistic: r.probabilistic !== false,
     description: text(r, 'description', false),
   };
 }

@@ -107,7 +107,7 @@ interface Resolution {
   candidate: string | null;
 }
 
-function entityValues(def: DatasetDefinition, state: EntityState | undefined): Comparable {
+export function entityValues(def: DatasetDefinition, state: EntityState | undefined): Comparable {
   const out: Comparable = {};
   if (!state) return out;
   for (const [key, spec] of Object.entries(ATTRIBUTES)) {
@@ -178,7 +178,7 @@ export async function processBatch(
     } else {
       const hit = record.identifiers.map((id) => known.get(externalIdKey(id)) ?? newByIdentifier.get(externalIdKey(id))).find((c) => c);
       if (hit) Object.assign(res, { outcome: 'MATCHED', code: hit, method: hit.startsWith('new:') ? 'DETERMINISTIC_BATCH' : 'DETERMINISTIC', score: null });
-      else if (record.identifiers.length === 0 || def.entity !== 'CityObject') {
+      else if (record.identifiers.length === 0 || (def.entity !== 'CityObject' && def.probabilistic !== false)) {
         const values: Comparable = { ...record.values };
         for (const [attr, ref] of Object.entries(record.relations)) values[attr] = known.get(externalIdKey(ref)) ?? null;
         if (record.lon !== null && record.lat !== null) values.location = [record.lon, record.lat];

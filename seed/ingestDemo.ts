@@ -193,3 +193,31 @@ export function writeDemoFiles(plan: CityPlan, dir: string, seed = 1): DemoFile[
   put('swj-device', 'swj-device.csv', sw);
   return files;
 }
+
+/**
+ * The README's sample CSV (datasets/samples/ft-grid-survey.csv): a 福田区 grid survey of persons
+ * the demo city knows — newer phones, other rooms, typos, no ID numbers, new residents, bad rows.
+ */
+export function sampleSurveyCsv(plan: CityPlan): string {
+  const rng = createRng('sample-survey');
+  const persons = personsOf(plan)
+    .slice(0, 1500)
+    .filter((p) => p.node.props.districtCode === '440304' && p.houseCode);
+  const rooms = plan.nodes.filter((n) => n.props.objectKind === 'ROOM' && n.props.districtCode === '440304');
+  const lines = [csvLine(['visit_id', 'id_number', 'name', 'sex', 'birth_date', 'phone', 'house_code', 'visited_at'])];
+  const at = '2026-03-02T10:00:00+08:00';
+  const row = (id: string, p: PersonView, over: Partial<Record<'id' | 'name' | 'phone' | 'house' | 'birth', string | null>>) => {
+    const pr = p.node.props;
+    const pick = <T>(k: keyof typeof over, v: T): T | string | null => (k in over ? over[k]! : v);
+    lines.push(csvLine([id, pick('id', p.node.citizenId ?? null), pick('name', pr.name as string), pr.sex as string, pick('birth', pr.birthDate as string), pick('phone', pr.phone as string), pick('house', p.houseCode), at]));
+  };
+  persons.slice(0, 3).forEach((p, i) => row(`FT-2026-0${i + 1}`, p, { phone: `135${String(60000000 + i * 1234567).slice(-8)}` }));
+  persons.slice(3, 5).forEach((p, i) => row(`FT-2026-0${i + 4}`, p, { house: String(rooms[(i * 13 + 5) % rooms.length].props.houseCode) }));
+  persons.slice(5, 7).forEach((p, i) => row(`FT-2026-0${i + 6}`, p, { id: null, name: nameTypo(rng, p.node.props.name as string) }));
+  row('FT-2026-08', persons[7], { id: null, phone: null, birth: null, house: null });
+  lines.push(csvLine(['FT-2026-09', newCitizenId(900), '林晓新', 'F', '2003-02-11', '13926001234', null, at]));
+  lines.push(csvLine(['FT-2026-10', newCitizenId(901), '陈新民', 'M', '2003-03-12', '13926005678', null, at]));
+  lines.push(csvLine(['FT-2026-11', '440304199001011234', '赵错号', 'M', '1990-01-01', '13800001111', null, at]));
+  lines.push(csvLine(['FT-2026-12', null, '钱无号', 'F', '1991-02-02', '12345', null, at]));
+  return `${lines.join('\n')}\n`;
+}
