@@ -5,8 +5,8 @@ import { closeStores, openStores } from '../api/stores';
 import { loadConfig } from '../core/config';
 import { fromRoot } from '../core/paths';
 import { blockingCandidates } from '../graph/ingest';
-import { ATTRIBUTES, DatasetDefinition, EntityType } from '../ingest/datasets';
-import { bestMatch, Comparable, MATCH_CONFIGS } from '../ingest/matching';
+import { DatasetDefinition, EntityType } from '../ingest/datasets';
+import { bestMatch, blockingKeys, Comparable, MATCH_CONFIGS } from '../ingest/matching';
 import { entityValues } from '../ingest/pipeline';
 import { planDemoCity } from '../seed/city';
 import { addressVariant, nameTypo, personsOf, swapDigits } from '../seed/ingestDemo';
@@ -104,14 +104,7 @@ async function main(): Promise<void> {
       const started = Date.now();
       for (let i = 0; i < cases.length; i += 1000) {
         const batch = cases.slice(i, i + 1000);
-        const rows = batch.map((c, k) => ({
-          i: k,
-          values: Object.fromEntries(
-            Object.entries(ATTRIBUTES)
-              .filter(([a, s]) => s.entity === kind && s.kind === 'property' && typeof c.values[a] === 'string')
-              .map(([a, s]) => [s.target, c.values[a] as string]),
-          ),
-        }));
+        const rows = batch.map((c, k) => ({ i: k, values: blockingKeys(kind, c.values as Record<string, string | number | null>) }));
         const candidates = await blockingCandidates(stores.graph, kind, rows);
         batch.forEach((c, k) => {
           const list = (candidates.get(k) ?? []).map((x) => ({ code: x.code, values: entityValues(def, x) }));

@@ -11,10 +11,11 @@ import type { GraphStore } from './driver';
 /** Labels and relation types that may enter a statement's text (never user input). */
 const LABELS: Record<EntityType, string> = { Person: 'Person', Enterprise: 'Enterprise', CityObject: 'CityObject' };
 export const RELATION_TYPES = ['RESIDES_IN', 'REGISTERED_AT', 'PART_OF'] as const;
+/** Blocking predicates per entity type over `r.values` (ingest/matching.ts blockingKeys). */
 const BLOCKING: Record<EntityType, readonly string[]> = {
-  Person: ['name', 'phone', 'birthDate'],
-  Enterprise: ['name', 'address'],
-  CityObject: ['name', 'address'],
+  Person: ['x.name = r.values.name', 'x.phone = r.values.phone', 'x.birthDate = r.values.birthDate'],
+  Enterprise: ['x.name = r.values.name', 'x.address = r.values.address', 'x.establishedOn = r.values.establishedOn'],
+  CityObject: ['x.name = r.values.name', 'x.address = r.values.address'],
 };
 
 export interface ExistingRecord {
@@ -61,6 +62,7 @@ export async function entityStates(graph: GraphStore, codes: readonly string[]):
 
 export interface BlockingRow {
   i: number;
+  /** Blocking values by node property (name, phone, birthDate, address). */
   values: Record<string, string | null>;
 }
 
@@ -73,7 +75,7 @@ export async function blockingCandidates(graph: GraphStore, entity: EntityType, 
   if (rows.length === 0) return new Map();
   const label = LABELS[entity];
   const branches = BLOCKING[entity]
-    .map((p) => `WITH r MATCH (x:${label}) WHERE r.values.${p} IS NOT NULL AND x.${p} = r.values.${p} RETURN x LIMIT ${limit}`)
+    .map((p) => `WITH r MATCH (x:${label}) WHERE ${p} RETURN x LIMIT ${limit}`)
     .join(' UNION ');
   const result = await graph.read<{ i: number; code: string; labels: string[]; props: Record<string, unknown>; rels: [string, string][]; ids: string[] }>(
     `UNWIND $rows AS r

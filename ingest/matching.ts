@@ -247,3 +247,21 @@ export function bestMatch(config: MatchConfig, record: Comparable, candidates: r
   if (v === 'NEW') return { verdict: 'NEW', code: null, score: best.total, above };
   return { verdict: v === 'MATCH' && above > 1 ? 'REVIEW' : v, code: best.code, score: best.total, above };
 }
+
+/**
+ * Blocking keys of a record (node property → value): exact values, and an address with the
+ * common variants (深圳市 prefix missing or doubled, 號, spaces) mapped back to the stored form.
+ */
+export function blockingKeys(entity: 'Person' | 'Enterprise' | 'CityObject', values: Record<string, string | number | null | undefined>): Record<string, string | null> {
+  const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+  const name = str(values[`${entity}.name`]);
+  const address = str(values[`${entity}.address`]);
+  return {
+    name,
+    phone: str(values[`${entity}.phone`]),
+    birthDate: str(values[`${entity}.birthDate`]),
+    establishedOn: str(values[`${entity}.establishedOn`]),
+    // Addresses are stored as 深圳市…: the variants (no prefix, a doubled one, 號, spaces) map back to it.
+    address: address ? `深圳市${address.normalize('NFKC').replace(/\s+/g, '').replace(/^(广东省)?(深圳市)*/, '').replace(/號/g, '号')}` : null,
+  };
+}

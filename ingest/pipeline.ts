@@ -23,7 +23,7 @@ import { codesForSourceRecords } from '../registry/sourceCodes';
 import { registerPoints } from '../spatial/registration';
 import { progress, Progress } from '../seed/progress';
 import { ATTRIBUTES, DatasetDefinition } from './datasets';
-import { bestMatch, Comparable, MATCH_CONFIGS } from './matching';
+import { bestMatch, blockingKeys, Comparable, MATCH_CONFIGS } from './matching';
 import { Claim, mergeClaim, parseProvenance, provenanceKey, Provenance } from './merge';
 import { formatOf, readRows } from './readers';
 import { PreparedRecord, prepareRecord, RejectedRow } from './records';
@@ -197,14 +197,7 @@ export async function processBatch(
   // 2. Fellegi-Sunter over blocked candidates for records without a known identifier.
   if (probabilistic.length) {
     const rules = MATCH_CONFIGS[def.entity];
-    const blockRows = probabilistic.map((p) => ({
-      i: p.i,
-      values: Object.fromEntries(
-        Object.entries(ATTRIBUTES)
-          .filter(([k, s]) => s.entity === def.entity && s.kind === 'property' && typeof p.values[k] === 'string')
-          .map(([k, s]) => [s.target, p.values[k] as string]),
-      ),
-    }));
+    const blockRows = probabilistic.map((p) => ({ i: p.i, values: blockingKeys(def.entity, p.values as Record<string, string | number | null>) }));
     const candidates = await blockingCandidates(stores.graph, def.entity, blockRows);
     for (const p of probabilistic) {
       const res = resolutions[p.i];
