@@ -163,23 +163,29 @@ export async function writeBatch(graph: GraphStore, w: BatchWrite): Promise<void
           },
         }
       : rawTx;
-    if (w.newEntities.length) {
-      await tx.run(`UNWIND $rows AS r MERGE (e:Entity {code: r.code}) SET e:${label}, e += r.props`, { rows: w.newEntities });
-    }
-    if (w.externalIds.length) {
+    // One statement for every entity the batch touches: creation, values with provenance, the
+    // encrypted ID copy and new external identifiers.
+    const entities = new Map<string, { code: string; props: Record<string, unknown>; cipher: string | null; ids: { scheme: string; value: string }[] }>();
+    const entity = (code: string) => {
+      let e = entities.get(code);
+      if (!e) entities.set(code, (e = { code, props: {}, cipher: null, ids: [] }));
+      return e;
+    };
+    for (const n of w.newEntities) Object.assign(entity(n.code).props, n.props);
+    for (const u of w.updates) Object.assign(entity(u.code).props, u.props);
+    for (const c of w.idCiphers) entity(c.code).cipher = c.cipher;
+    for (const x of w.externalIds) entity(x.code).ids.push({ scheme: x.scheme, value: x.value });
+    if (entities.size) {
       await tx.run(
         `UNWIND $rows AS r
-         MATCH (e:Entity {code: r.code})
-         MERGE (x:ExternalId {scheme: r.scheme, value: r.value})
+         MERGE (e:Entity {code: r.code})
+         SET e:${label}, e += r.props, e.idCipher = coalesce(e.idCipher, r.cipher)
+         WITH e, r
+         UNWIND r.ids AS id
+         MERGE (x:ExternalId {scheme: id.scheme, value: id.value})
          MERGE (x)-[:IDENTIFIES]->(e)`,
-        { rows: w.externalIds },
+        { rows: [...entities.values()] },
       );
-    }
-    if (w.idCiphers.length) {
-      await tx.run(`UNWIND $rows AS r MATCH (e:Entity {code: r.code}) SET e.idCipher = coalesce(e.idCipher, r.cipher)`, { rows: w.idCiphers });
-    }
-    if (w.updates.length) {
-      await tx.run(`UNWIND $rows AS r MATCH (e:Entity {code: r.code}) SET e += r.props`, { rows: w.updates });
     }
     for (const type of RELATION_TYPES) {
       const rows = w.relations.filter((r) => r.type === type);
@@ -199,21 +205,16 @@ export async function writeBatch(graph: GraphStore, w: BatchWrite): Promise<void
       );
     }
     if (w.records.length) {
+      const maps = new Map(w.maps.map((m) => [m.key, m]));
       await tx.run(
         `UNWIND $rows AS r
          MERGE (sr:SourceRecord {key: r.key})
-         SET sr += r.props, sr.ingestedAt = $now`,
-        { rows: w.records, now: w.now },
-      );
-    }
-    if (w.maps.length) {
-      await tx.run(
-        `UNWIND $rows AS m
-         MATCH (sr:SourceRecord {key: m.key})
-         MATCH (e:Entity {code: m.code})
+         SET sr += r.props, sr.ingestedAt = $now
+         WITH sr, r WHERE r.map IS NOT NULL
+         MATCH (e:Entity {code: r.map.code})
          MERGE (sr)-[x:MAPS_TO]->(e)
-         ON CREATE SET x.method = m.method, x.score = m.score, x.at = $now`,
-        { rows: w.maps, now: w.now },
+         ON CREATE SET x.method = r.map.method, x.score = r.map.score, x.at = $now`,
+        { rows: w.records.map((r) => ({ ...r, map: maps.get(r.key as string) ?? null })), now: w.now },
       );
     }
     if (w.reviews.length) {

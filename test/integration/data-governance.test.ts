@@ -1,3 +1,4 @@
+import { walkLineage } from '../../ingest/lineage';
 import { startTestApi, TestApi, gql } from '../support/services';
 import { bearer, tokenFor } from '../support/tokens';
 
@@ -67,6 +68,10 @@ describe('data governance over ingested data', () => {
 
     const unknown = await as('gov.steward', `{ lineage(node: "no-such-dataset") { root { id } entries { hops } partial } }`);
     expect(unknown.data!.lineage).toEqual({ root: null, entries: [], partial: false });
+    // When the time budget runs out, the answer so far comes back marked partial instead of an error.
+    const timedOut = await walkLineage(api.stores.graph, 'Person.residence', { direction: 'UPSTREAM', depth: 10, budgetMs: 0 });
+    expect(timedOut).toMatchObject({ partial: true, entries: [] });
+    expect(timedOut.root?.lid).toBe('attribute:Person.residence');
     const deep = await as('gov.steward', `{ lineage(node: "Person.residence", depth: 11) { partial } }`);
     expect(deep.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'depth' });
   });
