@@ -47,7 +47,7 @@ describe('ingestion', () => {
 
   beforeAll(async () => {
     stores = openStores(loadConfig());
-    for (const ns of ['A', 'B']) {
+    for (const ns of ['A', 'B', 'C']) {
       await cleanTestDataset(stores, ns);
       await registerTestDataset(stores, ns);
     }
@@ -56,7 +56,7 @@ describe('ingestion', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const ns of ['A', 'B']) {
+    for (const ns of ['A', 'B', 'C']) {
       await cleanTestDataset(stores, ns);
       await unregisterTestDataset(stores, ns);
     }
@@ -111,5 +111,22 @@ describe('ingestion', () => {
     const again = await ingestFile(stores, { dataset: testDatasetId('A'), file: fileA, batchSize: BATCH });
     expect(again).toMatchObject({ read: ROWS, unchanged: ROWS - 30, rejected: 30, matched: 0, new: 0, conflicts: 0 });
     expect(await snapshot(stores, 'A')).toEqual(before);
+  }, 120_000);
+
+  it('--all-or-nothing writes nothing when a row is rejected; without it the other rows go in, each rejection with its line', async () => {
+    const file = join(dir, 'c.csv');
+    writePersonCsv(file, personRows('C', 100)); // row 96 (line 98) has the birth date 2026-13-01
+    const args = ['--dataset', testDatasetId('C'), file, '--json', '--no-progress'];
+    const refused = await runCli([...args, '--all-or-nothing']);
+    expect(refused.code).toBe(2);
+    const summary = JSON.parse(refused.stdout) as { written: boolean; rejected: number; rejectedRows: unknown[] };
+    expect(summary).toMatchObject({ written: false, rejected: 1 });
+    expect(summary.rejectedRows).toEqual([{ line: 98, reason: 'birth_date "2026-13-01" is not a date (YYYY-MM-DD)', field: 'birth_date' }]);
+    expect((await snapshot(stores, 'C')).counts).toMatchObject({ records: 0, created: 0, issuedCodes: 0 });
+
+    const loaded = await runCli(args);
+    expect(loaded.code).toBe(0);
+    expect(JSON.parse(loaded.stdout)).toMatchObject({ written: true, read: 100, new: 99, rejected: 1, rejectedRows: [{ line: 98, field: 'birth_date' }] });
+    expect((await snapshot(stores, 'C')).counts).toMatchObject({ records: 99, maps: 99, created: 99, issuedCodes: 99, externalIds: 99 });
   }, 120_000);
 });

@@ -4,7 +4,10 @@ import { DEV_PII_HMAC_KEY_HEX, idLookupKey } from '../../domain/pii';
 import { effectiveLevel, parseDataset } from '../../ingest/datasets';
 import { lineageLid } from '../../ingest/lineage';
 import { mergeClaim } from '../../ingest/merge';
-import { splitCsv } from '../../ingest/readers';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readRows, splitCsv } from '../../ingest/readers';
 import { prepareRecord } from '../../ingest/records';
 import { loadDatasetFiles } from '../../ingest/registry';
 
@@ -133,5 +136,47 @@ describe('provenance merge (一数一源)', () => {
     expect(lineageLid('Person.residence')).toBe('attribute:Person.residence');
     expect(lineageLid('gaj-population')).toBe('dataset:gaj-population');
     expect(lineageLid('field:gaj-population.phone')).toBe('field:gaj-population.phone');
+  });
+});
+
+describe('streaming readers', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'citycode-readers-'));
+  const read = async (name: string, text: string, format: 'csv' | 'jsonl' | 'geojson') => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const rows = [];
+    for await (const r of readRows(file, format)) rows.push(r);
+    return rows;
+  };
+
+  it('CSV: header, a quoted field over two lines, a short row, the line where each record starts', async () => {
+    const rows = await read('a.csv', '\uFEFFid,note\n1,"two\nlines"\n2,plain\n3\n', 'csv');
+    expect(rows).toEqual([
+      { line: 2, fields: { id: '1', note: 'two\nlines' }, error: null },
+      { line: 4, fields: { id: '2', note: 'plain' }, error: null },
+      { line: 5, fields: null, error: 'expected 2 columns, found 1' },
+    ]);
+  });
+
+  it('JSONL: objects, and a reason for what is not one', async () => {
+    const rows = await read('a.jsonl', '{"a":1}\n\nnot json\n[1]\n', 'jsonl');
+    expect(rows.map((r) => [r.line, r.error])).toEqual([[1, null], [3, 'not valid JSON'], [4, 'not a JSON object']]);
+  });
+
+  it('GeoJSON: one feature a line, points and polygon centres as lon/lat', async () => {
+    const square = { type: 'Polygon', coordinates: [[[114, 22], [114.002, 22], [114.002, 22.002], [114, 22.002], [114, 22]]] };
+    const text = [
+      '{"type":"FeatureCollection","features":[',
+      `${JSON.stringify({ type: 'Feature', properties: { id: 'p' }, geometry: { type: 'Point', coordinates: [114.05, 22.54] } })},`,
+      `${JSON.stringify({ type: 'Feature', properties: { id: 'q' }, geometry: square })},`,
+      `${JSON.stringify({ type: 'Feature', properties: { id: 'l' }, geometry: { type: 'LineString', coordinates: [[114, 22], [115, 23]] } })}`,
+      ']}',
+    ].join('\n');
+    const rows = await read('a.geojson', text, 'geojson');
+    expect(rows[0]).toEqual({ line: 2, fields: { id: 'p', lon: 114.05, lat: 22.54 }, error: null });
+    expect(rows[1].fields?.id).toBe('q');
+    expect(rows[1].fields?.lon).toBeCloseTo(114.001, 9);
+    expect(rows[1].fields?.lat).toBeCloseTo(22.001, 9);
+    expect(rows[2]).toEqual({ line: 4, fields: null, error: 'geometry must be a Point or a Polygon' });
   });
 });
