@@ -93,16 +93,20 @@ export interface ReviewRecord {
   decidedBy: string | null;
 }
 
-export async function listReviews(graph: GraphStore, filter: { status: string | null; dataset: string | null; first: number }, scope: GraphScope): Promise<ReviewRecord[]> {
+export async function listReviews(
+  graph: GraphStore,
+  filter: { status: string | null; dataset: string | null; first: number; key?: string | null },
+  scope: GraphScope,
+): Promise<ReviewRecord[]> {
   return graph.read<ReviewRecord>(
     `MATCH (c:ReviewCase)
-     WHERE ($status IS NULL OR c.status = $status) AND ($dataset IS NULL OR c.dataset = $dataset)
+     WHERE ($status IS NULL OR c.status = $status) AND ($dataset IS NULL OR c.dataset = $dataset) AND ($key IS NULL OR c.key = $key)
      MATCH (e:Entity {code: c.candidate}) WHERE ${visible('e')}
      MATCH (s:SourceRecord {key: c.key})
      RETURN c.key AS key, c.dataset AS dataset, c.recordKey AS recordKey, c.line AS line, c.candidate AS candidate,
             c.score AS score, c.status AS status, s.values AS values, c.decidedBy AS decidedBy
      ORDER BY c.key LIMIT toInteger($first)`,
-    { ...filter, scope: scopeParam(scope) },
+    { key: null, ...filter, scope: scopeParam(scope) },
   );
 }
 

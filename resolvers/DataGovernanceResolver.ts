@@ -266,8 +266,7 @@ export class DataGovernanceResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<ReviewCaseType> {
     requireSteward(ctx, 'Deciding reviews');
-    const cases = (await listReviews(ctx.stores.graph, { status: 'OPEN', dataset: id.split('|')[0] ?? null, first: PAGE_MAX }, ctx.access.graphScope())).filter((r) => r.key === id);
-    const rc = cases[0];
+    const [rc] = await listReviews(ctx.stores.graph, { status: 'OPEN', dataset: null, key: id, first: 1 }, ctx.access.graphScope());
     if (!rc) throw new CityCodeError('NOT_FOUND', `no open review case ${id.slice(0, 80)}`, 'List open cases with reviewQueue and pass an id from it.', { argument: 'id' });
     const dataset = await loadDataset(ctx.stores, rc.dataset);
     const sr = await sourceRecordValues(ctx.stores.graph, id);

@@ -4,12 +4,15 @@ import { DEV_PII_HMAC_KEY_HEX, idLookupKey } from '../../domain/pii';
 import { effectiveLevel, parseDataset } from '../../ingest/datasets';
 import { lineageLid } from '../../ingest/lineage';
 import { mergeClaim } from '../../ingest/merge';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRows, splitCsv } from '../../ingest/readers';
 import { prepareRecord } from '../../ingest/records';
 import { loadDatasetFiles } from '../../ingest/registry';
+import { fromRoot } from '../../core/paths';
+import { planDemoCity } from '../../seed/city';
+import { sampleSurveyCsv } from '../../seed/ingestDemo';
 
 const key = Buffer.from(DEV_PII_HMAC_KEY_HEX, 'hex');
 const departments = new Set(['SZ-GAJ', 'SZ-ZJJ']);
@@ -41,6 +44,10 @@ const dataset = parseDataset(
 );
 
 describe('dataset definitions', () => {
+  it('the README sample CSV is the one the demo city generates', () => {
+    expect(readFileSync(fromRoot('datasets', 'samples', 'ft-grid-survey.csv'), 'utf8')).toBe(sampleSurveyCsv(planDemoCity('demo')));
+  });
+
   it('parse the repository files, sources before derived datasets', () => {
     const ids = loadDatasetFiles().map((d) => d.id);
     expect(ids).toContain('gaj-population');
