@@ -113,15 +113,20 @@ export function writeDemoFiles(plan: CityPlan, dir: string, seed = 1): DemoFile[
     let name = pr.name as string;
     let phone = pr.phone as string;
     let house = p.houseCode;
-    if (k % 6 === 1) phone = `137${String(20000000 + k * 104729).slice(-8)}`; // a newer phone
-    if (k % 9 === 2) house = String(rooms[(i * 7) % rooms.length].props.houseCode); // another room
-    if (k % 11 === 3) name = nameTypo(rng, name);
-    if (!withId && k % 3 === 0) phone = swapDigits(rng, phone);
+    // Disagreements only where 市公安局 (authoritative for these attributes) also reports the
+    // person, so they are kept as conflicts and the seeded values stay what the seed wrote.
+    if (k < 500) {
+      if (k % 6 === 1) phone = `137${String(20000000 + k * 104729).slice(-8)}`; // a newer phone
+      if (k % 9 === 2) house = String(rooms[(i * 7) % rooms.length].props.houseCode); // another room
+      if (k % 11 === 3) name = nameTypo(rng, name);
+      if (!withId && k % 3 === 0) phone = swapDigits(rng, phone);
+    }
     zl.push(csvLine([`ZL2026${String(i).padStart(6, '0')}`, withId ? p.node.citizenId : null, name, phone, withId && k % 4 === 0 ? null : (pr.birthDate as string), house, '2026-02-01T10:00:00+08:00']));
   });
   put('zjj-tenancy', 'zjj-tenancy.csv', zl);
 
-  // 市市场监管局 商事主体 (CSV): 500 seeded enterprises, 20 new, 20 without USCC (address variants).
+  // 市市场监管局 商事主体 (CSV): 500 seeded enterprises, 20 new, 20 without USCC (matched by name
+  // and address). The values are the seeded ones: the authoritative source confirms them.
   const enterprises = plan.nodes.filter((n) => n.labels.includes('Enterprise'));
   const buildingCodeOf = new Map(plan.nodes.filter((n) => n.props.objectKind === 'BUILDING').map((n) => [n.code, String(n.props.buildingCode)]));
   const regAt = new Map(plan.edges.filter((e) => e.type === 'REGISTERED_AT' && buildingCodeOf.has(e.to)).map((e) => [e.from, buildingCodeOf.get(e.to)!]));
@@ -136,9 +141,9 @@ export function writeDemoFiles(plan: CityPlan, dir: string, seed = 1): DemoFile[
         pr.name as string,
         pr.industry as string,
         pr.establishedOn as string,
-        i % 25 === 7 ? '注销' : (pr.status as string),
+        pr.status as string,
         pr.registeredCapitalWan as number,
-        noUscc ? addressVariant(rng, pr.address as string) : (pr.address as string),
+        pr.address as string,
         regAt.get(e.code) ?? null,
         '2026-01-10T09:00:00+08:00',
       ]),
@@ -149,7 +154,7 @@ export function writeDemoFiles(plan: CityPlan, dir: string, seed = 1): DemoFile[
   }
   put('scjgj-enterprise', 'scjgj-enterprise.csv', sc);
 
-  // 市规划和自然资源局 建筑物普查 (GeoJSON, one feature a line): 300 buildings, some floors differ.
+  // 市规划和自然资源局 建筑物普查 (GeoJSON, one feature a line): 300 buildings.
   const featureOf = new Map(plan.features.map((f) => [f.cityCode, f]));
   const buildings = plan.nodes.filter((n) => n.props.objectKind === 'BUILDING').slice(0, 300);
   const gh = ['{"type":"FeatureCollection","features":['];
@@ -158,7 +163,7 @@ export function writeDemoFiles(plan: CityPlan, dir: string, seed = 1): DemoFile[
     const pr = b.props;
     const feature = {
       type: 'Feature',
-      properties: { survey_id: `GH${String(i).padStart(5, '0')}`, building_code: pr.buildingCode, name: pr.name, address: pr.address, usage: pr.usage, floors: i % 10 === 4 ? Number(pr.floors) + 1 : pr.floors },
+      properties: { survey_id: `GH${String(i).padStart(5, '0')}`, building_code: pr.buildingCode, name: pr.name, address: pr.address, usage: pr.usage, floors: pr.floors },
       geometry: f ? { type: 'Point', coordinates: pointOf(f.geometry).map((x) => Math.round(x * 1e7) / 1e7) } : null,
     };
     gh.push(`${JSON.stringify(feature)}${i < buildings.length - 1 ? ',' : ''}`);
@@ -200,9 +205,13 @@ export function writeDemoFiles(plan: CityPlan, dir: string, seed = 1): DemoFile[
  */
 export function sampleSurveyCsv(plan: CityPlan): string {
   const rng = createRng('sample-survey');
-  const persons = personsOf(plan)
-    .slice(0, 1500)
-    .filter((p) => p.node.props.districtCode === '440304' && p.houseCode);
+  // 1-3: persons no source has reported yet (their phone changes); 4-8: persons 市公安局 reports
+  // (its values win, the disagreements become conflicts). Neither are among the first persons of
+  // 福田 that the permission tests read.
+  const futian = personsOf(plan).map((p, index) => ({ p, index })).filter(({ p }) => p.node.props.districtCode === '440304' && p.houseCode);
+  const unreported = futian.filter(({ index }) => index >= 3000).slice(0, 3).map(({ p }) => p);
+  const reported = futian.filter(({ index }) => index >= 1000 && index < 1500).slice(0, 5).map(({ p }) => p);
+  const persons = [...unreported, ...reported];
   const rooms = plan.nodes.filter((n) => n.props.objectKind === 'ROOM' && n.props.districtCode === '440304');
   const lines = [csvLine(['visit_id', 'id_number', 'name', 'sex', 'birth_date', 'phone', 'house_code', 'visited_at'])];
   const at = '2026-03-02T10:00:00+08:00';

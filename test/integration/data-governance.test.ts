@@ -35,7 +35,7 @@ describe('data governance over ingested data', () => {
     const page = masked.data!.conflicts as { totalCount: number; nodes: Json[] };
     expect(page.totalCount).toBeGreaterThan(50);
     const phone = page.nodes.find((n) => n.attribute === 'Person.phone')!;
-    expect(phone).toMatchObject({ datasetA: 'gaj-population', datasetB: 'zjj-tenancy', winnerDataset: 'zjj-tenancy', rule: 'AUTHORITATIVE', status: 'OPEN' });
+    expect(phone).toMatchObject({ datasetA: 'gaj-population', datasetB: 'zjj-tenancy', winnerDataset: 'gaj-population', rule: 'AUTHORITATIVE', status: 'OPEN' });
     // gov.steward's clearance is L2: the L3 phone numbers come masked.
     expect(phone.valueA).toMatch(/^\d{3}\*{4}\d{4}$/);
     const clear = await as('zhang.data', q);
@@ -109,21 +109,21 @@ describe('data governance over ingested data', () => {
     await api.stores.graph.write(`MATCH (d:Dataset) WHERE d.id IN ['test-cycle-x', 'test-cycle-y'] OPTIONAL MATCH (d)-[:HAS_FIELD]->(f) DETACH DELETE f, d`);
   });
 
-  it('provenance of a changed attribute names the dataset, its department, the record and the time, within the caller’s scope', async () => {
-    const list = await as('zhang.data', `{ conflicts(dataset: "zjj-tenancy", first: 200) { nodes { entity attribute winnerDataset recordB valueB } } }`);
-    const c = (list.data!.conflicts as { nodes: Json[] }).nodes.find((n) => n.attribute === 'Person.phone' && n.winnerDataset === 'zjj-tenancy')!;
+  it('provenance of a value names the dataset, its department, the record and the time, under the attribute’s permission', async () => {
+    const list = await as('zhang.data', `{ conflicts(dataset: "zjj-tenancy", first: 200) { nodes { entity attribute winnerDataset recordA valueA } } }`);
+    const c = (list.data!.conflicts as { nodes: Json[] }).nodes.find((n) => n.attribute === 'Person.phone' && n.winnerDataset === 'gaj-population')!;
     const q = `query ($c: String!) { provenance(code: $c, attribute: "phone") { attribute value dataset datasetName department departmentName record at authoritative } }`;
     const p = await as('li.police', q, { c: c.entity as string }, 'PUBLIC_SECURITY');
     expect(p.errors).toBeUndefined();
     expect(p.data!.provenance).toEqual({
       attribute: 'Person.phone',
-      value: c.valueB,
-      dataset: 'zjj-tenancy',
-      datasetName: '房屋租赁登记',
-      department: 'SZ-ZJJ',
-      departmentName: '市住房建设局',
-      record: c.recordB,
-      at: '2026-02-01T02:00:00.000Z',
+      value: c.valueA,
+      dataset: 'gaj-population',
+      datasetName: '实有人口登记',
+      department: 'SZ-GAJ',
+      departmentName: '市公安局',
+      record: c.recordA,
+      at: '2026-01-05T00:00:00.000Z',
       authoritative: true,
     });
     // Without a purpose the L3 phone is masked, and so is the value its provenance shows.
@@ -187,12 +187,24 @@ describe('data governance over ingested data', () => {
   });
 
   it('a steward resolves a conflict; the chosen value and its source become the attribute’s', async () => {
-    const list = await as('zhang.data', `{ conflicts(dataset: "zjj-tenancy", first: 200) { nodes { id entity attribute valueA datasetA winnerDataset } } }`);
-    const c = (list.data!.conflicts as { nodes: Json[] }).nodes.find((n) => n.attribute === 'Person.phone' && n.winnerDataset === 'zjj-tenancy')!;
-    const r = await as('gov.steward', `mutation ($id: String!) { resolveConflict(id: $id, choose: A, reason: "本人电话核实") { status winnerDataset resolvedBy } }`, { id: c.id });
-    expect(r.data!.resolveConflict).toEqual({ status: 'RESOLVED', winnerDataset: 'gaj-population', resolvedBy: 'gov.steward' });
-    const p = await as('zhang.data', `{ provenance(code: "${c.entity as string}", attribute: "phone") { value dataset departmentName } }`);
-    expect(p.data!.provenance).toEqual({ value: c.valueA, dataset: 'gaj-population', departmentName: '市公安局' });
+    const list = await as('zhang.data', `{ conflicts(dataset: "zjj-tenancy", first: 200) { nodes { id entity attribute valueA valueB winnerDataset } } }`);
+    const c = (list.data!.conflicts as { nodes: Json[] }).nodes.find((n) => n.attribute === 'Person.phone' && n.winnerDataset === 'gaj-population')!;
+    const resolve = `mutation ($id: String!, $c: ConflictChoice!) { resolveConflict(id: $id, choose: $c, reason: "本人电话核实") { status winnerDataset resolvedBy } }`;
+    const police = await as('li.police', resolve, { id: c.id, c: 'B' }, 'PUBLIC_SECURITY');
+    expect(police.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const provenance = `{ provenance(code: "${c.entity as string}", attribute: "phone") { value dataset departmentName resolvedBy } }`;
+    const b = await as('gov.steward', resolve, { id: c.id, c: 'B' });
+    expect(b.data!.resolveConflict).toEqual({ status: 'RESOLVED', winnerDataset: 'zjj-tenancy', resolvedBy: 'gov.steward' });
+    expect((await as('zhang.data', provenance)).data!.provenance).toEqual({ value: c.valueB, dataset: 'zjj-tenancy', departmentName: '市住房建设局', resolvedBy: 'gov.steward' });
+    // And back: the seeded value, from 市公安局 (the demo city stays as seeded for the other tests).
+    await as('gov.steward', resolve, { id: c.id, c: 'A' });
+    expect((await as('zhang.data', provenance)).data!.provenance).toEqual({ value: c.valueA, dataset: 'gaj-population', departmentName: '市公安局', resolvedBy: 'gov.steward' });
+    await api.services.audit!.flush();
+    const [audited] = await api.stores.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_log WHERE decision = 'GOVERNANCE' AND operation_name = 'resolveConflict' AND $1 = ANY(entity_codes)`,
+      [c.entity],
+    );
+    expect(audited.n).toBeGreaterThanOrEqual(2);
   });
 
   it('reports quality per dataset and department', async () => {
