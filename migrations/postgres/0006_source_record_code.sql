@@ -4,7 +4,10 @@
 CREATE TABLE source_record_code (
   dataset    text NOT NULL,
   record_key text NOT NULL,
-  code       text NOT NULL UNIQUE REFERENCES city_code_registry (code),
+  -- Issued in the same transaction as its city_code_registry row (registry/sourceCodes.ts). No
+  -- foreign key: the registry refuses DELETE and TRUNCATE with its own error (migration 0003),
+  -- which a referencing table would pre-empt.
+  code       text NOT NULL UNIQUE,
   issued_at  timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (dataset, record_key)
 );
