@@ -282,6 +282,7 @@ export async function processBatch(
         mappable: record.mappable,
         located: reg !== undefined,
         registeredTo: reg?.code ?? null,
+        registeredLevel: reg?.level ?? null,
       },
     });
     if (res.outcome === 'REVIEW') {

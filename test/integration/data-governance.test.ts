@@ -1,4 +1,6 @@
 import { walkLineage } from '../../ingest/lineage';
+import { landmarkCode } from '../../seed/city';
+import { registerPoints } from '../../spatial/registration';
 import { startTestApi, TestApi, gql } from '../support/services';
 import { bearer, tokenFor } from '../support/tokens';
 
@@ -215,5 +217,17 @@ describe('data governance over ingested data', () => {
     expect((q.get('zjj-tenancy')!.conflicts as number) > 0).toBe(true);
     const d = new Map((r.data!.departmentQuality as Json[]).map((x) => [x.department, x]));
     expect(d.get('SZ-ZJJ')!.records).toBeGreaterThanOrEqual(1100);
+  });
+
+  it('registers points in space: inside a footprint, else the nearest building, else the district’s nearest community', async () => {
+    const [civic, open, sea] = await registerPoints(api.stores.sql, [
+      { lon: 114.059, lat: 22.5453 }, // 深圳市民中心
+      { lon: 114.1, lat: 22.56 }, // 福田, far from any seeded building
+      { lon: 120, lat: 30 }, // outside Shenzhen
+    ]);
+    expect(civic).toMatchObject({ code: landmarkCode('CIVIC_CENTER'), level: 'BUILDING', inside: true, districtCode: '440304' });
+    expect(open).toMatchObject({ level: 'COMMUNITY', districtCode: '440304' });
+    expect(open!.communityCode).toMatch(/^440304\d{6}$/);
+    expect(sea).toBeNull();
   });
 });
