@@ -5,6 +5,12 @@ import { CityPlan, CodeFunction, LANDMARK_BUILDINGS, planCity } from './plan';
 import { loadRegions } from './regions';
 import { DEFAULT_SEED, ScaleName, SCALES } from './scales';
 import { writePlan } from './write';
+import { join } from 'node:path';
+import { fromRoot } from '../core/paths';
+import { logger } from '../core/logger';
+import { ingestFile } from '../ingest/pipeline';
+import { registerDatasetFiles } from '../ingest/registry';
+import { writeDemoFiles } from './ingestDemo';
 
 /** City codes as the issuing registry hands them out: counter → obfuscated serial. */
 export const seedCodeOf: CodeFunction = (division, classCode, counter) =>
@@ -26,12 +32,31 @@ export interface SeedSummary {
   nodes: number;
   edges: number;
   features: number;
+  /** Demo source files ingested (dataset → read/matched/new/conflicts/rejected). */
+  ingested: Record<string, string>;
   ms: number;
+}
+
+/**
+ * Registers datasets/*.json and ingests the demo source files of several departments through
+ * the users' ingestion path (ingest/pipeline.ts). Idempotent: a second run finds every record unchanged.
+ */
+export async function ingestDemoData(stores: Stores, plan: CityPlan, seed = DEFAULT_SEED): Promise<Record<string, string>> {
+  await registerDatasetFiles(stores);
+  const dir = join(fromRoot('.data'), 'ingest-demo');
+  const out: Record<string, string> = {};
+  for (const { dataset, file } of writeDemoFiles(plan, dir, seed)) {
+    const s = await ingestFile(stores, { dataset, file, progress: false });
+    out[dataset] = `read ${s.read}, matched ${s.matched}, new ${s.new}, review ${s.review}, unchanged ${s.unchanged}, conflicts ${s.conflicts}, rejected ${s.rejected}`;
+    logger.info({ dataset, read: s.read, matched: s.matched, new: s.new, review: s.review, unchanged: s.unchanged, conflicts: s.conflicts, rejected: s.rejected, ms: s.ms }, `demo ingest ${dataset}`);
+  }
+  return out;
 }
 
 export async function seedCity(stores: Stores, scale: ScaleName = 'demo', seed = DEFAULT_SEED): Promise<SeedSummary> {
   const started = Date.now();
   const plan = planDemoCity(scale, seed);
   await writePlan(stores, plan);
-  return { scale, seed, nodes: plan.nodes.length, edges: plan.edges.length, features: plan.features.length, ms: Date.now() - started };
+  const ingested = await ingestDemoData(stores, plan, seed);
+  return { scale, seed, nodes: plan.nodes.length, edges: plan.edges.length, features: plan.features.length, ingested, ms: Date.now() - started };
 }

@@ -7,6 +7,7 @@ import { citySubgraphSdl, readSdl, SUBGRAPHS } from '../gateway/subgraphs';
 /**
  * citycode CLI.
  *   citycode compose-check <partner.graphql> [--name <subgraph>] [--with-districts]
+ *   citycode ingest --dataset <id> <file> …   (ingest/cli.ts; also `npm run ingest -- …`)
  * Tells a partner district whether its subgraph SDL composes with the current city subgraph
  * (and, with --with-districts, with the districts already in the supergraph), and lists every
  * problem with its composition error code. Exit 0: composes; 1: does not; 2: usage error.
@@ -31,12 +32,20 @@ export function composeCheck(file: string, name = 'partner', withDistricts = fal
 }
 
 function usage(): never {
-  process.stderr.write('usage: citycode compose-check <partner.graphql> [--name <subgraph>] [--with-districts]\n');
+  process.stderr.write(
+    'usage: citycode compose-check <partner.graphql> [--name <subgraph>] [--with-districts]\n' +
+      '       citycode ingest --dataset <id> <file> [--format csv|jsonl|geojson] [--all-or-nothing] …\n',
+  );
   process.exit(2);
 }
 
 function main(argv: string[]): void {
   const [command, ...rest] = argv;
+  if (command === 'ingest') {
+    // citycode ingest --dataset <id> <file> …: the ingestion CLI reads the same argv.
+    void import('../ingest/cli');
+    return;
+  }
   if (command !== 'compose-check') usage();
   const file = rest.find((a, i) => !a.startsWith('--') && rest[i - 1] !== '--name');
   const nameAt = rest.indexOf('--name');

@@ -33,6 +33,22 @@ export type AuditVerificationType = {
   reason?: Maybe<Scalars['String']['output']>;
 };
 
+export type ChangePageType = {
+  __typename?: 'ChangePageType';
+  /** 下一页的 after */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  nodes: Array<ChangeType>;
+};
+
+/** 变更的实体 (数据回流) */
+export type ChangeType = {
+  __typename?: 'ChangeType';
+  changedAt: Scalars['String']['output'];
+  code: Scalars['String']['output'];
+  entity?: Maybe<Entity>;
+};
+
 /** 城市实体 (物): 区域、建筑物、房屋、构件、零件、设备、车位、管线 */
 export type CityObject = Entity & {
   __typename?: 'CityObject';
@@ -163,6 +179,149 @@ export type CodeResolution = {
   scheme: IdentifierScheme;
   /** 校验提示, 如 15 位旧身份证号已升位 */
   warnings: Array<Scalars['String']['output']>;
+};
+
+/** 裁决数据打架时采用的一方 */
+export enum ConflictChoice {
+  A = 'A',
+  B = 'B'
+}
+
+export type ConflictPageType = {
+  __typename?: 'ConflictPageType';
+  /** 下一页的 after */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  nodes: Array<ConflictType>;
+  totalCount: Scalars['Int']['output'];
+};
+
+/** 数据打架: 两个来源对同一属性给出不同的值 */
+export type ConflictType = {
+  __typename?: 'ConflictType';
+  atA?: Maybe<Scalars['String']['output']>;
+  atB?: Maybe<Scalars['String']['output']>;
+  attribute: Scalars['String']['output'];
+  createdAt: Scalars['String']['output'];
+  datasetA: Scalars['String']['output'];
+  datasetB: Scalars['String']['output'];
+  /** 实体城市码 */
+  entity: Scalars['String']['output'];
+  entityType: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  recordA: Scalars['String']['output'];
+  recordB: Scalars['String']['output'];
+  resolution?: Maybe<Scalars['String']['output']>;
+  resolvedBy?: Maybe<Scalars['String']['output']>;
+  /** AUTHORITATIVE (权威来源优先) / MOST_RECENT (最近优先) */
+  rule: Scalars['String']['output'];
+  /** OPEN / RESOLVED */
+  status: Scalars['String']['output'];
+  /** 来源 A 的值 (按调用方对该属性的授权脱敏或隐去) */
+  valueA?: Maybe<Scalars['String']['output']>;
+  valueB?: Maybe<Scalars['String']['output']>;
+  /** 当前采用的数据集 */
+  winnerDataset: Scalars['String']['output'];
+};
+
+/** 数据集字段及其对应的实体属性 (字段级血缘) */
+export type DatasetFieldType = {
+  __typename?: 'DatasetFieldType';
+  /** 该字段供给的实体属性, 如 Person.phone */
+  attribute?: Maybe<Scalars['String']['output']>;
+  label?: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  type: Scalars['String']['output'];
+};
+
+/** 数据集质量 */
+export type DatasetQualityType = {
+  __typename?: 'DatasetQualityType';
+  /** 距最近一次入库 (天) */
+  ageDays?: Maybe<Scalars['Float']['output']>;
+  cadenceDays: Scalars['Float']['output'];
+  /** 完整性: 已填映射字段 / 映射字段 */
+  completeness?: Maybe<Scalars['Float']['output']>;
+  conflicts: Scalars['Int']['output'];
+  dataset: Scalars['String']['output'];
+  department: Scalars['String']['output'];
+  /** 及时性: 最近一次入库在更新周期内 */
+  fresh: Scalars['Boolean']['output'];
+  lastIngest?: Maybe<Scalars['String']['output']>;
+  /** 有位置的记录 */
+  located: Scalars['Int']['output'];
+  /** 匹配率: 匹配到已有实体的记录 / 记录 */
+  matchRate?: Maybe<Scalars['Float']['output']>;
+  openConflicts: Scalars['Int']['output'];
+  records: Scalars['Int']['output'];
+  /** 已空间配准的记录 */
+  registered: Scalars['Int']['output'];
+  /** 空间配准率 */
+  registrationRate?: Maybe<Scalars['Float']['output']>;
+  /** 待复核 */
+  reviewOpen: Scalars['Int']['output'];
+};
+
+/** 数据集登记结果 */
+export type DatasetRegistrationType = {
+  __typename?: 'DatasetRegistrationType';
+  id: Scalars['String']['output'];
+  inheritedLevel: Scalars['String']['output'];
+  level: Scalars['String']['output'];
+};
+
+/** 已登记的数据集 (数据资源目录) */
+export type DatasetType = {
+  __typename?: 'DatasetType';
+  /** 经批准的较低级别 */
+  approvedLevel?: Maybe<Scalars['String']['output']>;
+  /** 本数据集为权威来源的属性 (一数一源) */
+  authoritative: Array<Scalars['String']['output']>;
+  /** 更新周期 (天) */
+  cadenceDays: Scalars['Float']['output'];
+  /** 登记时声明的级别 */
+  declaredLevel: Scalars['String']['output'];
+  /** 提供部门代码 */
+  department: Scalars['String']['output'];
+  /** 提供部门 */
+  departmentName: Scalars['String']['output'];
+  derivedFrom: Array<DerivationType>;
+  description: Scalars['String']['output'];
+  /** 数据域 */
+  domain: Scalars['String']['output'];
+  /** 实体类型 (Person / Enterprise / CityObject) */
+  entity: Scalars['String']['output'];
+  fields: Array<DatasetFieldType>;
+  id: Scalars['ID']['output'];
+  /** 按来源就高得到的级别 */
+  inheritedLevel: Scalars['String']['output'];
+  /** 生效级别 (就高从严: 不低于来源, 除非经批准降级) */
+  level: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  registeredAt: Scalars['String']['output'];
+  topic: Scalars['String']['output'];
+};
+
+/** 部门数据质量 */
+export type DepartmentQualityType = {
+  __typename?: 'DepartmentQualityType';
+  completeness?: Maybe<Scalars['Float']['output']>;
+  conflicts: Scalars['Int']['output'];
+  datasets: Scalars['Int']['output'];
+  department: Scalars['String']['output'];
+  departmentName: Scalars['String']['output'];
+  /** 在更新周期内的数据集 */
+  freshDatasets: Scalars['Int']['output'];
+  matchRate?: Maybe<Scalars['Float']['output']>;
+  records: Scalars['Int']['output'];
+  registrationRate?: Maybe<Scalars['Float']['output']>;
+};
+
+/** 数据集的来源 (派生关系) */
+export type DerivationType = {
+  __typename?: 'DerivationType';
+  dataset: Scalars['String']['output'];
+  /** 派生作业 */
+  job: Scalars['String']['output'];
 };
 
 /** 法人和其他组织 (企): 企业、个体工商户、机关、社会组织 */
@@ -330,15 +489,124 @@ export enum IdentifierScheme {
   Uscc = 'USCC'
 }
 
+/** 小批量入库结果 */
+export type IngestResultType = {
+  __typename?: 'IngestResultType';
+  conflicts: Scalars['Int']['output'];
+  dataset: Scalars['String']['output'];
+  matched: Scalars['Int']['output'];
+  new: Scalars['Int']['output'];
+  read: Scalars['Int']['output'];
+  rejected: Scalars['Int']['output'];
+  /** 被拒记录: 序号与原因 */
+  rejections: Array<Scalars['String']['output']>;
+  review: Scalars['Int']['output'];
+  unchanged: Scalars['Int']['output'];
+};
+
+/** 血缘方向: 上游 / 下游 / 双向 */
+export enum LineageDirection {
+  Both = 'BOTH',
+  Downstream = 'DOWNSTREAM',
+  Upstream = 'UPSTREAM'
+}
+
+/** 血缘路径上的一个节点及其跳数 */
+export type LineageEntryType = {
+  __typename?: 'LineageEntryType';
+  direction: LineageDirection;
+  /** 距起点的跳数 */
+  hops: Scalars['Int']['output'];
+  /** 派生作业 */
+  job?: Maybe<Scalars['String']['output']>;
+  node: LineageNodeType;
+  /** FEEDS / HAS_FIELD / DERIVED_FROM */
+  relation: Scalars['String']['output'];
+  /** 上一跳的节点 */
+  via: Scalars['String']['output'];
+};
+
+/** 血缘节点: 数据集、数据集字段或实体属性 */
+export type LineageNodeType = {
+  __typename?: 'LineageNodeType';
+  department?: Maybe<Scalars['String']['output']>;
+  departmentName?: Maybe<Scalars['String']['output']>;
+  /** dataset:<id> / field:<dataset>.<field> / attribute:<Type.field> */
+  id: Scalars['ID']['output'];
+  /** DATASET / FIELD / ATTRIBUTE */
+  kind: Scalars['String']['output'];
+  label?: Maybe<Scalars['String']['output']>;
+  level?: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  /** 来源数据集尚未登记 (占位) */
+  placeholder: Scalars['Boolean']['output'];
+};
+
+/** 血缘查询结果 */
+export type LineageType = {
+  __typename?: 'LineageType';
+  /** 属性的权威来源数据集 (含部门) */
+  authoritativeSources: Array<LineageNodeType>;
+  depth: Scalars['Int']['output'];
+  entries: Array<LineageEntryType>;
+  /** 时间预算用尽, 结果不完整 */
+  partial: Scalars['Boolean']['output'];
+  /** 起点 (未知节点为空) */
+  root?: Maybe<LineageNodeType>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
+  /** 批准派生数据集降低级别 (仅数据管家; 留痕) */
+  approveDatasetLevel: DatasetType;
   /** 新增、修改或撤销一项授权 (仅数据管家; 每次变更写入策略变更记录和审计链) */
   changeGrant: GrantChangeResultType;
+  /** 复核疑似匹配: 接受 (并入候选实体) 或拒绝 (赋新码) (仅数据管家; 留痕) */
+  decideReview: ReviewCaseType;
+  /** 小批量入库 (至多 1000 条 JSON 记录; 数据集所属部门或数据管家; 留痕) */
+  ingestRecords: IngestResultType;
+  /** 登记或更新数据集 (仅数据管家; 留痕) */
+  registerDataset: DatasetRegistrationType;
+  /** 裁决数据打架: 采用 A 或 B 的值 (仅数据管家; 留痕) */
+  resolveConflict: ConflictType;
+};
+
+
+export type MutationApproveDatasetLevelArgs = {
+  dataset: Scalars['String']['input'];
+  level: Scalars['String']['input'];
+  reason: Scalars['String']['input'];
 };
 
 
 export type MutationChangeGrantArgs = {
   input: GrantChangeInput;
+};
+
+
+export type MutationDecideReviewArgs = {
+  accept: Scalars['Boolean']['input'];
+  id: Scalars['String']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationIngestRecordsArgs = {
+  dataset: Scalars['String']['input'];
+  records: Array<Scalars['String']['input']>;
+};
+
+
+export type MutationRegisterDatasetArgs = {
+  definition: Scalars['String']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationResolveConflictArgs = {
+  choose: ConflictChoice;
+  id: Scalars['String']['input'];
+  reason: Scalars['String']['input'];
 };
 
 /** 分页信息 */
@@ -438,14 +706,48 @@ export type PolicyVersionType = {
   version: Scalars['String']['output'];
 };
 
+/** 属性值的来源 (数据集、记录、时间) */
+export type ProvenanceType = {
+  __typename?: 'ProvenanceType';
+  /** 记录时间 */
+  at?: Maybe<Scalars['String']['output']>;
+  attribute: Scalars['String']['output'];
+  /** 来源是否为该属性的权威数据集 */
+  authoritative: Scalars['Boolean']['output'];
+  code: Scalars['String']['output'];
+  dataset?: Maybe<Scalars['String']['output']>;
+  datasetName?: Maybe<Scalars['String']['output']>;
+  department?: Maybe<Scalars['String']['output']>;
+  departmentName?: Maybe<Scalars['String']['output']>;
+  record?: Maybe<Scalars['String']['output']>;
+  /** 由数据管家裁决 */
+  resolvedBy?: Maybe<Scalars['String']['output']>;
+  /** 当前值 (按授权脱敏) */
+  value?: Maybe<Scalars['String']['output']>;
+};
+
 export type Query = {
   __typename?: 'Query';
+  /** 数据回流: 某区域某数据域自 since 起变更的实体, 按调用方授权和范围过滤 */
+  changes: ChangePageType;
   /** 按城市码查询城市实体 (物) */
   cityObject?: Maybe<CityObject>;
+  /** 数据打架清单 (仅数据管家; 值按调用方授权脱敏) */
+  conflicts: ConflictPageType;
+  /** 一个数据集 (仅数据管家) */
+  dataset?: Maybe<DatasetType>;
+  /** 数据集质量: 完整性、及时性、匹配率、数据打架、空间配准率 (仅数据管家) */
+  datasetQuality: Array<DatasetQualityType>;
+  /** 数据资源目录: 已登记的数据集 (仅数据管家) */
+  datasets: Array<DatasetType>;
+  /** 部门数据质量 (仅数据管家) */
+  departmentQuality: Array<DepartmentQualityType>;
   /** 按城市码查询法人和其他组织 */
   enterprise?: Maybe<Enterprise>;
   /** 按城市码查询任一实体 (人、企、物) */
   entity?: Maybe<Entity>;
+  /** 血缘: 数据集、字段或属性 (如 Person.residence) 的上游/下游, 含跳数; 深度默认 3, 最多 10 (仅数据管家) */
+  lineage: LineageType;
   /** 与矩形范围相交的城市实体 */
   objectsInBbox: CityObjectConnection;
   /** 区域 (按其城市码) 范围内的城市实体 */
@@ -458,19 +760,53 @@ export type Query = {
   person?: Maybe<Person>;
   /** 当前生效的策略版本 */
   policyVersion: PolicyVersionType;
+  /** 属性值的来源: 数据集、部门、记录、时间 (与该属性同样受授权约束) */
+  provenance?: Maybe<ProvenanceType>;
   /** 按行政区划代码查询区域 (区 6 位 / 街道 9 位 / 社区 12 位) */
   region?: Maybe<CityObject>;
   /** 某一层级的区域 (市域、城区、街道、社区), 可限定上级区域 */
   regions: Array<CityObject>;
   /** 多码融合: 由外部编码 (身份证号、信用代码、楼栋/房屋/设备/车位编码) 查城市码 */
   resolveCode: CodeResolution;
+  /** 疑似匹配复核队列 (仅数据管家) */
+  reviewQueue: Array<ReviewCaseType>;
+  /** 数据集的源记录及其 MAPS_TO 边 (仅数据管家) */
+  sourceRecords: Array<SourceRecordType>;
   /** 校验审计链 (哈希链与签名检查点), 报告第一条被篡改的记录 (仅数据管家) */
   verifyAudit: AuditVerificationType;
 };
 
 
+export type QueryChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  domain: Scalars['String']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+  region?: InputMaybe<Scalars['String']['input']>;
+  since: Scalars['String']['input'];
+};
+
+
 export type QueryCityObjectArgs = {
   code: Scalars['ID']['input'];
+};
+
+
+export type QueryConflictsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  dataset?: InputMaybe<Scalars['String']['input']>;
+  entity?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryDatasetArgs = {
+  id: Scalars['String']['input'];
+};
+
+
+export type QueryDatasetQualityArgs = {
+  dataset?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -481,6 +817,13 @@ export type QueryEnterpriseArgs = {
 
 export type QueryEntityArgs = {
   code: Scalars['ID']['input'];
+};
+
+
+export type QueryLineageArgs = {
+  depth?: InputMaybe<Scalars['Int']['input']>;
+  direction?: LineageDirection;
+  node: Scalars['String']['input'];
 };
 
 
@@ -523,6 +866,12 @@ export type QueryPersonArgs = {
 };
 
 
+export type QueryProvenanceArgs = {
+  attribute: Scalars['String']['input'];
+  code: Scalars['String']['input'];
+};
+
+
 export type QueryRegionArgs = {
   regionCode: Scalars['String']['input'];
 };
@@ -540,6 +889,20 @@ export type QueryResolveCodeArgs = {
 };
 
 
+export type QueryReviewQueueArgs = {
+  dataset?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QuerySourceRecordsArgs = {
+  afterLine?: InputMaybe<Scalars['Int']['input']>;
+  dataset: Scalars['String']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryVerifyAuditArgs = {
   fromId?: InputMaybe<Scalars['Int']['input']>;
   toId?: InputMaybe<Scalars['Int']['input']>;
@@ -552,6 +915,41 @@ export enum RegionLevel {
   District = 'DISTRICT',
   Street = 'STREET'
 }
+
+/** 待人工复核的疑似匹配 */
+export type ReviewCaseType = {
+  __typename?: 'ReviewCaseType';
+  /** 候选实体城市码 */
+  candidate: Scalars['String']['output'];
+  dataset: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  line: Scalars['Int']['output'];
+  recordKey: Scalars['String']['output'];
+  /** Fellegi-Sunter 得分 */
+  score: Scalars['Float']['output'];
+  status: Scalars['String']['output'];
+  /** 源记录的值 (JSON, 按调用方授权脱敏) */
+  values?: Maybe<Scalars['String']['output']>;
+};
+
+/** 源记录及其 MAPS_TO 边 */
+export type SourceRecordType = {
+  __typename?: 'SourceRecordType';
+  /** 匹配时间 */
+  at?: Maybe<Scalars['String']['output']>;
+  /** 映射到的实体 (调用方不可见时为空) */
+  entityCode?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  line: Scalars['Int']['output'];
+  /** DETERMINISTIC / PROBABILISTIC / NEW / REVIEW … */
+  method?: Maybe<Scalars['String']['output']>;
+  recordKey: Scalars['String']['output'];
+  /** 空间配准到的建筑物 */
+  registeredTo?: Maybe<Scalars['String']['output']>;
+  score?: Maybe<Scalars['Float']['output']>;
+  /** MAPPED / REVIEW */
+  status: Scalars['String']['output'];
+};
 
 
 
@@ -637,10 +1035,21 @@ export type ResolversTypes = {
   Ancestor: ResolverTypeWrapper<Omit<Ancestor, 'object'> & { object: ResolversTypes['CityObject'] }>;
   AuditVerificationType: ResolverTypeWrapper<AuditVerificationType>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ChangePageType: ResolverTypeWrapper<Omit<ChangePageType, 'nodes'> & { nodes: Array<ResolversTypes['ChangeType']> }>;
+  ChangeType: ResolverTypeWrapper<Omit<ChangeType, 'entity'> & { entity?: Maybe<ResolversTypes['Entity']> }>;
   CityObject: ResolverTypeWrapper<Omit<CityObject, 'ancestors' | 'owners' | 'parent' | 'registeredEnterprises' | 'residents'> & { ancestors?: Maybe<Array<ResolversTypes['Ancestor']>>, owners?: Maybe<ResolversTypes['EntityConnection']>, parent?: Maybe<ResolversTypes['CityObject']>, registeredEnterprises?: Maybe<ResolversTypes['EnterpriseConnection']>, residents?: Maybe<ResolversTypes['PersonConnection']> }>;
   CityObjectConnection: ResolverTypeWrapper<Omit<CityObjectConnection, 'nodes'> & { nodes: Array<ResolversTypes['CityObject']> }>;
   CityObjectEdge: ResolverTypeWrapper<Omit<CityObjectEdge, 'node'> & { node: ResolversTypes['CityObject'] }>;
   CodeResolution: ResolverTypeWrapper<Omit<CodeResolution, 'entity'> & { entity?: Maybe<ResolversTypes['Entity']> }>;
+  ConflictChoice: ConflictChoice;
+  ConflictPageType: ResolverTypeWrapper<ConflictPageType>;
+  ConflictType: ResolverTypeWrapper<ConflictType>;
+  DatasetFieldType: ResolverTypeWrapper<DatasetFieldType>;
+  DatasetQualityType: ResolverTypeWrapper<DatasetQualityType>;
+  DatasetRegistrationType: ResolverTypeWrapper<DatasetRegistrationType>;
+  DatasetType: ResolverTypeWrapper<DatasetType>;
+  DepartmentQualityType: ResolverTypeWrapper<DepartmentQualityType>;
+  DerivationType: ResolverTypeWrapper<DerivationType>;
   Enterprise: ResolverTypeWrapper<Omit<Enterprise, 'employees' | 'legalRepresentative' | 'registeredAt'> & { employees?: Maybe<ResolversTypes['PersonConnection']>, legalRepresentative?: Maybe<ResolversTypes['Person']>, registeredAt?: Maybe<ResolversTypes['CityObject']> }>;
   EnterpriseConnection: ResolverTypeWrapper<Omit<EnterpriseConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['EnterpriseEdge']>, nodes: Array<ResolversTypes['Enterprise']> }>;
   EnterpriseEdge: ResolverTypeWrapper<Omit<EnterpriseEdge, 'node'> & { node: ResolversTypes['Enterprise'] }>;
@@ -655,15 +1064,23 @@ export type ResolversTypes = {
   GrantChangeResultType: ResolverTypeWrapper<GrantChangeResultType>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   IdentifierScheme: IdentifierScheme;
+  IngestResultType: ResolverTypeWrapper<IngestResultType>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  LineageDirection: LineageDirection;
+  LineageEntryType: ResolverTypeWrapper<LineageEntryType>;
+  LineageNodeType: ResolverTypeWrapper<LineageNodeType>;
+  LineageType: ResolverTypeWrapper<LineageType>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Person: ResolverTypeWrapper<Omit<Person, 'employers' | 'registeredAt' | 'representedEnterprises' | 'residence'> & { employers?: Maybe<ResolversTypes['EnterpriseConnection']>, registeredAt?: Maybe<ResolversTypes['CityObject']>, representedEnterprises?: Maybe<ResolversTypes['EnterpriseConnection']>, residence?: Maybe<ResolversTypes['CityObject']> }>;
   PersonConnection: ResolverTypeWrapper<Omit<PersonConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['PersonEdge']>, nodes: Array<ResolversTypes['Person']> }>;
   PersonEdge: ResolverTypeWrapper<Omit<PersonEdge, 'node'> & { node: ResolversTypes['Person'] }>;
   PolicyVersionType: ResolverTypeWrapper<PolicyVersionType>;
+  ProvenanceType: ResolverTypeWrapper<ProvenanceType>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegionLevel: RegionLevel;
+  ReviewCaseType: ResolverTypeWrapper<ReviewCaseType>;
+  SourceRecordType: ResolverTypeWrapper<SourceRecordType>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
@@ -672,10 +1089,20 @@ export type ResolversParentTypes = {
   Ancestor: Omit<Ancestor, 'object'> & { object: ResolversParentTypes['CityObject'] };
   AuditVerificationType: AuditVerificationType;
   Boolean: Scalars['Boolean']['output'];
+  ChangePageType: Omit<ChangePageType, 'nodes'> & { nodes: Array<ResolversParentTypes['ChangeType']> };
+  ChangeType: Omit<ChangeType, 'entity'> & { entity?: Maybe<ResolversParentTypes['Entity']> };
   CityObject: Omit<CityObject, 'ancestors' | 'owners' | 'parent' | 'registeredEnterprises' | 'residents'> & { ancestors?: Maybe<Array<ResolversParentTypes['Ancestor']>>, owners?: Maybe<ResolversParentTypes['EntityConnection']>, parent?: Maybe<ResolversParentTypes['CityObject']>, registeredEnterprises?: Maybe<ResolversParentTypes['EnterpriseConnection']>, residents?: Maybe<ResolversParentTypes['PersonConnection']> };
   CityObjectConnection: Omit<CityObjectConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['CityObject']> };
   CityObjectEdge: Omit<CityObjectEdge, 'node'> & { node: ResolversParentTypes['CityObject'] };
   CodeResolution: Omit<CodeResolution, 'entity'> & { entity?: Maybe<ResolversParentTypes['Entity']> };
+  ConflictPageType: ConflictPageType;
+  ConflictType: ConflictType;
+  DatasetFieldType: DatasetFieldType;
+  DatasetQualityType: DatasetQualityType;
+  DatasetRegistrationType: DatasetRegistrationType;
+  DatasetType: DatasetType;
+  DepartmentQualityType: DepartmentQualityType;
+  DerivationType: DerivationType;
   Enterprise: Omit<Enterprise, 'employees' | 'legalRepresentative' | 'registeredAt'> & { employees?: Maybe<ResolversParentTypes['PersonConnection']>, legalRepresentative?: Maybe<ResolversParentTypes['Person']>, registeredAt?: Maybe<ResolversParentTypes['CityObject']> };
   EnterpriseConnection: Omit<EnterpriseConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['EnterpriseEdge']>, nodes: Array<ResolversParentTypes['Enterprise']> };
   EnterpriseEdge: Omit<EnterpriseEdge, 'node'> & { node: ResolversParentTypes['Enterprise'] };
@@ -687,14 +1114,21 @@ export type ResolversParentTypes = {
   GrantChangeInput: GrantChangeInput;
   GrantChangeResultType: GrantChangeResultType;
   ID: Scalars['ID']['output'];
+  IngestResultType: IngestResultType;
   Int: Scalars['Int']['output'];
+  LineageEntryType: LineageEntryType;
+  LineageNodeType: LineageNodeType;
+  LineageType: LineageType;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Person: Omit<Person, 'employers' | 'registeredAt' | 'representedEnterprises' | 'residence'> & { employers?: Maybe<ResolversParentTypes['EnterpriseConnection']>, registeredAt?: Maybe<ResolversParentTypes['CityObject']>, representedEnterprises?: Maybe<ResolversParentTypes['EnterpriseConnection']>, residence?: Maybe<ResolversParentTypes['CityObject']> };
   PersonConnection: Omit<PersonConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['PersonEdge']>, nodes: Array<ResolversParentTypes['Person']> };
   PersonEdge: Omit<PersonEdge, 'node'> & { node: ResolversParentTypes['Person'] };
   PolicyVersionType: PolicyVersionType;
+  ProvenanceType: ProvenanceType;
   Query: Record<PropertyKey, never>;
+  ReviewCaseType: ReviewCaseType;
+  SourceRecordType: SourceRecordType;
   String: Scalars['String']['output'];
 };
 
@@ -710,6 +1144,18 @@ export type AuditVerificationTypeResolvers<ContextType = any, ParentType extends
   message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ChangePageTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ChangePageType'] = ResolversParentTypes['ChangePageType']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['ChangeType']>, ParentType, ContextType>;
+};
+
+export type ChangeTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ChangeType'] = ResolversParentTypes['ChangeType']> = {
+  changedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType>;
 };
 
 export type CityObjectResolvers<ContextType = any, ParentType extends ResolversParentTypes['CityObject'] = ResolversParentTypes['CityObject']> = {
@@ -761,6 +1207,101 @@ export type CodeResolutionResolvers<ContextType = any, ParentType extends Resolv
   entity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType>;
   scheme?: Resolver<ResolversTypes['IdentifierScheme'], ParentType, ContextType>;
   warnings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ConflictPageTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ConflictPageType'] = ResolversParentTypes['ConflictPageType']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['ConflictType']>, ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ConflictTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ConflictType'] = ResolversParentTypes['ConflictType']> = {
+  atA?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  atB?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  attribute?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  datasetA?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  datasetB?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entityType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  recordA?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordB?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resolvedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  valueA?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  valueB?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  winnerDataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DatasetFieldTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['DatasetFieldType'] = ResolversParentTypes['DatasetFieldType']> = {
+  attribute?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DatasetQualityTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['DatasetQualityType'] = ResolversParentTypes['DatasetQualityType']> = {
+  ageDays?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  cadenceDays?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  completeness?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  conflicts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  dataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  department?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fresh?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  lastIngest?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  located?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  matchRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  openConflicts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  records?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  registered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  registrationRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  reviewOpen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type DatasetRegistrationTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['DatasetRegistrationType'] = ResolversParentTypes['DatasetRegistrationType']> = {
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inheritedLevel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DatasetTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['DatasetType'] = ResolversParentTypes['DatasetType']> = {
+  approvedLevel?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  authoritative?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  cadenceDays?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  declaredLevel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  department?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  departmentName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  derivedFrom?: Resolver<Array<ResolversTypes['DerivationType']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['DatasetFieldType']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inheritedLevel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  registeredAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DepartmentQualityTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['DepartmentQualityType'] = ResolversParentTypes['DepartmentQualityType']> = {
+  completeness?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  conflicts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  datasets?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  department?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  departmentName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  freshDatasets?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  matchRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  records?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  registrationRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type DerivationTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['DerivationType'] = ResolversParentTypes['DerivationType']> = {
+  dataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  job?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type EnterpriseResolvers<ContextType = any, ParentType extends ResolversParentTypes['Enterprise'] = ResolversParentTypes['Enterprise']> = {
@@ -826,8 +1367,53 @@ export type GrantChangeResultTypeResolvers<ContextType = any, ParentType extends
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type IngestResultTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['IngestResultType'] = ResolversParentTypes['IngestResultType']> = {
+  conflicts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  dataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  matched?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  new?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  read?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rejected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rejections?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  review?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type LineageEntryTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['LineageEntryType'] = ResolversParentTypes['LineageEntryType']> = {
+  direction?: Resolver<ResolversTypes['LineageDirection'], ParentType, ContextType>;
+  hops?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  job?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['LineageNodeType'], ParentType, ContextType>;
+  relation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  via?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type LineageNodeTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['LineageNodeType'] = ResolversParentTypes['LineageNodeType']> = {
+  department?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  departmentName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  level?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  placeholder?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type LineageTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['LineageType'] = ResolversParentTypes['LineageType']> = {
+  authoritativeSources?: Resolver<Array<ResolversTypes['LineageNodeType']>, ParentType, ContextType>;
+  depth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  entries?: Resolver<Array<ResolversTypes['LineageEntryType']>, ParentType, ContextType>;
+  partial?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  root?: Resolver<Maybe<ResolversTypes['LineageNodeType']>, ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = any, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  approveDatasetLevel?: Resolver<ResolversTypes['DatasetType'], ParentType, ContextType, RequireFields<MutationApproveDatasetLevelArgs, 'dataset' | 'level' | 'reason'>>;
   changeGrant?: Resolver<ResolversTypes['GrantChangeResultType'], ParentType, ContextType, RequireFields<MutationChangeGrantArgs, 'input'>>;
+  decideReview?: Resolver<ResolversTypes['ReviewCaseType'], ParentType, ContextType, RequireFields<MutationDecideReviewArgs, 'accept' | 'id' | 'reason'>>;
+  ingestRecords?: Resolver<ResolversTypes['IngestResultType'], ParentType, ContextType, RequireFields<MutationIngestRecordsArgs, 'dataset' | 'records'>>;
+  registerDataset?: Resolver<ResolversTypes['DatasetRegistrationType'], ParentType, ContextType, RequireFields<MutationRegisterDatasetArgs, 'definition' | 'reason'>>;
+  resolveConflict?: Resolver<ResolversTypes['ConflictType'], ParentType, ContextType, RequireFields<MutationResolveConflictArgs, 'choose' | 'id' | 'reason'>>;
 };
 
 export type PageInfoResolvers<ContextType = any, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -876,29 +1462,86 @@ export type PolicyVersionTypeResolvers<ContextType = any, ParentType extends Res
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type ProvenanceTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ProvenanceType'] = ResolversParentTypes['ProvenanceType']> = {
+  at?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  attribute?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  authoritative?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dataset?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  datasetName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  department?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  departmentName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  record?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resolvedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = any, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  changes?: Resolver<ResolversTypes['ChangePageType'], ParentType, ContextType, RequireFields<QueryChangesArgs, 'domain' | 'since'>>;
   cityObject?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType, RequireFields<QueryCityObjectArgs, 'code'>>;
+  conflicts?: Resolver<ResolversTypes['ConflictPageType'], ParentType, ContextType, RequireFields<QueryConflictsArgs, 'status'>>;
+  dataset?: Resolver<Maybe<ResolversTypes['DatasetType']>, ParentType, ContextType, RequireFields<QueryDatasetArgs, 'id'>>;
+  datasetQuality?: Resolver<Array<ResolversTypes['DatasetQualityType']>, ParentType, ContextType, Partial<QueryDatasetQualityArgs>>;
+  datasets?: Resolver<Array<ResolversTypes['DatasetType']>, ParentType, ContextType>;
+  departmentQuality?: Resolver<Array<ResolversTypes['DepartmentQualityType']>, ParentType, ContextType>;
   enterprise?: Resolver<Maybe<ResolversTypes['Enterprise']>, ParentType, ContextType, RequireFields<QueryEnterpriseArgs, 'code'>>;
   entity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<QueryEntityArgs, 'code'>>;
+  lineage?: Resolver<ResolversTypes['LineageType'], ParentType, ContextType, RequireFields<QueryLineageArgs, 'direction' | 'node'>>;
   objectsInBbox?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsInBboxArgs, 'bbox'>>;
   objectsInRegion?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsInRegionArgs, 'region'>>;
   objectsNear?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsNearArgs, 'lat' | 'lon' | 'radiusM'>>;
   objectsWithin?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsWithinArgs, 'polygon'>>;
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonArgs, 'code'>>;
   policyVersion?: Resolver<ResolversTypes['PolicyVersionType'], ParentType, ContextType>;
+  provenance?: Resolver<Maybe<ResolversTypes['ProvenanceType']>, ParentType, ContextType, RequireFields<QueryProvenanceArgs, 'attribute' | 'code'>>;
   region?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType, RequireFields<QueryRegionArgs, 'regionCode'>>;
   regions?: Resolver<Array<ResolversTypes['CityObject']>, ParentType, ContextType, RequireFields<QueryRegionsArgs, 'level'>>;
   resolveCode?: Resolver<ResolversTypes['CodeResolution'], ParentType, ContextType, RequireFields<QueryResolveCodeArgs, 'scheme' | 'value'>>;
+  reviewQueue?: Resolver<Array<ResolversTypes['ReviewCaseType']>, ParentType, ContextType, RequireFields<QueryReviewQueueArgs, 'status'>>;
+  sourceRecords?: Resolver<Array<ResolversTypes['SourceRecordType']>, ParentType, ContextType, RequireFields<QuerySourceRecordsArgs, 'dataset'>>;
   verifyAudit?: Resolver<ResolversTypes['AuditVerificationType'], ParentType, ContextType, Partial<QueryVerifyAuditArgs>>;
+};
+
+export type ReviewCaseTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ReviewCaseType'] = ResolversParentTypes['ReviewCaseType']> = {
+  candidate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  line?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recordKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  values?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type SourceRecordTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['SourceRecordType'] = ResolversParentTypes['SourceRecordType']> = {
+  at?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  entityCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  line?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  method?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  recordKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  registeredTo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = any> = {
   Ancestor?: AncestorResolvers<ContextType>;
   AuditVerificationType?: AuditVerificationTypeResolvers<ContextType>;
+  ChangePageType?: ChangePageTypeResolvers<ContextType>;
+  ChangeType?: ChangeTypeResolvers<ContextType>;
   CityObject?: CityObjectResolvers<ContextType>;
   CityObjectConnection?: CityObjectConnectionResolvers<ContextType>;
   CityObjectEdge?: CityObjectEdgeResolvers<ContextType>;
   CodeResolution?: CodeResolutionResolvers<ContextType>;
+  ConflictPageType?: ConflictPageTypeResolvers<ContextType>;
+  ConflictType?: ConflictTypeResolvers<ContextType>;
+  DatasetFieldType?: DatasetFieldTypeResolvers<ContextType>;
+  DatasetQualityType?: DatasetQualityTypeResolvers<ContextType>;
+  DatasetRegistrationType?: DatasetRegistrationTypeResolvers<ContextType>;
+  DatasetType?: DatasetTypeResolvers<ContextType>;
+  DepartmentQualityType?: DepartmentQualityTypeResolvers<ContextType>;
+  DerivationType?: DerivationTypeResolvers<ContextType>;
   Enterprise?: EnterpriseResolvers<ContextType>;
   EnterpriseConnection?: EnterpriseConnectionResolvers<ContextType>;
   EnterpriseEdge?: EnterpriseEdgeResolvers<ContextType>;
@@ -907,12 +1550,19 @@ export type Resolvers<ContextType = any> = {
   EntityEdge?: EntityEdgeResolvers<ContextType>;
   GeoJSON?: GraphQLScalarType;
   GrantChangeResultType?: GrantChangeResultTypeResolvers<ContextType>;
+  IngestResultType?: IngestResultTypeResolvers<ContextType>;
+  LineageEntryType?: LineageEntryTypeResolvers<ContextType>;
+  LineageNodeType?: LineageNodeTypeResolvers<ContextType>;
+  LineageType?: LineageTypeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   PersonConnection?: PersonConnectionResolvers<ContextType>;
   PersonEdge?: PersonEdgeResolvers<ContextType>;
   PolicyVersionType?: PolicyVersionTypeResolvers<ContextType>;
+  ProvenanceType?: ProvenanceTypeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReviewCaseType?: ReviewCaseTypeResolvers<ContextType>;
+  SourceRecordType?: SourceRecordTypeResolvers<ContextType>;
 };
 

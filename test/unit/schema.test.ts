@@ -13,18 +13,28 @@ describe('committed schema SDL', () => {
   it('offers the queries app teams rely on', () => {
     const fields = Object.keys(buildCitySchemaSync().getQueryType()!.getFields()).sort();
     expect(fields).toEqual([
+      'changes',
       'cityObject',
+      'conflicts',
+      'dataset',
+      'datasetQuality',
+      'datasets',
+      'departmentQuality',
       'enterprise',
       'entity',
+      'lineage',
       'objectsInBbox',
       'objectsInRegion',
       'objectsNear',
       'objectsWithin',
       'person',
       'policyVersion',
+      'provenance',
       'region',
       'regions',
       'resolveCode',
+      'reviewQueue',
+      'sourceRecords',
       'verifyAudit',
     ]);
   });

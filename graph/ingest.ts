@@ -1,0 +1,245 @@
+/**
+ * Cypher of ingestion (docs/ingestion.md): source records, MAPS_TO edges, entity updates with
+ * provenance, conflicts, review cases and the per-run checkpoint. Every statement is an UNWIND
+ * over a batch; every write is a MERGE or a SET of computed values, so replaying a batch
+ * changes nothing, and all writes of one batch share one transaction with its checkpoint.
+ */
+import type { ManagedTransaction } from 'neo4j-driver';
+import type { EntityType } from '../ingest/datasets';
+import type { GraphStore } from './driver';
+
+/** Labels and relation types that may enter a statement's text (never user input). */
+const LABELS: Record<EntityType, string> = { Person: 'Person', Enterprise: 'Enterprise', CityObject: 'CityObject' };
+export const RELATION_TYPES = ['RESIDES_IN', 'REGISTERED_AT', 'PART_OF'] as const;
+/** Blocking predicates per entity type over `r.values` (ingest/matching.ts blockingKeys). */
+const BLOCKING: Record<EntityType, readonly string[]> = {
+  Person: ['x.name = r.values.name', 'x.phone = r.values.phone', 'x.birthDate = r.values.birthDate'],
+  Enterprise: ['x.name = r.values.name', 'x.address = r.values.address', 'x.establishedOn = r.values.establishedOn'],
+  CityObject: ['x.name = r.values.name', 'x.address = r.values.address'],
+};
+
+export interface ExistingRecord {
+  key: string;
+  hash: string;
+  status: string;
+  code: string | null;
+  method: string | null;
+}
+
+export async function existingRecords(graph: GraphStore, keys: readonly string[]): Promise<Map<string, ExistingRecord>> {
+  if (keys.length === 0) return new Map();
+  const rows = await graph.read<ExistingRecord>(
+    `UNWIND $keys AS k
+     MATCH (sr:SourceRecord {key: k})
+     OPTIONAL MATCH (sr)-[m:MAPS_TO]->(e:Entity)
+     RETURN k AS key, sr.hash AS hash, sr.status AS status, e.code AS code, m.method AS method`,
+    { keys: [...keys] },
+  );
+  return new Map(rows.map((r) => [r.key, r]));
+}
+
+export interface EntityState {
+  code: string;
+  labels: string[];
+  props: Record<string, unknown>;
+  /** Relation type → target city code. */
+  relations: Record<string, string>;
+  /** External identifiers (scheme:value) of a blocking candidate. */
+  identifiers?: string[];
+}
+
+export async function entityStates(graph: GraphStore, codes: readonly string[]): Promise<Map<string, EntityState>> {
+  if (codes.length === 0) return new Map();
+  const rows = await graph.read<{ code: string; labels: string[]; props: Record<string, unknown>; rels: [string, string][] }>(
+    `UNWIND $codes AS c
+     MATCH (e:Entity {code: c})
+     RETURN c AS code, labels(e) AS labels, properties(e) AS props,
+            [(e)-[r:RESIDES_IN|REGISTERED_AT|PART_OF]->(t:Entity) | [type(r), t.code]] AS rels`,
+    { codes: [...new Set(codes)] },
+  );
+  return new Map(rows.map((r) => [r.code, { code: r.code, labels: r.labels, props: r.props, relations: Object.fromEntries(r.rels) }]));
+}
+
+export interface BlockingRow {
+  i: number;
+  /** Blocking values by node property (name, phone, birthDate, address). */
+  values: Record<string, string | null>;
+}
+
+/**
+ * Candidates of probabilistic matching (blocking): entities of the type that share at least one
+ * blocking property (a person's name, phone or birth date; an enterprise's or object's name or
+ * address) with the record, at most `limit` per key. Returns record index → candidate states.
+ */
+export async function blockingCandidates(graph: GraphStore, entity: EntityType, rows: readonly BlockingRow[], limit = 25): Promise<Map<number, EntityState[]>> {
+  if (rows.length === 0) return new Map();
+  const label = LABELS[entity];
+  const branches = BLOCKING[entity]
+    .map((p) => `WITH r MATCH (x:${label}) WHERE ${p} RETURN x LIMIT ${limit}`)
+    .join(' UNION ');
+  const result = await graph.read<{ i: number; code: string; labels: string[]; props: Record<string, unknown>; rels: [string, string][]; ids: string[] }>(
+    `UNWIND $rows AS r
+     CALL { ${branches} }
+     RETURN r.i AS i, x.code AS code, labels(x) AS labels, properties(x) AS props,
+            [(x)-[rel:RESIDES_IN|REGISTERED_AT|PART_OF]->(t:Entity) | [type(rel), t.code]] AS rels,
+            [(x)<-[:IDENTIFIES]-(id:ExternalId) | id.scheme + ':' + id.value] AS ids`,
+    { rows: rows.map((r) => ({ i: r.i, values: r.values })) },
+  );
+  const out = new Map<number, EntityState[]>();
+  for (const r of result) {
+    const list = out.get(r.i) ?? [];
+    list.push({ code: r.code, labels: r.labels, props: r.props, relations: Object.fromEntries(r.rels), identifiers: r.ids });
+    out.set(r.i, list);
+  }
+  return out;
+}
+
+export interface RunState {
+  id: string;
+  lastBatch: number;
+  batchSize: number;
+  status: string;
+  summary: string | null;
+}
+
+export async function ingestRun(graph: GraphStore, id: string): Promise<RunState | null> {
+  const rows = await graph.read<RunState>(
+    `MATCH (r:IngestRun {id: $id})
+     RETURN r.id AS id, r.lastBatch AS lastBatch, r.batchSize AS batchSize, r.status AS status, r.summary AS summary`,
+    { id },
+  );
+  return rows[0] ?? null;
+}
+
+export async function startRun(graph: GraphStore, run: { id: string; dataset: string; file: string; fileHash: string; batchSize: number; fresh: boolean }): Promise<void> {
+  await graph.write(
+    `MERGE (r:IngestRun {id: $id})
+     ON CREATE SET r.dataset = $dataset, r.fileHash = $fileHash, r.lastBatch = -1, r.passes = 0
+     SET r.file = $file, r.batchSize = $batchSize, r.status = 'RUNNING', r.startedAt = toString(datetime()),
+         r.lastBatch = CASE WHEN $fresh THEN -1 ELSE r.lastBatch END,
+         r.summary = CASE WHEN $fresh THEN null ELSE r.summary END,
+         r.passes = r.passes + CASE WHEN $fresh THEN 1 ELSE 0 END`,
+    run,
+  );
+}
+
+export async function finishRun(graph: GraphStore, id: string, summary: string): Promise<void> {
+  await graph.write(`MATCH (r:IngestRun {id: $id}) SET r.status = 'DONE', r.finishedAt = toString(datetime()), r.summary = $summary`, { id, summary });
+}
+
+export interface NewEntity {
+  code: string;
+  props: Record<string, unknown>;
+}
+
+export interface BatchWrite {
+  entity: EntityType;
+  now: string;
+  newEntities: NewEntity[];
+  externalIds: { scheme: string; value: string; code: string }[];
+  idCiphers: { code: string; cipher: string }[];
+  updates: { code: string; props: Record<string, unknown> }[];
+  relations: { code: string; type: string; target: string }[];
+  records: Record<string, unknown>[];
+  maps: { key: string; code: string; method: string; score: number | null }[];
+  reviews: { key: string; dataset: string; recordKey: string; candidate: string; score: number; line: number }[];
+  conflicts: Record<string, unknown>[];
+  /** Checkpoint of the run, committed with the batch. */
+  checkpoint: { run: string; batch: number; summary: string };
+}
+
+/** All writes of one batch and its checkpoint in ONE transaction: a batch is in the graph entirely or not at all. */
+export async function writeBatch(graph: GraphStore, w: BatchWrite): Promise<void> {
+  const label = LABELS[w.entity];
+  const timing = process.env.CITYCODE_INGEST_TIMING === '1';
+  await graph.writeTransaction(async (rawTx: ManagedTransaction) => {
+    const tx = timing
+      ? {
+          run: async (q: string, p: Record<string, unknown>) => {
+            const t = Date.now();
+            const r = await rawTx.run(q, p);
+            process.stderr.write(`  ${Date.now() - t} ms  ${q.replace(/\s+/g, ' ').slice(0, 70)}\n`);
+            return r;
+          },
+        }
+      : rawTx;
+    // One statement for every entity the batch touches: creation, values with provenance, the
+    // encrypted ID copy and new external identifiers.
+    const entities = new Map<string, { code: string; props: Record<string, unknown>; cipher: string | null; ids: { scheme: string; value: string }[] }>();
+    const entity = (code: string) => {
+      let e = entities.get(code);
+      if (!e) entities.set(code, (e = { code, props: {}, cipher: null, ids: [] }));
+      return e;
+    };
+    for (const n of w.newEntities) Object.assign(entity(n.code).props, n.props);
+    for (const u of w.updates) Object.assign(entity(u.code).props, u.props);
+    for (const c of w.idCiphers) entity(c.code).cipher = c.cipher;
+    for (const x of w.externalIds) entity(x.code).ids.push({ scheme: x.scheme, value: x.value });
+    if (entities.size) {
+      await tx.run(
+        `UNWIND $rows AS r
+         MERGE (e:Entity {code: r.code})
+         SET e:${label}, e += r.props, e.idCipher = coalesce(e.idCipher, r.cipher)
+         WITH e, r
+         UNWIND r.ids AS id
+         MERGE (x:ExternalId {scheme: id.scheme, value: id.value})
+         MERGE (x)-[:IDENTIFIES]->(e)`,
+        { rows: [...entities.values()] },
+      );
+    }
+    for (const type of RELATION_TYPES) {
+      const rows = w.relations.filter((r) => r.type === type);
+      if (rows.length === 0) continue;
+      await tx.run(
+        `UNWIND $rows AS r
+         MATCH (e:Entity {code: r.code})
+         MATCH (t:Entity {code: r.target})
+         OPTIONAL MATCH (e)-[old:${type}]->(o) WHERE o <> t
+         DELETE old
+         WITH DISTINCT e, t
+         MERGE (e)-[:${type}]->(t)
+         SET e.districtCode = coalesce(e.districtCode, t.districtCode),
+             e.streetCode = coalesce(e.streetCode, t.streetCode),
+             e.communityCode = coalesce(e.communityCode, t.communityCode)`,
+        { rows },
+      );
+    }
+    if (w.records.length) {
+      const maps = new Map(w.maps.map((m) => [m.key, m]));
+      await tx.run(
+        `UNWIND $rows AS r
+         MERGE (sr:SourceRecord {key: r.key})
+         SET sr += r.props, sr.ingestedAt = $now
+         WITH sr, r WHERE r.map IS NOT NULL
+         MATCH (e:Entity {code: r.map.code})
+         MERGE (sr)-[x:MAPS_TO]->(e)
+         ON CREATE SET x.method = r.map.method, x.score = r.map.score, x.at = $now`,
+        { rows: w.records.map((r) => ({ ...r, map: maps.get(r.key as string) ?? null })), now: w.now },
+      );
+    }
+    if (w.reviews.length) {
+      await tx.run(
+        `UNWIND $rows AS r
+         MERGE (c:ReviewCase {key: r.key})
+         ON CREATE SET c.status = 'OPEN', c.createdAt = $now
+         SET c.dataset = r.dataset, c.recordKey = r.recordKey, c.candidate = r.candidate, c.score = r.score, c.line = r.line`,
+        { rows: w.reviews, now: w.now },
+      );
+    }
+    if (w.conflicts.length) {
+      await tx.run(
+        `UNWIND $rows AS r
+         MERGE (c:Conflict {key: r.key})
+         ON CREATE SET c.status = 'OPEN', c.createdAt = $now
+         SET c.status = CASE WHEN c.valueA = r.valueA AND c.valueB = r.valueB THEN c.status ELSE 'OPEN' END
+         SET c += r`,
+        { rows: w.conflicts, now: w.now },
+      );
+    }
+    await tx.run(
+      `MATCH (r:IngestRun {id: $run}) SET r.lastBatch = $batch, r.summary = $summary`,
+      { run: w.checkpoint.run, batch: w.checkpoint.batch, summary: w.checkpoint.summary },
+    );
+  });
+  graph.stats.roundTrips++;
+}
