@@ -9,7 +9,7 @@ export interface EntityRecord {
 }
 
 /** Entities by city code that the scope lets the caller see, in one round trip for any number of codes. */
-export async function entitiesByCodes(graph: GraphStore, codes: readonly string[], scope?: GraphScope): Promise<EntityRecord[]> {
+export async function entitiesByCodes(graph: GraphStore, codes: readonly string[], scope: GraphScope): Promise<EntityRecord[]> {
   if (codes.length === 0) return [];
   return graph.read<EntityRecord>(
     `UNWIND $codes AS code
@@ -25,7 +25,7 @@ export async function regionsByLevel(
   graph: GraphStore,
   level: string,
   parentCode: string | null,
-  scope?: GraphScope,
+  scope: GraphScope,
 ): Promise<EntityRecord[]> {
   return graph.read<EntityRecord>(
     `MATCH (r:Region {level: $level})
@@ -37,7 +37,7 @@ export async function regionsByLevel(
 }
 
 /** The region whose GB/T 2260 (or street/community) code is regionCode. */
-export async function regionByAdminCode(graph: GraphStore, regionCode: string, scope?: GraphScope): Promise<EntityRecord | null> {
+export async function regionByAdminCode(graph: GraphStore, regionCode: string, scope: GraphScope): Promise<EntityRecord | null> {
   const rows = await graph.read<EntityRecord>(
     `MATCH (r:Region {regionCode: $regionCode})
      WHERE ${visible('r', scope)}

@@ -37,7 +37,7 @@ export async function listConflicts(
      WHERE ($status IS NULL OR c.status = $status)
        AND ($dataset IS NULL OR c.datasetA = $dataset OR c.datasetB = $dataset)
        AND ($entity IS NULL OR c.entity = $entity)
-     MATCH (e:Entity {code: c.entity}) WHERE ${visible('e')}`;
+     MATCH (e:Entity {code: c.entity}) WHERE ${visible('e', scope)}`;
   const params = { ...filter, scope: scopeParam(scope) };
   const [count] = await graph.read<{ total: number }>(`${match} RETURN count(c) AS total`, params);
   const rows = await graph.read<{ c: ConflictRecord }>(
@@ -49,7 +49,7 @@ export async function listConflicts(
 
 export async function conflictByKey(graph: GraphStore, key: string, scope: GraphScope): Promise<ConflictRecord | null> {
   const rows = await graph.read<{ c: ConflictRecord }>(
-    `MATCH (c:Conflict {key: $key}) MATCH (e:Entity {code: c.entity}) WHERE ${visible('e')} RETURN properties(c) AS c`,
+    `MATCH (c:Conflict {key: $key}) MATCH (e:Entity {code: c.entity}) WHERE ${visible('e', scope)} RETURN properties(c) AS c`,
     { key, scope: scopeParam(scope) },
   );
   return rows[0]?.c ?? null;
@@ -101,7 +101,7 @@ export async function listReviews(
   return graph.read<ReviewRecord>(
     `MATCH (c:ReviewCase)
      WHERE ($status IS NULL OR c.status = $status) AND ($dataset IS NULL OR c.dataset = $dataset) AND ($key IS NULL OR c.key = $key)
-     MATCH (e:Entity {code: c.candidate}) WHERE ${visible('e')}
+     MATCH (e:Entity {code: c.candidate}) WHERE ${visible('e', scope)}
      MATCH (s:SourceRecord {key: c.key})
      RETURN c.key AS key, c.dataset AS dataset, c.recordKey AS recordKey, c.line AS line, c.candidate AS candidate,
             c.score AS score, c.status AS status, s.values AS values, c.decidedBy AS decidedBy
@@ -147,7 +147,7 @@ export async function sourceRecords(graph: GraphStore, dataset: string, first: n
      WITH s ORDER BY s.line LIMIT toInteger($first)
      OPTIONAL MATCH (s)-[m:MAPS_TO]->(e:Entity)
      RETURN s.key AS key, s.recordKey AS recordKey, s.line AS line, s.status AS status, m.method AS method, m.score AS score,
-            m.at AS at, CASE WHEN e IS NOT NULL AND ${visible('e')} THEN e.code ELSE null END AS code, s.registeredTo AS registeredTo`,
+            m.at AS at, CASE WHEN e IS NOT NULL AND ${visible('e', scope)} THEN e.code ELSE null END AS code, s.registeredTo AS registeredTo`,
     { dataset, first, after, scope: scopeParam(scope) },
   );
 }
@@ -217,7 +217,7 @@ export async function changedEntities(
     `MATCH (e:${label}) WHERE e.changedAt IS NOT NULL
        AND (e.changedAt > $since OR (e.changedAt = $since AND $afterCode IS NOT NULL AND e.code > $afterCode))
        AND ($region IS NULL OR e.districtCode = $region OR e.streetCode = $region OR e.communityCode = $region)
-       AND ${visible('e')}
+       AND ${visible('e', scope)}
      RETURN e.code AS code, labels(e) AS labels, properties(e) AS props, e.changedAt AS changedAt
      ORDER BY e.changedAt, e.code LIMIT toInteger($first)`,
     { ...input, scope: scopeParam(scope) },

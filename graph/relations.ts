@@ -106,7 +106,7 @@ interface PlannedItem extends EntityRecord {
  * `t<id>` (the count, or null) and `g<id>` (the page, each item with its nested rows), and the
  * map expression that returns both. Names and parameters are derived from `id` only.
  */
-function planCalls(plan: RelationPlan, from: string, id: string, scope: GraphScope | undefined, params: Record<string, unknown>): { calls: string; out: string } {
+function planCalls(plan: RelationPlan, from: string, id: string, scope: GraphScope, params: Record<string, unknown>): { calls: string; out: string } {
   const x = `x${id}`;
   const where = [visible(x, scope, targetLabel(plan.relation))];
   if (plan.page.kinds) {
@@ -160,7 +160,7 @@ export async function relationPages(
   graph: GraphStore,
   plan: RelationPlan,
   parentCodes: readonly string[],
-  scope?: GraphScope,
+  scope: GraphScope,
 ): Promise<Map<string, RelationPage>> {
   const params: Record<string, unknown> = { codes: [...parentCodes], scope: scopeParam(scope) };
   const { calls, out } = planCalls(plan, 'p', '0', scope, params);
@@ -198,7 +198,7 @@ export async function entitiesWithPlan(
   graph: GraphStore,
   codes: readonly string[],
   plan: EntityPlan,
-  scope?: GraphScope,
+  scope: GraphScope,
 ): Promise<EntityWithRelations[]> {
   if (codes.length === 0) return [];
   const params: Record<string, unknown> = { codes: [...codes], scope: scopeParam(scope) };
@@ -233,7 +233,7 @@ export interface AncestorRecord {
  * list of {depth, entity}, in a subquery that returns one row (an empty list for none); to be
  * completed with `AS name`.
  */
-function ancestorsOfE(scope: GraphScope | undefined): string {
+function ancestorsOfE(scope: GraphScope): string {
   return `MATCH path = (e)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
      WHERE ${visible('a', scope, 'CityObject')}
      WITH a, min(length(path)) AS depth
@@ -242,7 +242,7 @@ function ancestorsOfE(scope: GraphScope | undefined): string {
 }
 
 /** Every ancestor of many objects (parent first, up to the city), in one round trip. */
-export async function ancestorsOf(graph: GraphStore, codes: readonly string[], scope?: GraphScope): Promise<Map<string, AncestorRecord[]>> {
+export async function ancestorsOf(graph: GraphStore, codes: readonly string[], scope: GraphScope): Promise<Map<string, AncestorRecord[]>> {
   const rows = await graph.read<{ code: string; ancestors: AncestorRecord[] }>(
     `UNWIND $codes AS code
      MATCH (e:Entity {code: code})

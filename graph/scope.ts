@@ -47,9 +47,10 @@ export type RowLabel = keyof typeof DOMAIN_OF_LABEL;
  * unrestricted scope of their domain. A domain the caller sees whole or not at all needs no
  * parameter test, so the predicate folds to `true` / `false` there; when the pattern already fixes
  * `v`'s label, pass it and only that domain is tested (shorter statements travel in fewer Bolt
- * chunks).
+ * chunks). The scope is required: the predicate is built for it, and the statement must also
+ * pass `scopeParam(scope)` as `$scope`.
  */
-export function visible(v: string, scope: GraphScope = UNRESTRICTED, label?: RowLabel): string {
+export function visible(v: string, scope: GraphScope, label?: RowLabel): string {
   const within = (domain: 'person' | 'enterprise' | 'object') => {
     const kind = scope[domain].kind;
     if (kind === 'ALL') return 'true';
