@@ -12,12 +12,15 @@ export interface GraphScope {
   person: RowScope;
   enterprise: RowScope;
   object: RowScope;
+  /** IoT devices, on top of `object`: they are IoT data (policy/engine.ts kindRowScope). */
+  device: RowScope;
 }
 
 export const UNRESTRICTED: GraphScope = Object.freeze({
   person: { kind: 'ALL' },
   enterprise: { kind: 'ALL' },
   object: { kind: 'ALL' },
+  device: { kind: 'ALL' },
 }) as GraphScope;
 
 interface ScopeParam {
@@ -34,7 +37,7 @@ function param(scope: RowScope): ScopeParam {
 
 /** The `$scope` parameter for {@link visible}. */
 export function scopeParam(scope: GraphScope = UNRESTRICTED): Record<string, ScopeParam> {
-  return { person: param(scope.person), enterprise: param(scope.enterprise), object: param(scope.object) };
+  return { person: param(scope.person), enterprise: param(scope.enterprise), object: param(scope.object), device: param(scope.device) };
 }
 
 /** The label of each row domain and its key in `$scope`. */
@@ -51,11 +54,16 @@ export type RowLabel = keyof typeof DOMAIN_OF_LABEL;
  * pass `scopeParam(scope)` as `$scope`.
  */
 export function visible(v: string, scope: GraphScope, label?: RowLabel): string {
+  const regions = (domain: 'person' | 'enterprise' | 'object' | 'device') =>
+    `${v}.districtCode IN $scope.${domain}.districts OR ${v}.streetCode IN $scope.${domain}.streets`;
   const within = (domain: 'person' | 'enterprise' | 'object') => {
     const kind = scope[domain].kind;
-    if (kind === 'ALL') return 'true';
-    if (kind === 'NONE') return 'false';
-    return `(${v}.districtCode IN $scope.${domain}.districts OR ${v}.streetCode IN $scope.${domain}.streets)`;
+    const rows = kind === 'ALL' ? 'true' : kind === 'NONE' ? 'false' : `(${regions(domain)})`;
+    if (domain !== 'object' || rows === 'false' || scope.device.kind === 'ALL') return rows;
+    // A device row also needs the device scope.
+    const notDevice = `coalesce(${v}.objectKind, '') <> 'DEVICE'`;
+    const devices = scope.device.kind === 'NONE' ? notDevice : `(${notDevice} OR ${regions('device')})`;
+    return rows === 'true' ? devices : `${rows} AND ${devices}`;
   };
   if (label) return within(DOMAIN_OF_LABEL[label]);
   const parts = (Object.keys(DOMAIN_OF_LABEL) as RowLabel[])

@@ -12,7 +12,7 @@ import type {
   Policy,
   RowScope,
 } from './model';
-import { containsRow, covers, describeScope, fromDistrictScope, fromGrantScope, intersect, union } from './scope';
+import { containsRow, covers, describeScope, fromDistrictScope, fromGrantScope, intersect, NONE, union } from './scope';
 
 export { canonicalJson, loadPolicy, policyChecksum, PolicyError, policyToFiles, validateGrant } from './load';
 export type { LoadOptions } from './load';
@@ -121,6 +121,26 @@ export function rowScope(policy: Policy, subject: Subject, domain: Domain, ctx: 
   const usable = usableGrants(policy, subject, domain, ctx.now);
   if (usable.length) return union(usable.map((u) => u.scope));
   return publicScope(policy, subject);
+}
+
+/**
+ * City objects of these kinds belong to another domain than their type's: an IoT device is a
+ * CityObject (SPATIAL rows), but what devices exist where is IoT data (物联), classified by the
+ * relation field that lists them. Such a row is visible only where that field is readable.
+ */
+export const ROW_KIND_FIELDS: Readonly<Record<string, string>> = Object.freeze({ DEVICE: 'CityObject.devices' });
+
+/**
+ * The rows of `objectKind` (a key of ROW_KIND_FIELDS) the subject may see, on top of the city-object
+ * row scope: none when the classifying field is denied, else the row scope of that field's domain.
+ * The purpose matters as it does for the field (L3+ needs one).
+ */
+export function kindRowScope(policy: Policy, subject: Subject, objectKind: string, ctx: DecisionContext): RowScope {
+  const fieldKey = ROW_KIND_FIELDS[objectKind];
+  if (!fieldKey || !policy.fields.has(fieldKey)) return NONE;
+  const decision = decideField(policy, subject, fieldKey, ctx);
+  if (decision.effect === 'DENY') return NONE;
+  return rowScope(policy, subject, decision.domain, ctx);
 }
 
 interface Outcome {

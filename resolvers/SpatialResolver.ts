@@ -25,6 +25,7 @@ function searchOptions(ctx: RequestContext, args: KindPageArgsType): SpatialSear
     after: decodeCursor(args.after) ?? undefined,
     kinds,
     scope: ctx.access.spatialScope(),
+    deviceScope: ctx.access.spatialDeviceScope(),
   };
 }
 

@@ -2,7 +2,7 @@ import { operationHash as hashOperation } from '../audit/chain';
 import type { AuditEntry } from '../audit/writer';
 import type { Subject } from '../core/subject';
 import { GraphScope, RowScope, UNRESTRICTED } from '../graph/scope';
-import { assertCanFilterOrSort, decideField, rowScope } from '../policy/engine';
+import { assertCanFilterOrSort, decideField, kindRowScope, rowScope } from '../policy/engine';
 import type { Decision, Domain, Policy } from '../policy/model';
 import type { RowScope as SpatialScope } from '../spatial/queries';
 
@@ -54,22 +54,25 @@ export class RequestAccess {
     return domain ? this.rowScope(domain) : { kind: 'NONE' };
   }
 
-  /** Row scopes of Person, Enterprise and CityObject rows, pushed into every Cypher read. */
+  /** Row scopes of Person, Enterprise and CityObject rows (and of IoT devices among them), pushed into every Cypher read. */
   graphScope(): GraphScope {
     this.graph ??= {
       person: this.rowScopeOfType('Person'),
       enterprise: this.rowScopeOfType('Enterprise'),
       object: this.rowScopeOfType('CityObject'),
+      device: kindRowScope(this.policy, this.subject, 'DEVICE', { purpose: this.purpose, now: this.now }),
     };
     return this.graph;
   }
 
   /** The city-object row scope in the spatial module's terms (undefined = the whole city). */
   spatialScope(): SpatialScope | undefined {
-    const s = this.graphScope().object;
-    if (s.kind === 'ALL') return undefined;
-    if (s.kind === 'NONE') return { districtCodes: [], streetCodes: [] };
-    return { districtCodes: s.districtCodes, streetCodes: s.streetCodes };
+    return spatialTerms(this.graphScope().object);
+  }
+
+  /** Where devices are visible, in the spatial module's terms (undefined = wherever city objects are). */
+  spatialDeviceScope(): SpatialScope | undefined {
+    return spatialTerms(this.graphScope().device);
   }
 
   /** FORBIDDEN_FILTER unless the field is readable in clear (filters, sorts, counts, look-ups). */
@@ -128,6 +131,12 @@ export class RequestAccess {
     });
     return [...this.reads.values(), ...this.denials.values()].map(entry);
   }
+}
+
+function spatialTerms(s: RowScope): SpatialScope | undefined {
+  if (s.kind === 'ALL') return undefined;
+  if (s.kind === 'NONE') return { districtCodes: [], streetCodes: [] };
+  return { districtCodes: s.districtCodes, streetCodes: s.streetCodes };
 }
 
 /** No decisions, no scope, no audit: POLICY_ENFORCEMENT=off, for benchmarking only. */

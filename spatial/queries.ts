@@ -27,6 +27,8 @@ export interface SpatialSearchOptions {
   kinds?: readonly string[] | null;
   /** Row scope pushed into the WHERE clause; absent = whole city. */
   scope?: RowScope | null;
+  /** Where IoT devices (kind DEVICE) are visible, on top of `scope`; absent = wherever `scope` is. */
+  deviceScope?: RowScope | null;
   /** Page size, 0..MAX_PAGE (0 = count only). */
   first: number;
   /** Last city code of the previous page. */
@@ -68,6 +70,7 @@ class Params {
 interface CheckedOptions {
   kinds?: string[];
   scope?: { districtCodes: string[]; streetCodes: string[] };
+  deviceScope?: { districtCodes: string[]; streetCodes: string[] };
   first: number;
   after?: string;
   match: AreaMatch;
@@ -98,6 +101,13 @@ function checkOptions(opts: AreaSearchOptions): CheckedOptions {
             districtCodes: stringList(o.scope.districtCodes, 'scope.districtCodes'),
             streetCodes: stringList(o.scope.streetCodes, 'scope.streetCodes'),
           },
+    deviceScope:
+      o.deviceScope === undefined || o.deviceScope === null
+        ? undefined
+        : {
+            districtCodes: stringList(o.deviceScope.districtCodes, 'deviceScope.districtCodes'),
+            streetCodes: stringList(o.deviceScope.streetCodes, 'deviceScope.streetCodes'),
+          },
     first: pageSize(o.first),
     after: assertCursor(o.after),
     match,
@@ -113,6 +123,12 @@ function filterClauses(p: Params, o: CheckedOptions): string[] {
     if (o.scope.districtCodes.length) parts.push(`f.district_code = ANY(${p.add(o.scope.districtCodes, '::text[]')})`);
     if (o.scope.streetCodes.length) parts.push(`f.street_code = ANY(${p.add(o.scope.streetCodes, '::text[]')})`);
     where.push(parts.length === 0 ? 'FALSE' : parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`);
+  }
+  if (o.deviceScope) {
+    const parts = [`f.kind <> 'DEVICE'`];
+    if (o.deviceScope.districtCodes.length) parts.push(`f.district_code = ANY(${p.add(o.deviceScope.districtCodes, '::text[]')})`);
+    if (o.deviceScope.streetCodes.length) parts.push(`f.street_code = ANY(${p.add(o.deviceScope.streetCodes, '::text[]')})`);
+    where.push(parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`);
   }
   return where;
 }

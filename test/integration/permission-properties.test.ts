@@ -529,9 +529,11 @@ function cypherScope(s: RowScope): { all: boolean; districts: string[]; streets:
 }
 
 const IN_SCOPE = (v: string) =>
-  ['Person', 'Enterprise', 'CityObject']
+  `(${['Person', 'Enterprise', 'CityObject']
     .map((l) => `(${v}:${l} AND ($s.${l}.all OR ${v}.districtCode IN $s.${l}.districts OR ${v}.streetCode IN $s.${l}.streets))`)
-    .join(' OR ');
+    .join(' OR ')})` +
+  // …and a device only inside the device scope.
+  ` AND (coalesce(${v}.objectKind, '') <> 'DEVICE' OR $s.Device.all OR ${v}.districtCode IN $s.Device.districts OR ${v}.streetCode IN $s.Device.streets)`;
 
 let api: Awaited<ReturnType<typeof startTestApi>>;
 const tokens = new Map<string, string | null>();
@@ -541,7 +543,10 @@ const started = Date.now();
 
 /** Compares every relation the response followed with Cypher over in-scope rows, one query per relation. */
 async function checkRelations(checker: Checker, subject: Subject, now: Date): Promise<void> {
-  const s = Object.fromEntries(CONCRETE.map((t) => [t, cypherScope(oracle.rowScopeOf(subject, t, now))]));
+  const s = {
+    ...Object.fromEntries(CONCRETE.map((t) => [t, cypherScope(oracle.rowScopeOf(subject, t, now))])),
+    Device: cypherScope(oracle.deviceScopeOf(subject, now)),
+  };
   const byRelation = new Map<RelationDef, RelationCheck[]>();
   for (const c of checker.relationChecks) byRelation.set(c.def, [...(byRelation.get(c.def) ?? []), c]);
   for (const [def, checks] of byRelation) {

@@ -240,6 +240,50 @@ describe('bypass attempts', () => {
     expect(city.data?.objectsInRegion.totalCount).toBeGreaterThan(0);
   });
 
+  it('IoT devices are IoT data: hidden from listings, counts, spatial searches and look-ups without an IoT grant', async () => {
+    const [row] = await api.stores.graph.read<{ building: string; device: string }>(
+      `MATCH (d:CityObject {objectKind: 'DEVICE'})-[:INSTALLED_ON]->(b:CityObject {objectKind: 'BUILDING'})
+       RETURN b.code AS building, d.code AS device ORDER BY b.code LIMIT 1`,
+    );
+    const [counts] = await api.stores.graph.read<{ all: number; devices: number }>(
+      `MATCH (:CityObject {code: $b})<-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON]-(x:CityObject)
+       RETURN count(DISTINCT x) AS all, count(DISTINCT CASE WHEN x.objectKind = 'DEVICE' THEN x END) AS devices`,
+      { b: row.building },
+    );
+    expect(counts.devices).toBeGreaterThan(0);
+    const q = `query ($b: ID!, $d: ID!) {
+      building: cityObject(code: $b) { children(first: 500) { totalCount nodes { code objectKind } } }
+      device: cityObject(code: $d) { code }
+    }`;
+    type R = { building: { children: { totalCount: number; nodes: { code: string; objectKind: string }[] } }; device: { code: string } | null };
+    const anonymous = await gql<R>(api.url, q, { b: row.building, d: row.device });
+    expect(anonymous.errors).toBeUndefined();
+    expect(anonymous.data!.building.children.nodes.some((n) => n.objectKind === 'DEVICE')).toBe(false);
+    expect(anonymous.data!.building.children.totalCount).toBe(counts.all - counts.devices);
+    expect(anonymous.data!.device).toBeNull();
+    const bureau = await gql<R>(api.url, q, { b: row.building, d: row.device }, who.data);
+    expect(bureau.errors).toBeUndefined();
+    expect(bureau.data!.building.children.totalCount).toBe(counts.all);
+    expect(bureau.data!.building.children.nodes.filter((n) => n.objectKind === 'DEVICE').length).toBe(counts.devices);
+    expect(bureau.data!.device).toEqual({ code: row.device });
+
+    // Spatial searches: the same rule in SQL.
+    const [where] = await api.stores.sql.query<{ lon: number; lat: number }>(
+      'SELECT ST_X(ST_Centroid(geom)) AS lon, ST_Y(ST_Centroid(geom)) AS lat FROM spatial_feature WHERE city_code = $1',
+      [row.device],
+    );
+    const near = `query ($lon: Float!, $lat: Float!) { objectsNear(lon: $lon, lat: $lat, radiusM: 200, first: 500) { totalCount nodes { code objectKind } } }`;
+    type N = { objectsNear: { totalCount: number; nodes: { code: string; objectKind: string }[] } };
+    const anonymousNear = await gql<N>(api.url, near, where);
+    const bureauNear = await gql<N>(api.url, near, where, who.data);
+    expect(anonymousNear.errors).toBeUndefined();
+    expect(bureauNear.errors).toBeUndefined();
+    const devicesNear = bureauNear.data!.objectsNear.nodes.filter((n) => n.objectKind === 'DEVICE').length;
+    expect(devicesNear).toBeGreaterThan(0);
+    expect(anonymousNear.data!.objectsNear.nodes.some((n) => n.objectKind === 'DEVICE')).toBe(false);
+    expect(anonymousNear.data!.objectsNear.totalCount).toBe(bureauNear.data!.objectsNear.totalCount - devicesNear);
+  });
+
   it('batched HTTP requests (an array of operations) are refused', async () => {
     const response = await fetch(`${api.url}/graphql`, {
       method: 'POST',

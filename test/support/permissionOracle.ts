@@ -4,7 +4,7 @@ import { subjectFromClaims } from '../../api/auth';
 import { fromRoot } from '../../core/paths';
 import { ANONYMOUS, type Subject } from '../../core/subject';
 import { parseCityCode } from '../../domain/citycode';
-import { applyDecision, canonicalJson, decideField, rowScope } from '../../policy/engine';
+import { applyDecision, canonicalJson, decideField, kindRowScope, rowScope } from '../../policy/engine';
 import type { Decision, Domain, NormalisedPolicyFiles, Policy, RowRegion, RowScope } from '../../policy/model';
 import { containsRow } from '../../policy/scope';
 import { loadPolicyDir } from '../../policy/store';
@@ -35,6 +35,8 @@ export interface Oracle {
   clearValue(node: SeedNode, type: RowType, field: string): unknown;
   decide(subject: Subject, fieldKey: string, purpose: string | null, now: Date): Decision;
   rowScopeOf(subject: Subject, type: RowType, now: Date): RowScope;
+  /** Where the subject sees IoT devices (on top of the city-object row scope). */
+  deviceScopeOf(subject: Subject, now: Date): RowScope;
   inScope(subject: Subject, node: SeedNode, now: Date): boolean;
 }
 
@@ -109,7 +111,11 @@ export function createOracle(): Oracle {
     },
     decide: (subject, fieldKey, purpose, now) => decideField(policy, subject, fieldKey, { purpose, now }),
     rowScopeOf: (subject, type, now) => rowScope(policy, subject, rowDomain(type), { now }),
-    inScope: (subject, node, now) => containsRow(rowScope(policy, subject, rowDomain(typeOf(node)), { now }), regionOf(node)),
+    inScope: (subject, node, now) =>
+      containsRow(rowScope(policy, subject, rowDomain(typeOf(node)), { now }), regionOf(node)) &&
+      // An IoT device is also IoT data: visible only where the subject's device scope reaches.
+      (node.props.objectKind !== 'DEVICE' || containsRow(kindRowScope(policy, subject, 'DEVICE', { purpose: null, now }), regionOf(node))),
+    deviceScopeOf: (subject, now) => kindRowScope(policy, subject, 'DEVICE', { purpose: null, now }),
   };
   return cached;
 }
