@@ -71,12 +71,15 @@ type Normalised = { ok: true; value: Scalar | null } | { ok: false; reason: stri
 
 function normaliseValue(type: string, raw: unknown): Normalised {
   if (raw === undefined || raw === null) return { ok: true, value: null };
-  const text = typeof raw === 'string' ? raw.normalize('NFKC').trim() : typeof raw === 'number' ? String(raw) : null;
-  if (text === null) return { ok: false, reason: 'is not a string or a number' };
-  if (text === '') return { ok: true, value: null };
+  // Text is kept as the source wrote it (NFC): full-width punctuation is part of official names
+  // (（有限合伙）); matching compares NFKC forms (ingest/matching.ts). Other types read NFKC, so
+  // full-width digits and signs parse.
+  const kept = typeof raw === 'string' ? raw.normalize('NFC').trim() : typeof raw === 'number' ? String(raw) : null;
+  if (kept === null) return { ok: false, reason: 'is not a string or a number' };
+  if (kept === '') return { ok: true, value: null };
+  if (type === 'string') return { ok: true, value: kept.replace(/\s+/g, ' ') };
+  const text = kept.normalize('NFKC');
   switch (type) {
-    case 'string':
-      return { ok: true, value: text.replace(/\s+/g, ' ') };
     case 'date': {
       const d = isoDate(text);
       return d ? { ok: true, value: d } : { ok: false, reason: `"${text.slice(0, 20)}" is not a date (YYYY-MM-DD)` };

@@ -101,6 +101,14 @@ describe('preparing a row', () => {
     expect(changed.ok && changed.record.hash).not.toBe(p.record.hash);
   });
 
+  it('keeps text as written (full-width punctuation of official names) but reads full-width digits in dates', () => {
+    const p = prepareRecord(dataset, 8, { ...row, name: ' 深圳市海启股权投资合伙企业（有限合伙） ', birth: '１９９０－０３－０４' }, key);
+    expect(p.ok).toBe(true);
+    if (!p.ok) return;
+    expect(p.record.values['Person.name']).toBe('深圳市海启股权投资合伙企业（有限合伙）');
+    expect(p.record.values['Person.birthDate']).toBe('1990-03-04');
+  });
+
   it('rejects with the line and the reason', () => {
     expect(prepareRecord(dataset, 3, { ...row, name: '' }, key)).toEqual({ ok: false, rejected: { line: 3, reason: 'name is required', field: 'name' } });
     const bad = prepareRecord(dataset, 4, { ...row, id_number: id.slice(0, 17) + (id[17] === '1' ? '2' : '1') }, key);
