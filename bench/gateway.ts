@@ -5,7 +5,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fromRoot } from '../core/paths';
 import { planDemoCity } from '../seed/city';
-import { BUILDING_QUERY, benchToken, startServer, stopServer, waitFor } from './harness';
+import { BUILDING_QUERY, benchToken, RunResult, startServer, stopServer, waitFor } from './harness';
 
 /**
  * Federation benchmark: the by-code query through the gateway vs directly on the city subgraph
@@ -32,18 +32,7 @@ const GATEWAY_PORT = portEnv('BENCH_GATEWAY_PORT', 4212);
 
 const WITH_EVENTS_QUERY = BUILDING_QUERY.replace('residents(first: 10)', 'gridEvents(first: 5) { id title status handler reportedAt }\n    residents(first: 10)');
 
-interface Result {
-  scenario: string;
-  connections: number;
-  durationS: number;
-  requests: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  graphqlErrors: number;
-}
+type Result = RunResult;
 
 async function run(name: string, url: string, headers: Record<string, string>, body: () => string, duration: number): Promise<Result> {
   let graphqlErrors = 0;

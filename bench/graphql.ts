@@ -5,7 +5,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fromRoot } from '../core/paths';
 import { planDemoCity } from '../seed/city';
-import { BUILDING_QUERY, benchToken, startServer, stopServer, waitFor } from './harness';
+import { BUILDING_QUERY, benchToken, RunResult, startServer, stopServer, waitFor } from './harness';
 import { cpuPerRequest, sampleCpu } from './cpu';
 
 /**
@@ -47,17 +47,7 @@ interface Scenario {
   body: () => { path?: string; body?: string };
 }
 
-interface Result {
-  scenario: string;
-  connections: number;
-  durationS: number;
-  requests: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  graphqlErrors: number;
+interface Result extends RunResult {
   /** CPU milliseconds per request: the serving process, Neo4j, PostgreSQL, and their sum. */
   cpuMsPerRequest: { server: number; neo4j: number; postgres: number; total: number };
 }

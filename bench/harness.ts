@@ -28,6 +28,20 @@ export const BUILDING_QUERY = `query ($code: ID!) {
   }
 }`;
 
+/** What one autocannon run of a scenario measured. */
+export interface RunResult {
+  scenario: string;
+  connections: number;
+  durationS: number;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  graphqlErrors: number;
+}
+
 /** Starts a compiled server script (dist/<script>) with extra environment. */
 export function startServer(script: string, env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [fromRoot('dist', script)], {
