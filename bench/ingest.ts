@@ -9,16 +9,19 @@ import { fromRoot } from '../core/paths';
 import { makeCitizenId } from '../domain/identifiers';
 import { parseDataset } from '../ingest/datasets';
 import { ingestFile } from '../ingest/pipeline';
+import { ingestFloor } from './ingestFloor';
 import { departmentsOf, register } from '../ingest/registry';
 import { loadPolicyDir } from '../policy/store';
 
 /**
  * Ingest throughput and memory on the deterministic path (docs/benchmarks.md, "Ingestion").
- *   node dist/bench/ingest.js --rows 100000,1000000 [--batch-size 1000] [--keep]
+ *   node dist/bench/ingest.js --rows 100000,1000000 [--batch-size 5000] [--keep] [--floor]
  * For each size: writes a CSV of persons with ID numbers (90% new persons, 10% later records of
  * persons seen earlier in the file), ingests it in a child process (so peak RSS is that run's),
  * prints records/s and peak RSS, then removes what it wrote (unless --keep). The dataset is
  * deterministic-only (`probabilistic: false`): an unknown ID number is a new person.
+ * --floor also measures, for each size, Neo4j's own rate for a bare UNWIND CREATE of the same
+ * shape (bench/ingestFloor.ts) and the ratio of the ingest to it.
  */
 const DATASET = 'bench-population';
 const DIVISIONS = ['440103', '440104', '440105', '440106', '440111', '440112', '440113', '440114', '440115'];
@@ -93,7 +96,7 @@ async function child(file: string, batchSize: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000,1000000' }, 'batch-size': { type: 'string', default: '1000' }, keep: { type: 'boolean', default: false }, child: { type: 'string' } } });
+  const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000,1000000' }, 'batch-size': { type: 'string', default: '1000' }, keep: { type: 'boolean', default: false }, floor: { type: 'boolean', default: false }, child: { type: 'string' } } });
   const batchSize = Number(values['batch-size']);
   if (values.child) return child(values.child, batchSize);
   const dir = fromRoot('.data', 'bench');
@@ -108,7 +111,11 @@ async function main(): Promise<void> {
       await writeFile(file, rows);
       const run = spawnSync(process.execPath, [__filename, '--child', file, '--batch-size', String(batchSize)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
       if (run.status !== 0) throw new Error(`ingest of ${rows} rows failed (exit ${run.status})`);
-      const r = { rows, batchSize, ...(JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, unknown>) };
+      const r: Record<string, unknown> = { rows, batchSize, ...(JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, unknown>) };
+      if (values.floor) {
+        const floor = await ingestFloor(stores.graph, rows, batchSize);
+        Object.assign(r, { floorRecordsPerSecond: floor.recordsPerSecond, ratioToFloor: Math.round((Number(r.recordsPerSecond) / floor.recordsPerSecond) * 100) / 100 });
+      }
       process.stdout.write(`${JSON.stringify(r)}\n`);
       results.push(r);
       if (!values.keep) await cleanBench(stores);

@@ -10,7 +10,7 @@
  * Pure apart from reading keys from the environment in `piiKeys`; node:crypto only. Error
  * messages never contain the number. Spec: docs/city-code.md ("Issuing in practice", keys).
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
 import { normaliseCodeText } from './citycode';
 import { upgradeLegacyCitizenId, validateCitizenId } from './identifiers/citizenId';
 
@@ -62,10 +62,26 @@ function checkKey(key: Uint8Array, what: string): void {
   }
 }
 
+/**
+ * The key as a KeyObject, made once per key content: node:crypto re-imports a raw key on every
+ * createHmac/createCipheriv (tens of µs, most of an ingest's HMAC and AES time), a KeyObject not.
+ * Keyed by content (not by buffer), so a buffer changed in place never finds a stale key.
+ */
+const keyObjects = new Map<string, KeyObject>();
+function keyObject(key: Uint8Array): KeyObject {
+  const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64');
+  let k = keyObjects.get(id);
+  if (!k) {
+    if (keyObjects.size >= 16) keyObjects.clear();
+    keyObjects.set(id, (k = createSecretKey(Buffer.from(key))));
+  }
+  return k;
+}
+
 /** Look-up key of an ID number: HMAC-SHA256(key, canonical number), 64 hex characters. */
 export function idLookupKey(idNumber: string, key: Uint8Array): string {
   checkKey(key, 'PII HMAC');
-  return createHmac('sha256', key).update(canonicalIdNumber(idNumber), 'utf8').digest('hex');
+  return createHmac('sha256', keyObject(key)).update(canonicalIdNumber(idNumber), 'utf8').digest('hex');
 }
 
 /** Encrypt the canonical number with AES-256-GCM and a random 12-byte IV: `v1:<iv>:<tag>:<ciphertext>` (base64). */
@@ -73,7 +89,7 @@ export function encryptIdNumber(idNumber: string, key: Uint8Array): string {
   checkKey(key, 'PII encryption');
   const plain = canonicalIdNumber(idNumber);
   const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  const cipher = createCipheriv('aes-256-gcm', keyObject(key), iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(AAD);
   const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   return [FORMAT, iv.toString('base64'), cipher.getAuthTag().toString('base64'), body.toString('base64')].join(':');
@@ -95,7 +111,7 @@ export function decryptIdNumber(cipherText: string, key: Uint8Array): string {
   }
   let plain: string;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', keyObject(key), iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(AAD);
     decipher.setAuthTag(tag);
     plain = Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');

@@ -132,15 +132,23 @@ export interface NewEntity {
   props: Record<string, unknown>;
 }
 
+export interface SourceRecordWrite {
+  key: string;
+  props: Record<string, unknown>;
+  /** True when the record is not in the graph yet (read before the batch): it is created, not merged. */
+  fresh: boolean;
+}
+
 export interface BatchWrite {
   entity: EntityType;
   now: string;
+  /** Entities not in the graph yet (their code was never used in it): created, not merged. */
   newEntities: NewEntity[];
   externalIds: { scheme: string; value: string; code: string }[];
   idCiphers: { code: string; cipher: string }[];
   updates: { code: string; props: Record<string, unknown> }[];
   relations: { code: string; type: string; target: string }[];
-  records: Record<string, unknown>[];
+  records: SourceRecordWrite[];
   maps: { key: string; code: string; method: string; score: number | null }[];
   reviews: { key: string; dataset: string; recordKey: string; candidate: string; score: number; line: number }[];
   conflicts: Record<string, unknown>[];
@@ -148,24 +156,41 @@ export interface BatchWrite {
   checkpoint: { run: string; batch: number; summary: string };
 }
 
-/** All writes of one batch and its checkpoint in ONE transaction: a batch is in the graph entirely or not at all. */
+interface EntityRow {
+  code: string;
+  props: Record<string, unknown>;
+  cipher: string | null;
+  ids: { scheme: string; value: string }[];
+}
+
+type Runner = Pick<ManagedTransaction, 'run'>;
+
+function timed(rawTx: ManagedTransaction): Runner {
+  if (process.env.CITYCODE_INGEST_TIMING !== '1') return rawTx;
+  return {
+    run: (async (q: string, p: Record<string, unknown>) => {
+      const t = Date.now();
+      const r = await rawTx.run(q, p);
+      process.stderr.write(`  ${Date.now() - t} ms  ${q.replace(/\s+/g, ' ').slice(0, 70)}\n`);
+      return r;
+    }) as ManagedTransaction['run'],
+  };
+}
+
+/**
+ * All writes of one batch and its checkpoint in ONE transaction: a batch is in the graph entirely
+ * or not at all. Entities and source records the batch's reads did not find are CREATEd (with
+ * their external identifiers and MAPS_TO edges), which needs no look-up; the unique constraints
+ * on Entity.code and SourceRecord.key still refuse a duplicate, failing the whole transaction.
+ * Everything else is a MERGE or a SET of computed values, so replaying a batch changes nothing.
+ */
 export async function writeBatch(graph: GraphStore, w: BatchWrite): Promise<void> {
   const label = LABELS[w.entity];
-  const timing = process.env.CITYCODE_INGEST_TIMING === '1';
   await graph.writeTransaction(async (rawTx: ManagedTransaction) => {
-    const tx = timing
-      ? {
-          run: async (q: string, p: Record<string, unknown>) => {
-            const t = Date.now();
-            const r = await rawTx.run(q, p);
-            process.stderr.write(`  ${Date.now() - t} ms  ${q.replace(/\s+/g, ' ').slice(0, 70)}\n`);
-            return r;
-          },
-        }
-      : rawTx;
-    // One statement for every entity the batch touches: creation, values with provenance, the
-    // encrypted ID copy and new external identifiers.
-    const entities = new Map<string, { code: string; props: Record<string, unknown>; cipher: string | null; ids: { scheme: string; value: string }[] }>();
+    const tx = timed(rawTx);
+    // One row per entity the batch touches: its values with provenance, the encrypted ID copy
+    // and its new external identifiers.
+    const entities = new Map<string, EntityRow>();
     const entity = (code: string) => {
       let e = entities.get(code);
       if (!e) entities.set(code, (e = { code, props: {}, cipher: null, ids: [] }));
@@ -175,7 +200,22 @@ export async function writeBatch(graph: GraphStore, w: BatchWrite): Promise<void
     for (const u of w.updates) Object.assign(entity(u.code).props, u.props);
     for (const c of w.idCiphers) entity(c.code).cipher = c.cipher;
     for (const x of w.externalIds) entity(x.code).ids.push({ scheme: x.scheme, value: x.value });
-    if (entities.size) {
+    const created = new Set(w.newEntities.map((n) => n.code));
+    const createRows = [...entities.values()].filter((e) => created.has(e.code));
+    const mergeRows = [...entities.values()].filter((e) => !created.has(e.code));
+    if (createRows.length) {
+      await tx.run(
+        `UNWIND $rows AS r
+         CREATE (e:Entity:${label} {code: r.code})
+         SET e += r.props, e.idCipher = r.cipher
+         WITH e, r
+         UNWIND r.ids AS id
+         MERGE (x:ExternalId {scheme: id.scheme, value: id.value})
+         CREATE (x)-[:IDENTIFIES]->(e)`,
+        { rows: createRows },
+      );
+    }
+    if (mergeRows.length) {
       await tx.run(
         `UNWIND $rows AS r
          MERGE (e:Entity {code: r.code})
@@ -184,7 +224,7 @@ export async function writeBatch(graph: GraphStore, w: BatchWrite): Promise<void
          UNWIND r.ids AS id
          MERGE (x:ExternalId {scheme: id.scheme, value: id.value})
          MERGE (x)-[:IDENTIFIES]->(e)`,
-        { rows: [...entities.values()] },
+        { rows: mergeRows },
       );
     }
     for (const type of RELATION_TYPES) {
@@ -206,16 +246,32 @@ export async function writeBatch(graph: GraphStore, w: BatchWrite): Promise<void
     }
     if (w.records.length) {
       const maps = new Map(w.maps.map((m) => [m.key, m]));
-      await tx.run(
-        `UNWIND $rows AS r
-         MERGE (sr:SourceRecord {key: r.key})
-         SET sr += r.props, sr.ingestedAt = $now
-         WITH sr, r WHERE r.map IS NOT NULL
-         MATCH (e:Entity {code: r.map.code})
-         MERGE (sr)-[x:MAPS_TO]->(e)
-         ON CREATE SET x.method = r.map.method, x.score = r.map.score, x.at = $now`,
-        { rows: w.records.map((r) => ({ ...r, map: maps.get(r.key as string) ?? null })), now: w.now },
-      );
+      const rowsOf = (fresh: boolean) => w.records.filter((r) => r.fresh === fresh).map((r) => ({ key: r.key, props: r.props, map: maps.get(r.key) ?? null }));
+      const freshRows = rowsOf(true);
+      const knownRows = rowsOf(false);
+      if (freshRows.length) {
+        await tx.run(
+          `UNWIND $rows AS r
+           CREATE (sr:SourceRecord {key: r.key})
+           SET sr += r.props, sr.ingestedAt = $now
+           WITH sr, r WHERE r.map IS NOT NULL
+           MATCH (e:Entity {code: r.map.code})
+           CREATE (sr)-[:MAPS_TO {method: r.map.method, score: r.map.score, at: $now}]->(e)`,
+          { rows: freshRows, now: w.now },
+        );
+      }
+      if (knownRows.length) {
+        await tx.run(
+          `UNWIND $rows AS r
+           MERGE (sr:SourceRecord {key: r.key})
+           SET sr += r.props, sr.ingestedAt = $now
+           WITH sr, r WHERE r.map IS NOT NULL
+           MATCH (e:Entity {code: r.map.code})
+           MERGE (sr)-[x:MAPS_TO]->(e)
+           ON CREATE SET x.method = r.map.method, x.score = r.map.score, x.at = $now`,
+          { rows: knownRows, now: w.now },
+        );
+      }
     }
     if (w.reviews.length) {
       await tx.run(

@@ -19,7 +19,7 @@ import { encryptIdNumber, piiKeys } from '../domain/pii';
 import { datasetsByIds, StoredDataset } from '../graph/datasets';
 import { blockingCandidates, EntityState, entityStates, existingRecords, finishRun, ingestRun, startRun, writeBatch, BatchWrite } from '../graph/ingest';
 import { codesByExternalIds, externalIdKey } from '../graph/identifiers';
-import { codesForSourceRecords } from '../registry/sourceCodes';
+import { sourceRecordCodes } from '../registry/sourceCodes';
 import { registerPoints } from '../spatial/registration';
 import { progress, Progress } from '../seed/progress';
 import { ATTRIBUTES, DatasetDefinition } from './datasets';
@@ -216,7 +216,7 @@ export async function processBatch(
   lap('resolve');
   // 3. Codes for new entities: deterministic per (dataset, record key).
   const fresh = resolutions.filter((r) => r.outcome === 'NEW');
-  const issued = await codesForSourceRecords(
+  const { codes: issued, issued: issuedNow } = await sourceRecordCodes(
     stores.sql,
     def.id,
     fresh.map((r) => ({ recordKey: r.record.recordKey, division: def.division, classCode: def.classCode })),
@@ -229,8 +229,11 @@ export async function processBatch(
   const registration = await registerPoints(stores.sql, located.map((r) => ({ lon: r.record.lon!, lat: r.record.lat! })));
 
   lap('codes + registration');
-  // 5. Values with provenance, conflicts.
-  const states = await entityStates(stores.graph, resolutions.filter((r) => r.code && r.outcome !== 'UNCHANGED').map((r) => r.code!));
+  // 5. Values with provenance, conflicts. An entity whose code was issued just now has no state yet.
+  const states = await entityStates(
+    stores.graph,
+    resolutions.filter((r) => r.code && r.outcome !== 'UNCHANGED' && !issuedNow.has(r.code)).map((r) => r.code!),
+  );
   lap('entity states');
   const newCodes = new Set(fresh.map((r) => r.code!));
   const w: BatchWrite = {
@@ -268,6 +271,7 @@ export async function processBatch(
     }
     w.records.push({
       key: recordKeyOf(record),
+      fresh: !existing.has(recordKeyOf(record)),
       props: {
         dataset: def.id,
         recordKey: record.recordKey,
@@ -371,6 +375,33 @@ export async function processBatch(
   lap('write');
 }
 
+type SourceRow = { line: number; fields: Record<string, unknown> | null; error: string | null };
+
+/**
+ * The rows of one batch → prepared records and rejections (pure): unreadable rows, rows that fail
+ * their dataset's types, and a record key already seen in the batch are rejected with their line.
+ */
+export function prepareBatch(def: DatasetDefinition, rows: readonly SourceRow[], hmacKey: Uint8Array): { records: PreparedRecord[]; rejected: RejectedRow[] } {
+  const records: PreparedRecord[] = [];
+  const rejected: RejectedRow[] = [];
+  const seen = new Map<string, number>();
+  for (const row of rows) {
+    if (!row.fields) {
+      rejected.push({ line: row.line, reason: row.error ?? 'unreadable', field: null });
+      continue;
+    }
+    const p = prepareRecord(def, row.line, row.fields, hmacKey);
+    if (!p.ok) rejected.push(p.rejected);
+    else if (seen.has(p.record.recordKey)) {
+      rejected.push({ line: row.line, reason: `duplicate record key ${p.record.recordKey} (first at line ${seen.get(p.record.recordKey)})`, field: def.recordKey });
+    } else {
+      seen.set(p.record.recordKey, row.line);
+      records.push(p.record);
+    }
+  }
+  return { records, rejected };
+}
+
 /** Ingests a file (see the module comment). */
 export async function ingestFile(stores: Stores, options: IngestOptions): Promise<IngestSummary> {
   const started = Date.now();
@@ -424,42 +455,43 @@ export async function ingestFile(stores: Stores, options: IngestOptions): Promis
   const bar: Progress | null = options.progress ? progress(`ingest ${dataset.id}`, Math.max(lines - (format === 'csv' ? 1 : 0), 0)) : null;
 
   let batchNo = 0;
-  let rows: { line: number; fields: Record<string, unknown> | null; error: string | null }[] = [];
+  let rows: SourceRow[] = [];
+  // Pipelined: batch n is resolved and written while the rows of batch n+1 are read and prepared
+  // (pure work, no I/O); batch n+1 is resolved only once batch n has committed, so it sees the
+  // graph as a one-batch-at-a-time run would. Counts and rejections of a batch are applied when
+  // it is resolved, so the checkpoint committed with batch n counts batches 0..n only.
+  let writing: Promise<void> = Promise.resolve();
   const flush = async (): Promise<void> => {
     const b = batchNo++;
-    const size = rows.length;
+    const batchRows = rows;
+    rows = [];
     if (b <= lastBatch) {
-      rows = [];
-      bar?.advance(size);
+      bar?.advance(batchRows.length);
       return;
     }
-    const prepared: PreparedRecord[] = [];
-    const seen = new Map<string, number>();
-    for (const row of rows) {
-      counts.read++;
-      if (!row.fields) {
-        reject({ line: row.line, reason: row.error ?? 'unreadable', field: null }, counts);
-        continue;
-      }
-      const p = prepareRecord(dataset.definition, row.line, row.fields, hmacKey);
-      if (!p.ok) reject(p.rejected, counts);
-      else if (seen.has(p.record.recordKey)) {
-        reject({ line: row.line, reason: `duplicate record key ${p.record.recordKey} (first at line ${seen.get(p.record.recordKey)})`, field: dataset.definition.recordKey }, counts);
-      } else {
-        seen.set(p.record.recordKey, row.line);
-        prepared.push(p.record);
-      }
-    }
-    rows = [];
-    await processBatch(stores, dataset, prepared, { now: new Date().toISOString(), checkpoint: { run: runId, batch: b, summary: '' }, counts });
-    bar?.advance(size);
-    if (options.throttleMs) await new Promise((resolve) => setTimeout(resolve, options.throttleMs));
+    const prepared = prepareBatch(dataset.definition, batchRows, hmacKey);
+    await writing;
+    writing = (async () => {
+      counts.read += batchRows.length;
+      for (const r of prepared.rejected) reject(r, counts);
+      await processBatch(stores, dataset, prepared.records, { now: new Date().toISOString(), checkpoint: { run: runId, batch: b, summary: '' }, counts });
+      bar?.advance(batchRows.length);
+      if (options.throttleMs) await new Promise((resolve) => setTimeout(resolve, options.throttleMs));
+    })();
+    // Awaited by the next flush; until then a failure must not count as unhandled.
+    writing.catch(() => undefined);
   };
-  for await (const row of readRows(options.file, format)) {
-    rows.push(row);
-    if (rows.length >= batchSize) await flush();
+  try {
+    for await (const row of readRows(options.file, format)) {
+      rows.push(row);
+      if (rows.length >= batchSize) await flush();
+    }
+    if (rows.length) await flush();
+  } finally {
+    // Never leave a write in flight behind (an error of the reader, or of the last batch, is thrown).
+    await writing.catch(() => undefined);
   }
-  if (rows.length) await flush();
+  await writing;
   bar?.done();
   await finishRun(stores.graph, runId, JSON.stringify(counts));
   return summaryOf(counts, batchNo, lastBatch + 1, true);

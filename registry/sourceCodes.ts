@@ -15,9 +15,26 @@ export interface CodeRequest {
 
 /** Codes for the records of one dataset (record key → code), issuing only for records without one. */
 export async function codesForSourceRecords(sql: SqlStore, dataset: string, requests: readonly CodeRequest[]): Promise<Map<string, string>> {
+  return (await sourceRecordCodes(sql, dataset, requests)).codes;
+}
+
+export interface SourceRecordCodes {
+  /** Record key → code. */
+  codes: Map<string, string>;
+  /**
+   * Codes issued by this call: nothing anywhere holds them yet (an entity with such a code cannot
+   * exist), unlike codes found in source_record_code, which a committed batch may already use.
+   */
+  issued: Set<string>;
+}
+
+/** As codesForSourceRecords, also saying which codes were issued just now. */
+export async function sourceRecordCodes(sql: SqlStore, dataset: string, requests: readonly CodeRequest[]): Promise<SourceRecordCodes> {
   const out = new Map<string, string>();
-  if (requests.length === 0) return out;
-  return sql.transaction(async (client) => {
+  const issued = new Set<string>();
+  if (requests.length === 0) return { codes: out, issued };
+  const codes = await sql.transaction(async (client) => {
+    issued.clear();
     await client.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
     const keys = requests.map((r) => r.recordKey);
     const found = await client.query<{ record_key: string; code: string }>(
@@ -29,7 +46,9 @@ export async function codesForSourceRecords(sql: SqlStore, dataset: string, requ
     const groups = new Map<string, CodeRequest[]>();
     for (const r of missing) {
       const k = `${r.division}/${r.classCode}`;
-      groups.set(k, [...(groups.get(k) ?? []), r]);
+      const group = groups.get(k);
+      if (group) group.push(r);
+      else groups.set(k, [r]);
     }
     for (const group of groups.values()) {
       for (let i = 0; i < group.length; i += MAX_ISSUE_COUNT) {
@@ -40,8 +59,10 @@ export async function codesForSourceRecords(sql: SqlStore, dataset: string, requ
           [dataset, slice.map((r) => r.recordKey), codes],
         );
         slice.forEach((r, j) => out.set(r.recordKey, codes[j]));
+        for (const c of codes) issued.add(c);
       }
     }
     return out;
   });
+  return { codes, issued };
 }
