@@ -134,16 +134,51 @@ function currentClaim(state: EntityState, attribute: string): Claim | null {
   };
 }
 
+interface BatchContext {
+  now: string;
+  checkpoint: BatchWrite['checkpoint'] | null;
+  counts: IngestCounts;
+  forced?: Map<string, { code: string | null; method: string; score: number | null }>;
+}
+
+/**
+ * The previous batch while its write transaction is still running (pipelining, ingestFile): what
+ * it writes, so the next batch resolves exactly as if it had committed. Its external identifiers
+ * are known (the transaction writes exactly these); the next batch waits for the commit before it
+ * reads anything else the previous batch wrote: a record key it wrote, the state of an entity it
+ * touched, or blocking candidates (which any entity it wrote could change).
+ */
+export interface BatchInFlight {
+  written: Promise<void>;
+  recordKeys: Set<string>;
+  externalIds: Map<string, string>;
+  codes: Set<string>;
+}
+
+export function inFlight(w: BatchWrite, written: Promise<void>): BatchInFlight {
+  return {
+    written,
+    recordKeys: new Set(w.records.map((r) => r.key)),
+    externalIds: new Map(w.externalIds.map((x) => [externalIdKey(x), x.code])),
+    codes: new Set([...w.newEntities.map((n) => n.code), ...w.updates.map((u) => u.code), ...w.idCiphers.map((c) => c.code), ...w.externalIds.map((x) => x.code), ...w.relations.map((r) => r.code)]),
+  };
+}
+
 /**
  * Resolves and writes one batch. Exported for the review mutation, which pushes a single record
  * through the same path with a forced decision.
  */
-export async function processBatch(
-  stores: Stores,
-  dataset: StoredDataset,
-  records: PreparedRecord[],
-  ctx: { now: string; checkpoint: BatchWrite['checkpoint'] | null; counts: IngestCounts; forced?: Map<string, { code: string | null; method: string; score: number | null }> },
-): Promise<void> {
+export async function processBatch(stores: Stores, dataset: StoredDataset, records: PreparedRecord[], ctx: BatchContext): Promise<void> {
+  const w = await resolveBatch(stores, dataset, records, ctx, null);
+  await writeBatch(stores.graph, w);
+}
+
+/**
+ * Resolves one batch into its writes (BatchWrite): who each record is, codes for new entities,
+ * spatial registration, values with provenance and conflicts. `previous`: the batch whose write
+ * is still running (see BatchInFlight); the result is the same as after its commit.
+ */
+export async function resolveBatch(stores: Stores, dataset: StoredDataset, records: PreparedRecord[], ctx: BatchContext, previous: BatchInFlight | null): Promise<BatchWrite> {
   const def = dataset.definition;
   const keys = piiKeys();
   const timing = process.env.CITYCODE_INGEST_TIMING === '1';
@@ -153,9 +188,18 @@ export async function processBatch(
     t0 = Date.now();
   };
   const recordKeyOf = (r: PreparedRecord) => `${def.id}|${r.recordKey}`;
-  const existing = await existingRecords(stores.graph, records.map(recordKeyOf));
   const idKeys = records.flatMap((r) => [...r.identifiers, ...Object.values(r.relations)]);
-  const known = await codesByExternalIds(stores.graph, idKeys);
+  let [existing, known] = await Promise.all([existingRecords(stores.graph, records.map(recordKeyOf)), codesByExternalIds(stores.graph, idKeys)]);
+  if (previous) {
+    if (records.some((r) => previous.recordKeys.has(recordKeyOf(r)))) {
+      await previous.written;
+      existing = await existingRecords(stores.graph, records.map(recordKeyOf));
+    }
+    for (const id of idKeys) {
+      const code = previous.externalIds.get(externalIdKey(id));
+      if (code) known.set(externalIdKey(id), code);
+    }
+  }
   lap('existing + identifiers');
 
   // 1. Who is each record? (placeholders for new entities)
@@ -198,6 +242,7 @@ export async function processBatch(
   if (probabilistic.length) {
     const rules = MATCH_CONFIGS[def.entity];
     const blockRows = probabilistic.map((p) => ({ i: p.i, values: blockingKeys(def.entity, p.values as Record<string, string | number | null>) }));
+    await previous?.written;
     const candidates = await blockingCandidates(stores.graph, def.entity, blockRows);
     for (const p of probabilistic) {
       const res = resolutions[p.i];
@@ -230,10 +275,9 @@ export async function processBatch(
 
   lap('codes + registration');
   // 5. Values with provenance, conflicts. An entity whose code was issued just now has no state yet.
-  const states = await entityStates(
-    stores.graph,
-    resolutions.filter((r) => r.code && r.outcome !== 'UNCHANGED' && !issuedNow.has(r.code)).map((r) => r.code!),
-  );
+  const stateCodes = resolutions.filter((r) => r.code && r.outcome !== 'UNCHANGED' && !issuedNow.has(r.code)).map((r) => r.code!);
+  if (previous && stateCodes.some((c) => previous.codes.has(c))) await previous.written;
+  const states = await entityStates(stores.graph, stateCodes);
   lap('entity states');
   const newCodes = new Set(fresh.map((r) => r.code!));
   const w: BatchWrite = {
@@ -371,8 +415,7 @@ export async function processBatch(
   w.updates = [...updates].map(([code, props]) => ({ code, props }));
   if (ctx.checkpoint) w.checkpoint = { ...ctx.checkpoint, summary: JSON.stringify(ctx.counts) };
   lap('merge');
-  await writeBatch(stores.graph, w);
-  lap('write');
+  return w;
 }
 
 type SourceRow = { line: number; fields: Record<string, unknown> | null; error: string | null };
@@ -456,11 +499,12 @@ export async function ingestFile(stores: Stores, options: IngestOptions): Promis
 
   let batchNo = 0;
   let rows: SourceRow[] = [];
-  // Pipelined: batch n is resolved and written while the rows of batch n+1 are read and prepared
-  // (pure work, no I/O); batch n+1 is resolved only once batch n has committed, so it sees the
-  // graph as a one-batch-at-a-time run would. Counts and rejections of a batch are applied when
-  // it is resolved, so the checkpoint committed with batch n counts batches 0..n only.
-  let writing: Promise<void> = Promise.resolve();
+  // Pipelined: batch n+1 is read, prepared and resolved while batch n's write transaction runs
+  // (BatchInFlight makes the resolution exactly that of a one-batch-at-a-time run); writes stay
+  // one at a time and in file order, so checkpoint n still means batches 0..n committed. The
+  // counts serialised into checkpoint n are taken before batch n+1 is resolved.
+  let previous: BatchInFlight | null = null;
+  const timing = process.env.CITYCODE_INGEST_TIMING === '1';
   const flush = async (): Promise<void> => {
     const b = batchNo++;
     const batchRows = rows;
@@ -470,16 +514,19 @@ export async function ingestFile(stores: Stores, options: IngestOptions): Promis
       return;
     }
     const prepared = prepareBatch(dataset.definition, batchRows, hmacKey);
-    await writing;
-    writing = (async () => {
-      counts.read += batchRows.length;
-      for (const r of prepared.rejected) reject(r, counts);
-      await processBatch(stores, dataset, prepared.records, { now: new Date().toISOString(), checkpoint: { run: runId, batch: b, summary: '' }, counts });
+    counts.read += batchRows.length;
+    for (const r of prepared.rejected) reject(r, counts);
+    const w = await resolveBatch(stores, dataset, prepared.records, { now: new Date().toISOString(), checkpoint: { run: runId, batch: b, summary: '' }, counts }, previous);
+    const t = Date.now();
+    await previous?.written;
+    if (timing) process.stderr.write(`${Date.now() - t} ms waiting for the previous write\n`);
+    const written = writeBatch(stores.graph, w).then(async () => {
       bar?.advance(batchRows.length);
       if (options.throttleMs) await new Promise((resolve) => setTimeout(resolve, options.throttleMs));
-    })();
-    // Awaited by the next flush; until then a failure must not count as unhandled.
-    writing.catch(() => undefined);
+    });
+    // Awaited by the next batch; until then a failure must not count as unhandled.
+    written.catch(() => undefined);
+    previous = inFlight(w, written);
   };
   try {
     for await (const row of readRows(options.file, format)) {
@@ -488,10 +535,10 @@ export async function ingestFile(stores: Stores, options: IngestOptions): Promis
     }
     if (rows.length) await flush();
   } finally {
-    // Never leave a write in flight behind (an error of the reader, or of the last batch, is thrown).
-    await writing.catch(() => undefined);
+    // Never leave a write in flight behind (an error of the reader or the resolver is thrown as is).
+    await (previous as BatchInFlight | null)?.written.catch(() => undefined);
   }
-  await writing;
+  await (previous as BatchInFlight | null)?.written;
   bar?.done();
   await finishRun(stores.graph, runId, JSON.stringify(counts));
   return summaryOf(counts, batchNo, lastBatch + 1, true);

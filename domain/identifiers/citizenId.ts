@@ -47,8 +47,16 @@ export function citizenIdCheckChar(first17: string): Mod11_2CheckChar {
   return mod11_2Check(first17);
 }
 
+/** Today's date in China (UTC+8) as YYYYMMDD; kept for the day it was computed in (ingest checks millions of numbers). */
+let today = { from: 0, until: 0, value: '' };
 function todayInChina(): string {
-  return new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '');
+  const now = Date.now();
+  if (now >= today.from && now < today.until) return today.value;
+  const day = 86_400_000;
+  const shifted = now + 8 * 3_600_000;
+  const from = now - (((shifted % day) + day) % day);
+  today = { from, until: from + day, value: new Date(shifted).toISOString().slice(0, 10).replace(/-/g, '') };
+  return today.value;
 }
 
 function isRealDate(yyyymmdd: string): boolean {
