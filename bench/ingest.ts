@@ -111,7 +111,7 @@ async function main(): Promise<void> {
       await writeFile(file, rows);
       const run = spawnSync(process.execPath, [__filename, '--child', file, '--batch-size', String(batchSize)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
       if (run.status !== 0) throw new Error(`ingest of ${rows} rows failed (exit ${run.status})`);
-      const r: Record<string, unknown> = { rows, batchSize, ...(JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, unknown>) };
+      const r: Record<string, unknown> = { rows, batchSize, ...(JSON.parse(run.stdout.trim().split('\n').filter((l) => l.includes('"recordsPerSecond"')).pop()!) as Record<string, unknown>) };
       if (values.floor) {
         const floor = await ingestFloor(stores.graph, rows, batchSize);
         Object.assign(r, { floorRecordsPerSecond: floor.recordsPerSecond, ratioToFloor: Math.round((Number(r.recordsPerSecond) / floor.recordsPerSecond) * 100) / 100 });

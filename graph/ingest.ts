@@ -165,6 +165,12 @@ interface EntityRow {
 
 type Runner = Pick<ManagedTransaction, 'run'>;
 
+interface RecordRow {
+  key: string;
+  props: Record<string, unknown>;
+  map: BatchWrite['maps'][number] | null;
+}
+
 function timed(rawTx: ManagedTransaction): Runner {
   if (process.env.CITYCODE_INGEST_TIMING !== '1') return rawTx;
   return {
@@ -201,18 +207,34 @@ export async function writeBatch(graph: GraphStore, w: BatchWrite): Promise<void
     for (const c of w.idCiphers) entity(c.code).cipher = c.cipher;
     for (const x of w.externalIds) entity(x.code).ids.push({ scheme: x.scheme, value: x.value });
     const created = new Set(w.newEntities.map((n) => n.code));
-    const createRows = [...entities.values()].filter((e) => created.has(e.code));
+    // Source records: a new record of a new entity is created with it, in the same statement.
+    const maps = new Map(w.maps.map((m) => [m.key, m]));
+    const withEntity = new Map<string, RecordRow[]>();
+    const freshRows: RecordRow[] = [];
+    const knownRows: RecordRow[] = [];
+    for (const r of w.records) {
+      const row = { key: r.key, props: r.props, map: maps.get(r.key) ?? null };
+      if (r.fresh && row.map && created.has(row.map.code)) {
+        const list = withEntity.get(row.map.code);
+        if (list) list.push(row);
+        else withEntity.set(row.map.code, [row]);
+      } else (r.fresh ? freshRows : knownRows).push(row);
+    }
+    const createRows = [...entities.values()].filter((e) => created.has(e.code)).map((e) => ({ ...e, records: withEntity.get(e.code) ?? [] }));
     const mergeRows = [...entities.values()].filter((e) => !created.has(e.code));
     if (createRows.length) {
       await tx.run(
         `UNWIND $rows AS r
          CREATE (e:Entity:${label} {code: r.code})
          SET e += r.props, e.idCipher = r.cipher
-         WITH e, r
-         UNWIND r.ids AS id
-         MERGE (x:ExternalId {scheme: id.scheme, value: id.value})
-         CREATE (x)-[:IDENTIFIES]->(e)`,
-        { rows: createRows },
+         FOREACH (id IN r.ids |
+           MERGE (x:ExternalId {scheme: id.scheme, value: id.value})
+           CREATE (x)-[:IDENTIFIES]->(e))
+         FOREACH (s IN r.records |
+           CREATE (sr:SourceRecord {key: s.key})
+           SET sr += s.props, sr.ingestedAt = $now
+           CREATE (sr)-[:MAPS_TO {method: s.map.method, score: s.map.score, at: $now}]->(e))`,
+        { rows: createRows, now: w.now },
       );
     }
     if (mergeRows.length) {
@@ -244,34 +266,28 @@ export async function writeBatch(graph: GraphStore, w: BatchWrite): Promise<void
         { rows },
       );
     }
-    if (w.records.length) {
-      const maps = new Map(w.maps.map((m) => [m.key, m]));
-      const rowsOf = (fresh: boolean) => w.records.filter((r) => r.fresh === fresh).map((r) => ({ key: r.key, props: r.props, map: maps.get(r.key) ?? null }));
-      const freshRows = rowsOf(true);
-      const knownRows = rowsOf(false);
-      if (freshRows.length) {
-        await tx.run(
-          `UNWIND $rows AS r
-           CREATE (sr:SourceRecord {key: r.key})
-           SET sr += r.props, sr.ingestedAt = $now
-           WITH sr, r WHERE r.map IS NOT NULL
-           MATCH (e:Entity {code: r.map.code})
-           CREATE (sr)-[:MAPS_TO {method: r.map.method, score: r.map.score, at: $now}]->(e)`,
-          { rows: freshRows, now: w.now },
-        );
-      }
-      if (knownRows.length) {
-        await tx.run(
-          `UNWIND $rows AS r
-           MERGE (sr:SourceRecord {key: r.key})
-           SET sr += r.props, sr.ingestedAt = $now
-           WITH sr, r WHERE r.map IS NOT NULL
-           MATCH (e:Entity {code: r.map.code})
-           MERGE (sr)-[x:MAPS_TO]->(e)
-           ON CREATE SET x.method = r.map.method, x.score = r.map.score, x.at = $now`,
-          { rows: knownRows, now: w.now },
-        );
-      }
+    if (freshRows.length) {
+      await tx.run(
+        `UNWIND $rows AS r
+         CREATE (sr:SourceRecord {key: r.key})
+         SET sr += r.props, sr.ingestedAt = $now
+         WITH sr, r WHERE r.map IS NOT NULL
+         MATCH (e:Entity {code: r.map.code})
+         CREATE (sr)-[:MAPS_TO {method: r.map.method, score: r.map.score, at: $now}]->(e)`,
+        { rows: freshRows, now: w.now },
+      );
+    }
+    if (knownRows.length) {
+      await tx.run(
+        `UNWIND $rows AS r
+         MERGE (sr:SourceRecord {key: r.key})
+         SET sr += r.props, sr.ingestedAt = $now
+         WITH sr, r WHERE r.map IS NOT NULL
+         MATCH (e:Entity {code: r.map.code})
+         MERGE (sr)-[x:MAPS_TO]->(e)
+         ON CREATE SET x.method = r.map.method, x.score = r.map.score, x.at = $now`,
+        { rows: knownRows, now: w.now },
+      );
     }
     if (w.reviews.length) {
       await tx.run(

@@ -144,24 +144,39 @@ interface BatchContext {
 /**
  * The previous batch while its write transaction is still running (pipelining, ingestFile): what
  * it writes, so the next batch resolves exactly as if it had committed. Its external identifiers
- * are known (the transaction writes exactly these); the next batch waits for the commit before it
- * reads anything else the previous batch wrote: a record key it wrote, the state of an entity it
- * touched, or blocking candidates (which any entity it wrote could change).
+ * are known (the transaction writes exactly these), and so are the states it leaves on the
+ * entities it touched (values, provenance, district, relations: what the merge reads), except
+ * where it writes a relation (the statement also fills district codes from the target). For
+ * anything else the previous batch wrote (a record key, such an entity, blocking candidates,
+ * which any entity it wrote could change) the next batch waits for the commit and reads.
  */
 export interface BatchInFlight {
   written: Promise<void>;
   recordKeys: Set<string>;
   externalIds: Map<string, string>;
-  codes: Set<string>;
+  /** Entities the batch writes → their state after the write. */
+  states: Map<string, EntityState>;
+  /** Entities whose state only a read after the commit tells exactly. */
+  unsettled: Set<string>;
 }
 
-export function inFlight(w: BatchWrite, written: Promise<void>): BatchInFlight {
-  return {
-    written,
-    recordKeys: new Set(w.records.map((r) => r.key)),
-    externalIds: new Map(w.externalIds.map((x) => [externalIdKey(x), x.code])),
-    codes: new Set([...w.newEntities.map((n) => n.code), ...w.updates.map((u) => u.code), ...w.idCiphers.map((c) => c.code), ...w.externalIds.map((x) => x.code), ...w.relations.map((r) => r.code)]),
-  };
+export function inFlight(resolved: ResolvedBatch, written: Promise<void>): BatchInFlight {
+  const w = resolved.write;
+  const touched = new Set([...w.newEntities.map((n) => n.code), ...w.updates.map((u) => u.code), ...w.idCiphers.map((c) => c.code), ...w.externalIds.map((x) => x.code)]);
+  const unsettled = new Set(w.relations.map((r) => r.code));
+  const states = new Map<string, EntityState>();
+  for (const code of touched) {
+    const state = resolved.states.get(code);
+    if (state && !unsettled.has(code)) states.set(code, state);
+    else unsettled.add(code);
+  }
+  return { written, recordKeys: new Set(w.records.map((r) => r.key)), externalIds: new Map(w.externalIds.map((x) => [externalIdKey(x), x.code])), states, unsettled };
+}
+
+export interface ResolvedBatch {
+  write: BatchWrite;
+  /** States of the entities the batch resolved to, as its write leaves them. */
+  states: Map<string, EntityState>;
 }
 
 /**
@@ -169,8 +184,8 @@ export function inFlight(w: BatchWrite, written: Promise<void>): BatchInFlight {
  * through the same path with a forced decision.
  */
 export async function processBatch(stores: Stores, dataset: StoredDataset, records: PreparedRecord[], ctx: BatchContext): Promise<void> {
-  const w = await resolveBatch(stores, dataset, records, ctx, null);
-  await writeBatch(stores.graph, w);
+  const { write } = await resolveBatch(stores, dataset, records, ctx, null);
+  await writeBatch(stores.graph, write);
 }
 
 /**
@@ -178,7 +193,7 @@ export async function processBatch(stores: Stores, dataset: StoredDataset, recor
  * spatial registration, values with provenance and conflicts. `previous`: the batch whose write
  * is still running (see BatchInFlight); the result is the same as after its commit.
  */
-export async function resolveBatch(stores: Stores, dataset: StoredDataset, records: PreparedRecord[], ctx: BatchContext, previous: BatchInFlight | null): Promise<BatchWrite> {
+export async function resolveBatch(stores: Stores, dataset: StoredDataset, records: PreparedRecord[], ctx: BatchContext, previous: BatchInFlight | null): Promise<ResolvedBatch> {
   const def = dataset.definition;
   const keys = piiKeys();
   const timing = process.env.CITYCODE_INGEST_TIMING === '1';
@@ -275,9 +290,14 @@ export async function resolveBatch(stores: Stores, dataset: StoredDataset, recor
 
   lap('codes + registration');
   // 5. Values with provenance, conflicts. An entity whose code was issued just now has no state yet.
-  const stateCodes = resolutions.filter((r) => r.code && r.outcome !== 'UNCHANGED' && !issuedNow.has(r.code)).map((r) => r.code!);
-  if (previous && stateCodes.some((c) => previous.codes.has(c))) await previous.written;
-  const states = await entityStates(stores.graph, stateCodes);
+  const stateCodes = [...new Set(resolutions.filter((r) => r.code && r.outcome !== 'UNCHANGED' && !issuedNow.has(r.code)).map((r) => r.code!))];
+  const carried = previous ? stateCodes.filter((c) => previous.states.has(c)) : [];
+  if (previous && stateCodes.some((c) => previous.unsettled.has(c))) await previous.written;
+  const states = await entityStates(stores.graph, previous ? stateCodes.filter((c) => !previous.states.has(c)) : stateCodes);
+  for (const c of carried) {
+    const st = previous!.states.get(c)!;
+    states.set(c, { ...st, props: { ...st.props }, relations: { ...st.relations } });
+  }
   lap('entity states');
   const newCodes = new Set(fresh.map((r) => r.code!));
   const w: BatchWrite = {
@@ -415,7 +435,7 @@ export async function resolveBatch(stores: Stores, dataset: StoredDataset, recor
   w.updates = [...updates].map(([code, props]) => ({ code, props }));
   if (ctx.checkpoint) w.checkpoint = { ...ctx.checkpoint, summary: JSON.stringify(ctx.counts) };
   lap('merge');
-  return w;
+  return { write: w, states };
 }
 
 type SourceRow = { line: number; fields: Record<string, unknown> | null; error: string | null };
@@ -516,17 +536,17 @@ export async function ingestFile(stores: Stores, options: IngestOptions): Promis
     const prepared = prepareBatch(dataset.definition, batchRows, hmacKey);
     counts.read += batchRows.length;
     for (const r of prepared.rejected) reject(r, counts);
-    const w = await resolveBatch(stores, dataset, prepared.records, { now: new Date().toISOString(), checkpoint: { run: runId, batch: b, summary: '' }, counts }, previous);
+    const resolved = await resolveBatch(stores, dataset, prepared.records, { now: new Date().toISOString(), checkpoint: { run: runId, batch: b, summary: '' }, counts }, previous);
     const t = Date.now();
     await previous?.written;
     if (timing) process.stderr.write(`${Date.now() - t} ms waiting for the previous write\n`);
-    const written = writeBatch(stores.graph, w).then(async () => {
+    const written = writeBatch(stores.graph, resolved.write).then(async () => {
       bar?.advance(batchRows.length);
       if (options.throttleMs) await new Promise((resolve) => setTimeout(resolve, options.throttleMs));
     });
     // Awaited by the next batch; until then a failure must not count as unhandled.
     written.catch(() => undefined);
-    previous = inFlight(w, written);
+    previous = inFlight(resolved, written);
   };
   try {
     for await (const row of readRows(options.file, format)) {
