@@ -220,20 +220,28 @@ export async function writeBatch(graph: GraphStore, w: BatchWrite): Promise<void
         else withEntity.set(row.map.code, [row]);
       } else (r.fresh ? freshRows : knownRows).push(row);
     }
-    const createRows = [...entities.values()].filter((e) => created.has(e.code)).map((e) => ({ ...e, records: withEntity.get(e.code) ?? [] }));
+    // A created node gets all its properties with one `SET n = map` (the code and key included):
+    // Cypher plans fewer eager barriers than for CREATE {code} plus SET +=.
+    const createRows = [...entities.values()]
+      .filter((e) => created.has(e.code))
+      .map((e) => ({
+        all: { ...e.props, code: e.code, idCipher: e.cipher },
+        ids: e.ids,
+        records: (withEntity.get(e.code) ?? []).map((r) => ({ all: { ...r.props, key: r.key, ingestedAt: w.now }, method: r.map!.method, score: r.map!.score })),
+      }));
     const mergeRows = [...entities.values()].filter((e) => !created.has(e.code));
     if (createRows.length) {
       await tx.run(
         `UNWIND $rows AS r
-         CREATE (e:Entity:${label} {code: r.code})
-         SET e += r.props, e.idCipher = r.cipher
+         CREATE (e:Entity:${label})
+         SET e = r.all
          FOREACH (id IN r.ids |
            MERGE (x:ExternalId {scheme: id.scheme, value: id.value})
            CREATE (x)-[:IDENTIFIES]->(e))
          FOREACH (s IN r.records |
-           CREATE (sr:SourceRecord {key: s.key})
-           SET sr += s.props, sr.ingestedAt = $now
-           CREATE (sr)-[:MAPS_TO {method: s.map.method, score: s.map.score, at: $now}]->(e))`,
+           CREATE (sr:SourceRecord)
+           SET sr = s.all
+           CREATE (sr)-[:MAPS_TO {method: s.method, score: s.score, at: $now}]->(e))`,
         { rows: createRows, now: w.now },
       );
     }
