@@ -14,6 +14,7 @@ import { openStores } from '../api/stores';
 async function main(): Promise<void> {
   const stores = openStores(loadConfig());
   const app = express();
+  app.disable('etag'); // as the API: no hash of every response body
 
   app.get('/floor/building', async (req, res) => {
     const code = String(req.query.code ?? '');

@@ -26,11 +26,13 @@ export class GraphStore {
   }
 
   async read<T extends RecordShape = RecordShape>(cypher: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    return this.run('READ', (tx) => tx.run<T>(cypher, params));
+    const used = usedParams(cypher, params);
+    return this.run('READ', (tx) => tx.run<T>(cypher, used));
   }
 
   async write<T extends RecordShape = RecordShape>(cypher: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    return this.run('WRITE', (tx) => tx.run<T>(cypher, params));
+    const used = usedParams(cypher, params);
+    return this.run('WRITE', (tx) => tx.run<T>(cypher, used));
   }
 
   /** Runs several statements in one write transaction: all of them or none. */
@@ -84,6 +86,20 @@ export class GraphStore {
       await session.close();
     }
   }
+}
+
+/**
+ * The parameters `cypher` refers to: a statement whose row-scope predicate folded to true/false
+ * (graph/scope.ts) no longer reads `$scope`, and an unused map only costs packing and bytes.
+ */
+export function usedParams(cypher: string, params: Record<string, unknown>): Record<string, unknown> {
+  let used: Record<string, unknown> | null = null;
+  for (const key of Object.keys(params)) {
+    if (cypher.includes(`$${key}`)) continue;
+    used ??= { ...params };
+    delete used[key];
+  }
+  return used ?? params;
 }
 
 function translate(err: unknown): unknown {

@@ -187,6 +187,8 @@ export interface EntityPlan {
   /** The label the entity must have (a typed by-code query), or undefined for any entity. */
   label?: RowLabel;
   ancestors: boolean;
+  /** The stored properties of the ancestors to return, or null (or absent) for all of them. */
+  ancestorProps?: readonly string[] | null;
   relations: readonly RelationPlan[];
 }
 
@@ -203,7 +205,7 @@ export async function entitiesWithPlan(
   if (codes.length === 0) return [];
   const params: Record<string, unknown> = { codes: [...codes], scope: scopeParam(scope) };
   const relations = plan.relations.map((r, i) => planCalls(r, 'e', String(i), scope, params));
-  const ancestors = plan.ancestors ? `CALL { WITH e ${ancestorsOfE(scope)} AS ancestors }` : 'WITH *, null AS ancestors';
+  const ancestors = plan.ancestors ? `CALL { WITH e ${ancestorsOfE(scope, plan.ancestorProps)} AS ancestors }` : 'WITH *, null AS ancestors';
   const rows = await graph.read<EntityRecord & { ancestors: AncestorRecord[] | null; relations: PlannedRow[] }>(
     compact(`UNWIND $codes AS code
      MATCH (e:Entity {code: code})
@@ -233,21 +235,29 @@ export interface AncestorRecord {
  * list of {depth, entity}, in a subquery that returns one row (an empty list for none); to be
  * completed with `AS name`.
  */
-function ancestorsOfE(scope: GraphScope): string {
+function ancestorsOfE(scope: GraphScope, props: readonly string[] | null | undefined): string {
   return `MATCH path = (e)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
      WHERE ${visible('a', scope, 'CityObject')}
      WITH a, min(length(path)) AS depth
      ORDER BY depth
-     RETURN collect({depth: depth, entity: {code: a.code, labels: labels(a), props: properties(a)}})`;
+     RETURN collect({depth: depth, entity: {code: a.code, labels: labels(a), props: ${propertiesOf('a', props)}}})`;
 }
 
-/** Every ancestor of many objects (parent first, up to the city), in one round trip. */
-export async function ancestorsOf(graph: GraphStore, codes: readonly string[], scope: GraphScope): Promise<Map<string, AncestorRecord[]>> {
+/**
+ * Every ancestor of many objects (parent first, up to the city), in one round trip; with only the
+ * stored properties `props` when given.
+ */
+export async function ancestorsOf(
+  graph: GraphStore,
+  codes: readonly string[],
+  scope: GraphScope,
+  props: readonly string[] | null = null,
+): Promise<Map<string, AncestorRecord[]>> {
   const rows = await graph.read<{ code: string; ancestors: AncestorRecord[] }>(
-    `UNWIND $codes AS code
+    compact(`UNWIND $codes AS code
      MATCH (e:Entity {code: code})
-     CALL { WITH e ${ancestorsOfE(scope)} AS ancestors }
-     RETURN code, ancestors`,
+     CALL { WITH e ${ancestorsOfE(scope, props)} AS ancestors }
+     RETURN code, ancestors`),
     { codes: [...codes], scope: scopeParam(scope) },
   );
   return new Map(rows.map((r) => [r.code, r.ancestors]));

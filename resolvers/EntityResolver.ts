@@ -5,6 +5,7 @@ import type { GeoJsonGeometry } from '../spatial/features';
 import { KindPageArgsType, PageArgsType } from './args';
 import { requireCityCode } from './codes';
 import type { RequestContext } from './context';
+import { ancestorProperties } from './lookahead';
 import { entityAhead, relationConnection, relationOne } from './relations';
 import { GeoJSONScalar } from './scalars';
 import { CityObjectConnection, EnterpriseConnection, EntityConnection, PersonConnection } from './types/connection';
@@ -142,8 +143,8 @@ export class CityObjectResolver {
   }
 
   @FieldResolver(() => [Ancestor], { nullable: true, description: '全部上级, 由近及远, 直到市域' })
-  async ancestors(@Root() object: CityObject, @Ctx() ctx: RequestContext): Promise<Ancestor[]> {
-    const found = await ctx.loaders.ancestors.load(object.code);
+  async ancestors(@Root() object: CityObject, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<Ancestor[]> {
+    const found = await ctx.loaders.ancestors(object.code, ancestorProperties(info.fieldNodes, info));
     return found
       .map((a) => ({ depth: a.depth, object: toEntity(a.entity) }))
       .filter((a): a is Ancestor => a.object instanceof CityObject);

@@ -17,13 +17,22 @@ export interface Loaders {
   /** An entity together with what the query asks of it next (one statement for all of it). */
   entityWith(plan: EntityPlan): DataLoader<string, EntityRecord | null>;
   feature: DataLoader<string, SpatialFeature | null>;
-  ancestors: DataLoader<string, AncestorRecord[]>;
+  /**
+   * The ancestors of a city object with at least the stored properties `props` (null: all), from
+   * what a by-code statement fetched ahead when that covers them, else in a batch of their own.
+   */
+  ancestors(code: string, props: readonly string[] | null): Promise<AncestorRecord[]>;
   externalId: DataLoader<ExternalIdKey, string | null, string>;
   /** One loader per relation × page × count × properties; the plan's nested relations are fetched ahead. */
   relation(plan: RelationPlan): DataLoader<string, RelationPage>;
 }
 
 const EMPTY_PAGE: RelationPage = { totalCount: 0, items: [], hasNextPage: false };
+
+/** True when records with the properties `have` (null: all) hold every property of `need`. */
+function covers(have: readonly string[] | null, need: readonly string[] | null): boolean {
+  return have === null || (need !== null && need.every((p) => have.includes(p)));
+}
 
 function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] {
   const index = new Map<K, V>();
@@ -36,10 +45,22 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
   const entity = new DataLoader<string, EntityRecord | null>(async (codes) =>
     byKey(codes, await entitiesByCodes(stores.graph, codes, scope), (r) => r.code),
   );
-  const ancestors = new DataLoader<string, AncestorRecord[]>(async (codes) => {
-    const found = await ancestorsOf(stores.graph, codes, scope);
-    return codes.map((c) => found.get(c) ?? []);
-  });
+  const ancestorLoaders = new Map<string, DataLoader<string, AncestorRecord[]>>();
+  const ancestorsAhead = new Map<string, { props: readonly string[] | null; list: AncestorRecord[] }>();
+  const ancestors = (code: string, props: readonly string[] | null): Promise<AncestorRecord[]> => {
+    const ahead = ancestorsAhead.get(code);
+    if (ahead && covers(ahead.props, props)) return Promise.resolve(ahead.list);
+    const shape = JSON.stringify(props);
+    let loader = ancestorLoaders.get(shape);
+    if (!loader) {
+      loader = new DataLoader(async (codes) => {
+        const found = await ancestorsOf(stores.graph, codes, scope, props);
+        return codes.map((c) => found.get(c) ?? []);
+      });
+      ancestorLoaders.set(shape, loader);
+    }
+    return loader.load(code);
+  };
   const relationLoaders = new Map<string, DataLoader<string, RelationPage>>();
   const entityLoaders = new Map<string, DataLoader<string, EntityRecord | null>>();
 
@@ -86,7 +107,7 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
         for (const row of found) {
           const record: EntityRecord = { code: row.code, labels: row.labels, props: row.props };
           if (!plan.props) entity.prime(row.code, record);
-          if (row.ancestors) ancestors.prime(row.code, row.ancestors);
+          if (row.ancestors) ancestorsAhead.set(row.code, { props: plan.ancestorProps ?? null, list: row.ancestors });
           plan.relations.forEach((r, i) => {
             relation(r).prime(row.code, row.relations[i]);
             primeContents(r, row.relations[i]);

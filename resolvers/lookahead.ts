@@ -171,10 +171,10 @@ function plansOf(
   depth: number,
 ): EntityPlan {
   const byRelation = new Map<RelationName, (RelationPlan | null)[]>();
-  let ancestors = false;
+  const ancestorNodes: FieldNode[] = [];
   for (const f of selected(owners, type.name, info)) {
     const key = `${type.name}.${f.name.value}`;
-    if (key === 'CityObject.ancestors' && policy.mayRead(key)) ancestors = true;
+    if (key === 'CityObject.ancestors' && policy.mayRead(key)) ancestorNodes.push(f);
     const relation = CONNECTIONS[key] ?? TO_ONE[key];
     if (!relation || !policy.mayRead(key)) continue;
     byRelation.set(relation, [...(byRelation.get(relation) ?? []), planOfField(type, f, info, policy, depth)]);
@@ -184,7 +184,19 @@ function plansOf(
     const first = plans[0];
     if (first && plans.every((p) => p !== null && JSON.stringify(p) === JSON.stringify(first))) relations.push(first);
   }
-  return { ancestors, relations };
+  const ancestors = ancestorNodes.length > 0;
+  return { ancestors, ancestorProps: ancestors ? ancestorProperties(ancestorNodes, info) : null, relations };
+}
+
+/**
+ * The stored properties the `object` of `ancestors` selections (`owners`, any aliases together)
+ * read, or null for all of them.
+ */
+export function ancestorProperties(owners: readonly FieldNode[], info: GraphQLResolveInfo): string[] | null {
+  const cityObject = info.schema.getType('CityObject');
+  if (!cityObject || !isObjectType(cityObject)) return null;
+  const objects = selected(owners, 'Ancestor', info).filter((f) => f.name.value === 'object');
+  return propertiesRead(objects, cityObject, info);
 }
 
 /**

@@ -402,6 +402,39 @@ describe('projection (only the stored properties the selection reads)', () => {
     expect(b.nodes).toEqual(stored);
   });
 
+  it('ancestors come projected with the by-code statement; an alias asking more of them gets it', async () => {
+    type A = { depth: number; object: Record<string, unknown> };
+    const stored = await api.stores.graph.read<{ depth: number; code: string; name: string; regionCode: string | null; objectKind: string }>(
+      `MATCH path = (:Entity {code: $c})-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
+       WITH a, min(length(path)) AS depth RETURN depth, a.code AS code, a.name AS name, a.regionCode AS regionCode, a.objectKind AS objectKind ORDER BY depth`,
+      { c: building() },
+    );
+    expect(stored.length).toBe(4);
+    const before = api.stores.graph.stats.roundTrips;
+    const one = await gql<{ cityObject: { ancestors: A[] } }>(api.url, `query ($c: ID!) { cityObject(code: $c) { name ancestors { depth object { name } } } }`, { c: building() });
+    expect(one.errors).toBeUndefined();
+    expect(api.stores.graph.stats.roundTrips - before).toBe(1);
+    expect(one.data!.cityObject.ancestors).toEqual(stored.map((a) => ({ depth: a.depth, object: { name: a.name } })));
+    // Two aliases: the statement fetches what both read, each gets its own fields right.
+    const two = await gql<{ cityObject: { a: A[]; b: A[] } }>(
+      api.url,
+      `query ($c: ID!) { cityObject(code: $c) { a: ancestors { object { name } } b: ancestors { depth object { code regionCode objectKind } } } }`,
+      { c: building() },
+    );
+    expect(two.errors).toBeUndefined();
+    expect(two.data!.cityObject.a).toEqual(stored.map((a) => ({ object: { name: a.name } })));
+    expect(two.data!.cityObject.b).toEqual(stored.map((a) => ({ depth: a.depth, object: { code: a.code, regionCode: a.regionCode, objectKind: a.objectKind } })));
+    // Ancestors of objects reached through a relation (no look-ahead for them) read whole nodes.
+    const nested = await gql<{ cityObject: { residents: { nodes: { residence: { ancestors: A[] } }[] } } }>(
+      api.url,
+      `query ($c: ID!) { cityObject(code: $c) { residents(first: 1) { nodes { residence { ancestors { depth object { name } } } } } } }`,
+      { c: building() },
+    );
+    expect(nested.errors).toBeUndefined();
+    const anc = nested.data!.cityObject.residents.nodes[0].residence.ancestors;
+    expect(anc.slice(-4).map((a) => a.object.name)).toEqual(stored.map((a) => a.name));
+  });
+
   it('a projected relation page never answers a later look-up of the whole entity by code', async () => {
     const first = await gql<{ cityObject: { residents: { nodes: { code: string }[] } } }>(
       api.url,
