@@ -122,9 +122,9 @@ function planCalls(plan: RelationPlan, from: string, id: string, scope: GraphSco
   // LIMIT needs an integer; plain JS numbers travel to Neo4j as floats.
   params[`l${id}`] = neo4j.int(plan.page.first + 1);
   const nested = plan.nested.map((n, i) => planCalls(n, x, `${id}_${i}`, scope, params));
-  const count = plan.count ? `CALL { WITH ${from} ${match} RETURN count(${x}) AS t${id} }` : '';
+  const count = plan.count ? `CALL (${from}) { ${match} RETURN count(${x}) AS t${id} }` : '';
   const calls = `${count}
-     CALL { WITH ${from} ${match}${after}
+     CALL (${from}) { ${match}${after}
        WITH ${x} ORDER BY ${x}.code LIMIT $l${id}
        ${nested.map((n) => n.calls).join('\n       ')}
        RETURN collect({code: ${x}.code, labels: labels(${x}), props: ${propertiesOf(x, plan.props)}, nested: [${nested.map((n) => n.out).join(', ')}]}) AS g${id} }`;
@@ -205,7 +205,7 @@ export async function entitiesWithPlan(
   if (codes.length === 0) return [];
   const params: Record<string, unknown> = { codes: [...codes], scope: scopeParam(scope) };
   const relations = plan.relations.map((r, i) => planCalls(r, 'e', String(i), scope, params));
-  const ancestors = plan.ancestors ? `CALL { WITH e ${ancestorsOfE(scope, plan.ancestorProps)} AS ancestors }` : 'WITH *, null AS ancestors';
+  const ancestors = plan.ancestors ? `CALL (e) { ${ancestorsOfE(scope, plan.ancestorProps)} AS ancestors }` : 'WITH *, null AS ancestors';
   const rows = await graph.read<EntityRecord & { ancestors: AncestorRecord[] | null; relations: PlannedRow[] }>(
     compact(`UNWIND $codes AS code
      MATCH (e:Entity {code: code})
@@ -256,7 +256,7 @@ export async function ancestorsOf(
   const rows = await graph.read<{ code: string; ancestors: AncestorRecord[] }>(
     compact(`UNWIND $codes AS code
      MATCH (e:Entity {code: code})
-     CALL { WITH e ${ancestorsOfE(scope, props)} AS ancestors }
+     CALL (e) { ${ancestorsOfE(scope, props)} AS ancestors }
      RETURN code, ancestors`),
     { codes: [...codes], scope: scopeParam(scope) },
   );

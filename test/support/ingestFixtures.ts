@@ -175,12 +175,12 @@ export async function snapshot(stores: Stores, ns: string): Promise<DatasetSnaps
     entities.set(order.get(r.code)!, [strip(p.name), p.sex, shifted, strip(p.phone), p.createdBy === id, typeof p.idCipher === 'string', r.ids, prov]);
   }
   const [counts] = await stores.graph.read<Record<string, number>>(
-    `CALL { MATCH (s:SourceRecord {dataset: $id}) RETURN count(s) AS records }
-     CALL { MATCH (:SourceRecord {dataset: $id})-[m:MAPS_TO]->() RETURN count(m) AS maps }
-     CALL { MATCH (e:Entity {createdBy: $id}) RETURN count(e) AS created }
-     CALL { MATCH (c:Conflict) WHERE c.datasetA = $id OR c.datasetB = $id RETURN count(c) AS conflicts }
-     CALL { MATCH (c:ReviewCase {dataset: $id}) RETURN count(c) AS reviews }
-     CALL { MATCH (x:ExternalId)-[:IDENTIFIES]->(:Entity {createdBy: $id}) RETURN count(x) AS externalIds }
+    `CALL () { MATCH (s:SourceRecord {dataset: $id}) RETURN count(s) AS records }
+     CALL () { MATCH (:SourceRecord {dataset: $id})-[m:MAPS_TO]->() RETURN count(m) AS maps }
+     CALL () { MATCH (e:Entity {createdBy: $id}) RETURN count(e) AS created }
+     CALL () { MATCH (c:Conflict) WHERE c.datasetA = $id OR c.datasetB = $id RETURN count(c) AS conflicts }
+     CALL () { MATCH (c:ReviewCase {dataset: $id}) RETURN count(c) AS reviews }
+     CALL () { MATCH (x:ExternalId)-[:IDENTIFIES]->(:Entity {createdBy: $id}) RETURN count(x) AS externalIds }
      RETURN records, maps, created, conflicts, reviews, externalIds`,
     { id },
   );
