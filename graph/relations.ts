@@ -127,13 +127,16 @@ function planCalls(plan: RelationPlan, from: string, id: string, scope: GraphSco
      CALL (${from}) { ${match}${after}
        WITH ${x} ORDER BY ${x}.code LIMIT $l${id}
        ${nested.map((n) => n.calls).join('\n       ')}
-       RETURN collect({code: ${x}.code, labels: labels(${x}), props: ${propertiesOf(x, plan.props)}, nested: [${nested.map((n) => n.out).join(', ')}]}) AS g${id} }`;
+       RETURN collect({code: ${x}.code, ${targetLabel(plan.relation) ? '' : `labels: labels(${x}), `}props: ${propertiesOf(x, plan.props)}, nested: [${nested.map((n) => n.out).join(', ')}]}) AS g${id} }`;
   return { calls, out: `{total: ${plan.count ? `t${id}` : 'null'}, page: g${id}}` };
 }
 
 /** A planned row as a RelationPage, with the nested pages of its items. */
 function toPage(plan: RelationPlan, row: PlannedRow): RelationPage {
   const items = row.page.slice(0, plan.page.first);
+  // Targets whose label the pattern fixes come without their labels (fewer bytes per item).
+  const label = targetLabel(plan.relation);
+  if (label) for (const item of items) item.labels = [label];
   const nested = new Map<string, Map<RelationName, RelationPage>>();
   for (const item of items) {
     const perRelation = new Map<RelationName, RelationPage>();
@@ -206,7 +209,7 @@ export async function entitiesWithPlan(
   const params: Record<string, unknown> = { codes: [...codes], scope: scopeParam(scope) };
   const relations = plan.relations.map((r, i) => planCalls(r, 'e', String(i), scope, params));
   const ancestors = plan.ancestors ? `CALL (e) { ${ancestorsOfE(scope, plan.ancestorProps)} AS ancestors }` : 'WITH *, null AS ancestors';
-  const rows = await graph.read<EntityRecord & { ancestors: AncestorRecord[] | null; relations: PlannedRow[] }>(
+  const rows = await graph.read<EntityRecord & { ancestors: AncestorRow[] | null; relations: PlannedRow[] }>(
     compact(`UNWIND $codes AS code
      MATCH (e:Entity {code: code})
      WHERE ${plan.label ? `e:${plan.label} AND ${visible('e', scope, plan.label)}` : visible('e', scope)}
@@ -220,7 +223,7 @@ export async function entitiesWithPlan(
     code: row.code,
     labels: row.labels,
     props: row.props,
-    ancestors: row.ancestors,
+    ancestors: row.ancestors && toAncestors(row.ancestors),
     relations: plan.relations.map((r, i) => toPage(r, row.relations[i])),
   }));
 }
@@ -228,6 +231,13 @@ export async function entitiesWithPlan(
 export interface AncestorRecord {
   depth: number;
   entity: EntityRecord;
+}
+
+/** Ancestors as the statement returns them: city objects all, so without their labels. */
+type AncestorRow = { depth: number; entity: Omit<EntityRecord, 'labels'> };
+
+function toAncestors(rows: AncestorRow[]): AncestorRecord[] {
+  return rows.map((a) => ({ depth: a.depth, entity: { ...a.entity, labels: ['CityObject'] } }));
 }
 
 /**
@@ -240,7 +250,7 @@ function ancestorsOfE(scope: GraphScope, props: readonly string[] | null | undef
      WHERE ${visible('a', scope, 'CityObject')}
      WITH a, min(length(path)) AS depth
      ORDER BY depth
-     RETURN collect({depth: depth, entity: {code: a.code, labels: labels(a), props: ${propertiesOf('a', props)}}})`;
+     RETURN collect({depth: depth, entity: {code: a.code, props: ${propertiesOf('a', props)}}})`;
 }
 
 /**
@@ -253,12 +263,12 @@ export async function ancestorsOf(
   scope: GraphScope,
   props: readonly string[] | null = null,
 ): Promise<Map<string, AncestorRecord[]>> {
-  const rows = await graph.read<{ code: string; ancestors: AncestorRecord[] }>(
+  const rows = await graph.read<{ code: string; ancestors: AncestorRow[] }>(
     compact(`UNWIND $codes AS code
      MATCH (e:Entity {code: code})
      CALL (e) { ${ancestorsOfE(scope, props)} AS ancestors }
      RETURN code, ancestors`),
     { codes: [...codes], scope: scopeParam(scope) },
   );
-  return new Map(rows.map((r) => [r.code, r.ancestors]));
+  return new Map(rows.map((r) => [r.code, toAncestors(r.ancestors)]));
 }
