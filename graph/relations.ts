@@ -83,8 +83,17 @@ function targetLabel(relation: RelationName): RowLabel | undefined {
 
 /** Statement text with runs of whitespace folded (the generated statements hold no string literals with spaces). */
 function compact(cypher: string): string {
-  return cypher.replace(/\s+/g, ' ').trim();
+  let folded = compacted.get(cypher);
+  if (folded === undefined) {
+    folded = cypher.replace(/\s+/g, ' ').trim();
+    if (compacted.size >= 1000) compacted.clear();
+    compacted.set(cypher, folded);
+  }
+  return folded;
 }
+
+/** Folded statements by their text: an app sends the same few shapes of query over and over. */
+const compacted = new Map<string, string>();
 
 /** The pattern of `relation` from variable `from` to variable `to`. */
 function patternBetween(relation: RelationName, from: string, to: string): string {

@@ -29,6 +29,17 @@ export interface Loaders {
 
 const EMPTY_PAGE: RelationPage = { totalCount: 0, items: [], hasNextPage: false };
 
+/** What a relation page holds (relation, page, count, properties): its loader's key. */
+const shapes = new WeakMap<RelationPlan, string>();
+function shapeOf(plan: RelationPlan): string {
+  let shape = shapes.get(plan);
+  if (shape === undefined) {
+    shape = JSON.stringify([plan.relation, plan.page, plan.count, plan.props]);
+    shapes.set(plan, shape);
+  }
+  return shape;
+}
+
 /** True when records with the properties `have` (null: all) hold every property of `need`. */
 function covers(have: readonly string[] | null, need: readonly string[] | null): boolean {
   return have === null || (need !== null && need.every((p) => have.includes(p)));
@@ -85,7 +96,7 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
    * look-ahead answers a field just as well.
    */
   const relation = (plan: RelationPlan): DataLoader<string, RelationPage> => {
-    const shape = JSON.stringify([plan.relation, plan.page, plan.count, plan.props]);
+    const shape = shapeOf(plan);
     let loader = relationLoaders.get(shape);
     if (!loader) {
       loader = new DataLoader(async (parents) => {

@@ -204,15 +204,22 @@ export function ancestorProperties(owners: readonly FieldNode[], info: GraphQLRe
  * field with the same field nodes (graphql-js memoises them per execution), so a connection
  * under 50 buildings plans its look-ahead once.
  */
-const madePlans = new WeakMap<readonly FieldNode[], { variables: unknown; args: unknown; plan: RelationPlan }>();
+const madePlans = new WeakMap<readonly FieldNode[], { variables: unknown; args: PageArgs; plan: RelationPlan }>();
+
+type PageArgs = { first?: number | null; after?: string | null; kinds?: string[] | null };
+
+function sameArgs(a: PageArgs, b: PageArgs): boolean {
+  const kinds = (k: string[] | null | undefined) => (k ? k.join('\u0000') : k);
+  return a.first === b.first && a.after === b.after && kinds(a.kinds) === kinds(b.kinds);
+}
 
 /** The plan of a relation connection field being resolved: its page, count and nested relations. */
-export function connectionPlan(relation: RelationName, args: { first?: number | null; after?: string | null; kinds?: string[] | null }, info: GraphQLResolveInfo | undefined, policy: LookaheadPolicy): RelationPlan {
+export function connectionPlan(relation: RelationName, args: PageArgs, info: GraphQLResolveInfo | undefined, policy: LookaheadPolicy): RelationPlan {
   const page = pageRequest(args);
   const connection = info && getNamedType(info.returnType);
   if (!info || !connection || !isObjectType(connection)) return { relation, page, count: true, props: null, nested: [] };
   const made = madePlans.get(info.fieldNodes);
-  if (made && made.variables === info.variableValues && JSON.stringify(made.args) === JSON.stringify(args)) return made.plan;
+  if (made && made.variables === info.variableValues && sameArgs(made.args, args)) return made.plan;
   const sel = connectionSelection(info.fieldNodes, connection, info);
   const nested = sel.nodeType ? plansOf(sel.owners, sel.nodeType, info, policy, MAX_DEPTH).relations : [];
   const props = sel.nodeType ? propertiesRead(sel.owners, sel.nodeType, info) : null;
