@@ -172,6 +172,26 @@ describe('provenance as a field of the entity types', () => {
     for (const n of seen) expect(n.cap).toEqual({ value: String(n.registeredCapitalWan), dataset: 'scjgj-enterprise' });
   });
 
+  it('shows a record key that is itself a value of another attribute only as that attribute allows', async () => {
+    // zjj-room feeds room names (SPATIAL L1) and identifies its records by house code (HOUSING L2).
+    const [room] = await api.stores.graph.read<{ code: string; houseCode: string }>(
+      `MATCH (r:CityObject {objectKind: 'ROOM'}) WHERE r._prov_name CONTAINS '"dataset":"zjj-room"' AND r.houseCode IS NOT NULL
+       RETURN r.code AS code, r.houseCode AS houseCode ORDER BY r.code LIMIT 1`,
+    );
+    expect(room).toBeDefined();
+    const query = `query ($c: ID!) { cityObject(code: $c) { name houseCode provenance(attribute: "name") { value dataset record } } }`;
+    const anonymous = await as(null, query, { c: room.code });
+    const a = anonymous.data!.cityObject as { name: string; houseCode: string | null; provenance: Json };
+    expect(a.houseCode).toBeNull();
+    expect(a.provenance).toEqual({ value: a.name, dataset: 'zjj-room', record: null });
+    const planning = await as('he.planning', query, { c: room.code }, 'URBAN_PLANNING');
+    expect(planning.errors).toBeUndefined();
+    expect((planning.data!.cityObject as Json).provenance).toEqual({ value: a.name, dataset: 'zjj-room', record: room.houseCode });
+    // The query provenance(code, attribute) withholds it the same way.
+    const q = await as(null, `query ($c: String!) { provenance(code: $c, attribute: "name") { dataset record } }`, { c: room.code });
+    expect(q.data!.provenance).toEqual({ dataset: 'zjj-room', record: null });
+  });
+
   it('guards federation _entities like any other path', async () => {
     const query = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Person { code provenance(attribute: "phone") { value dataset record } } } }`;
     const variables = { r: [{ __typename: 'Person', code }] };
