@@ -221,9 +221,3 @@ export async function changedEntities(
     { ...input, scope: scopeParam(scope) },
   );
 }
-
-/** The entity a relation attribute points to (relation type from ingest/datasets.ts ATTRIBUTES). */
-export async function relationTarget(graph: GraphStore, code: string, relation: 'RESIDES_IN' | 'REGISTERED_AT' | 'PART_OF'): Promise<string | null> {
-  const rows = await graph.read<{ target: string }>(`MATCH (:Entity {code: $code})-[:${relation}]->(t:Entity) RETURN t.code AS target LIMIT 1`, { code });
-  return rows[0]?.target ?? null;
-}

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Stores } from '../api/stores';
+import { datasetsByIds, StoredDataset } from '../graph/datasets';
 import { EntityRecord, entitiesByCodes } from '../graph/entities';
 import { codesByExternalIds, ExternalIdKey, externalIdKey } from '../graph/identifiers';
 import { AncestorRecord, ancestorsOf, EntityPlan, entitiesWithPlan, RelationPage, RelationPlan, relationPages } from '../graph/relations';
@@ -25,6 +26,8 @@ export interface Loaders {
   externalId: DataLoader<ExternalIdKey, string | null, string>;
   /** One loader per relation × page × count × properties; the plan's nested relations are fetched ahead. */
   relation(plan: RelationPlan): DataLoader<string, RelationPage>;
+  /** Registered datasets by id (provenance: name and department of a value's source). */
+  dataset: DataLoader<string, StoredDataset | null>;
 }
 
 const EMPTY_PAGE: RelationPage = { totalCount: 0, items: [], hasNextPage: false };
@@ -144,5 +147,9 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
       { cacheKeyFn: externalIdKey },
     ),
     relation,
+    dataset: new DataLoader(async (ids) => {
+      const found = await datasetsByIds(stores.graph, ids);
+      return ids.map((id) => found.get(id) ?? null);
+    }),
   };
 }

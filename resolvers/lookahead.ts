@@ -12,6 +12,7 @@ import { getArgumentValues } from 'graphql/execution/values';
 import type { EntityPlan, PageRequest, RelationName, RelationPlan } from '../graph/relations';
 import type { RowLabel } from '../graph/scope';
 import { decodeCursor, pageSize } from './pagination';
+import { provenanceProperties, provenanceRelation, RowType } from './provenance';
 import { PROPERTIES_OF_FIELD } from './types/entity';
 
 /**
@@ -62,11 +63,33 @@ function propertiesRead(owners: readonly FieldNode[], type: GraphQLObjectType, i
   for (const f of selected(owners, type.name, info)) {
     const key = `${type.name}.${f.name.value}`;
     if (CONNECTIONS[key] || TO_ONE[key] || READS_NO_PROPERTY.has(key)) continue;
+    if (f.name.value === 'provenance') {
+      // The value and `_prov_<attribute>` of the attribute asked for (resolvers/provenance.ts).
+      const attribute = provenanceAttribute(type, f, info);
+      if (attribute === undefined) return null;
+      if (attribute !== null) for (const p of provenanceProperties(type.name as RowType, attribute)) props.add(p);
+      continue;
+    }
     const read = PROPERTIES_OF_FIELD[f.name.value];
     if (!read) return null;
     for (const p of read) props.add(p);
   }
   return [...props].sort();
+}
+
+/**
+ * The `attribute` argument of a selected `provenance` field: a string, null when the arguments
+ * are bad (the field reports them), undefined when the type has no such field.
+ */
+function provenanceAttribute(type: GraphQLObjectType, field: FieldNode, info: GraphQLResolveInfo): string | null | undefined {
+  const def = type.getFields()[field.name.value];
+  if (!def || !ROW_LABELS.has(type.name)) return undefined;
+  try {
+    const args = getArgumentValues(def, field, info.variableValues) as { attribute?: unknown };
+    return typeof args.attribute === 'string' ? args.attribute : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The page request of a to-one relation. */
@@ -175,6 +198,15 @@ function plansOf(
   for (const f of selected(owners, type.name, info)) {
     const key = `${type.name}.${f.name.value}`;
     if (key === 'CityObject.ancestors' && policy.mayRead(key)) ancestorNodes.push(f);
+    if (f.name.value === 'provenance') {
+      // The value of a relation attribute is its target: fetch it as the to-one field would.
+      const attribute = provenanceAttribute(type, f, info);
+      const target = attribute ? provenanceRelation(type.name as RowType, attribute) : null;
+      if (target && policy.mayRead(target.fieldKey)) {
+        byRelation.set(target.relation, [...(byRelation.get(target.relation) ?? []), { relation: target.relation, page: ONE, count: false, props: null, nested: [] }]);
+      }
+      continue;
+    }
     const relation = CONNECTIONS[key] ?? TO_ONE[key];
     if (!relation || !policy.mayRead(key)) continue;
     byRelation.set(relation, [...(byRelation.get(relation) ?? []), planOfField(type, f, info, policy, depth)]);

@@ -15,6 +15,7 @@ const NS: Record<string, { division: string; phone: string; word: string; year: 
   A: { division: '440310', phone: '1990', word: '甲', year: 1940 },
   B: { division: '440311', phone: '1665', word: '乙', year: 1960 },
   C: { division: '440308', phone: '1773', word: '丙', year: 1980 },
+  D: { division: '440309', phone: '1884', word: '丁', year: 1990 },
 };
 
 export function testDatasetId(ns: string): string {
