@@ -110,6 +110,9 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
 
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: a GraphQL answer depends on the caller's grants and is POSTed, never revalidated;
+  // hashing every response body only costs CPU.
+  app.disable('etag');
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', uptimeS: Math.round(process.uptime()) });
   });

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromRoot } from '../core/paths';
 import { logger } from '../core/logger';
 import { loadPolicy } from '../policy/engine';
 import type { Policy } from '../policy/model';
+import { POLICY_DIR } from '../policy/store';
 
 /**
  * The policy in force for this process. Requests read `current()` (no I/O on the request path);
@@ -15,8 +15,8 @@ export interface PolicySource {
   close(): void;
 }
 
-/** The versioned policy files of the repository (policies/v1). */
-export function readPolicyFiles(dir = fromRoot('policies', 'v1')): { catalogue: unknown; grants: unknown; purposes: unknown } {
+/** The versioned policy files of the repository (POLICY_DIR: the newest policies/vN, or env POLICY_DIR). */
+export function readPolicyFiles(dir = POLICY_DIR): { catalogue: unknown; grants: unknown; purposes: unknown } {
   const read = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as unknown;
   return { catalogue: read('catalogue.json'), grants: read('grants.json'), purposes: read('purposes.json') };
 }

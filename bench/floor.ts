@@ -14,26 +14,24 @@ import { openStores } from '../api/stores';
 async function main(): Promise<void> {
   const stores = openStores(loadConfig());
   const app = express();
+  app.disable('etag'); // as the API: no hash of every response body
 
   app.get('/floor/building', async (req, res) => {
     const code = String(req.query.code ?? '');
     const [graph, geometry] = await Promise.all([
       stores.graph.read(
         `MATCH (b:Entity {code: $code})
-         CALL {
-           WITH b
+         CALL (b) {
            MATCH (b)<-[:PART_OF*0..1]-(:CityObject)<-[:RESIDES_IN]-(p:Person)
            WITH DISTINCT p ORDER BY p.code LIMIT 10
-           CALL {
-             WITH p
+           CALL (p) {
              MATCH (p)-[:EMPLOYED_BY]->(e:Enterprise)
              WITH e ORDER BY e.code LIMIT 3
              RETURN collect({code: e.code, name: e.name, uscc: e.uscc, industry: e.industry}) AS employers
            }
            RETURN collect({code: p.code, name: p.name, employers: employers}) AS residents
          }
-         CALL {
-           WITH b
+         CALL (b) {
            MATCH path = (b)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
            RETURN collect({depth: length(path), code: a.code, name: a.name, objectKind: a.objectKind}) AS ancestors
          }

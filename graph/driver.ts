@@ -1,6 +1,7 @@
-import neo4j, { Driver, ManagedTransaction, RecordShape } from 'neo4j-driver';
+import neo4j, { Driver, ManagedTransaction, Notification, RecordShape } from 'neo4j-driver';
 import type { Config } from '../core/config';
 import { isNeo4jUnavailable, unavailable } from '../core/errors';
+import { logger } from '../core/logger';
 
 /**
  * The only door to Neo4j. Reads go through executeRead and writes through executeWrite, so a
@@ -8,8 +9,13 @@ import { isNeo4jUnavailable, unavailable } from '../core/errors';
  */
 export class GraphStore {
   readonly driver: Driver;
-  /** Statements sent to Neo4j by this process; tests use it to prove batching. */
-  readonly stats = { roundTrips: 0 };
+  /**
+   * Statements sent to Neo4j by this process (tests use it to prove batching), and the
+   * notifications (deprecations, performance warnings) Neo4j answered them with: each one costs
+   * bytes on every answer, so a statement that draws one is logged once and tests expect none.
+   */
+  readonly stats = { roundTrips: 0, notifications: 0 };
+  private readonly noted = new Set<string>();
   private readonly database?: string;
 
   constructor(config: Config['neo4j']) {
@@ -26,11 +32,13 @@ export class GraphStore {
   }
 
   async read<T extends RecordShape = RecordShape>(cypher: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    return this.run('READ', (tx) => tx.run<T>(cypher, params));
+    const used = usedParams(cypher, params);
+    return this.run('READ', (tx) => tx.run<T>(cypher, used));
   }
 
   async write<T extends RecordShape = RecordShape>(cypher: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    return this.run('WRITE', (tx) => tx.run<T>(cypher, params));
+    const used = usedParams(cypher, params);
+    return this.run('WRITE', (tx) => tx.run<T>(cypher, used));
   }
 
   /** Runs several statements in one write transaction: all of them or none. */
@@ -57,6 +65,16 @@ export class GraphStore {
     }
   }
 
+  private note(notifications: Notification[]): void {
+    this.stats.notifications += notifications.length;
+    for (const n of notifications) {
+      const key = `${n.code} ${n.description}`;
+      if (this.noted.has(key) || this.noted.size >= 500) continue;
+      this.noted.add(key);
+      logger.warn({ code: n.code, description: n.description, position: n.position }, 'Neo4j notification on a statement (logged once)');
+    }
+  }
+
   /** Resolves when Neo4j answers a trivial read within timeoutMs. */
   async ping(timeoutMs: number): Promise<void> {
     await withTimeout(this.read('RETURN 1 AS ok'), timeoutMs, 'Neo4j');
@@ -68,7 +86,7 @@ export class GraphStore {
 
   private async run<T extends RecordShape>(
     mode: 'READ' | 'WRITE',
-    work: (tx: ManagedTransaction) => Promise<{ records: { toObject(): T }[] }>,
+    work: (tx: ManagedTransaction) => Promise<{ records: { toObject(): T }[]; summary: { notifications: Notification[] } }>,
   ): Promise<T[]> {
     this.stats.roundTrips++;
     const session = this.driver.session({
@@ -77,6 +95,7 @@ export class GraphStore {
     });
     try {
       const result = mode === 'READ' ? await session.executeRead(work) : await session.executeWrite(work);
+      if (result.summary.notifications.length) this.note(result.summary.notifications);
       return result.records.map((r) => r.toObject());
     } catch (err) {
       throw translate(err);
@@ -84,6 +103,20 @@ export class GraphStore {
       await session.close();
     }
   }
+}
+
+/**
+ * The parameters `cypher` refers to: a statement whose row-scope predicate folded to true/false
+ * (graph/scope.ts) no longer reads `$scope`, and an unused map only costs packing and bytes.
+ */
+export function usedParams(cypher: string, params: Record<string, unknown>): Record<string, unknown> {
+  let used: Record<string, unknown> | null = null;
+  for (const key of Object.keys(params)) {
+    if (cypher.includes(`$${key}`)) continue;
+    used ??= { ...params };
+    delete used[key];
+  }
+  return used ?? params;
 }
 
 function translate(err: unknown): unknown {

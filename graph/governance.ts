@@ -171,8 +171,7 @@ export interface QualityRow {
 export async function qualityRows(graph: GraphStore, dataset: string | null): Promise<QualityRow[]> {
   return graph.read<QualityRow>(
     `MATCH (d:Dataset) WHERE d.definition IS NOT NULL AND ($dataset IS NULL OR d.id = $dataset)
-     CALL {
-       WITH d
+     CALL (d) {
        OPTIONAL MATCH (s:SourceRecord {dataset: d.id})
        RETURN count(s) AS records, coalesce(sum(s.filled), 0) AS filled, coalesce(sum(s.mappable), 0) AS mappable,
               count(CASE WHEN s.status = 'MAPPED' THEN 1 END) AS mapped,
@@ -182,8 +181,7 @@ export async function qualityRows(graph: GraphStore, dataset: string | null): Pr
               count(CASE WHEN s.registeredTo IS NOT NULL THEN 1 END) AS registered,
               max(s.ingestedAt) AS lastIngest
      }
-     CALL {
-       WITH d
+     CALL (d) {
        OPTIONAL MATCH (c:Conflict) WHERE c.datasetA = d.id OR c.datasetB = d.id
        RETURN count(c) AS conflicts, count(CASE WHEN c.status = 'OPEN' THEN 1 END) AS openConflicts
      }
@@ -222,10 +220,4 @@ export async function changedEntities(
      ORDER BY e.changedAt, e.code LIMIT toInteger($first)`,
     { ...input, scope: scopeParam(scope) },
   );
-}
-
-/** The entity a relation attribute points to (relation type from ingest/datasets.ts ATTRIBUTES). */
-export async function relationTarget(graph: GraphStore, code: string, relation: 'RESIDES_IN' | 'REGISTERED_AT' | 'PART_OF'): Promise<string | null> {
-  const rows = await graph.read<{ target: string }>(`MATCH (:Entity {code: $code})-[:${relation}]->(t:Entity) RETURN t.code AS target LIMIT 1`, { code });
-  return rows[0]?.target ?? null;
 }

@@ -35,19 +35,19 @@ export async function lineageHop(graph: GraphStore, frontier: readonly string[],
     direction === 'UPSTREAM'
       ? `UNWIND $frontier AS lid
          MATCH (n:Lineage {lid: lid})
-         CALL {
-           WITH n MATCH (n)<-[r:FEEDS|HAS_FIELD]-(m:Lineage) RETURN m, type(r) AS relation, r.job AS job
+         CALL (n) {
+           MATCH (n)<-[r:FEEDS|HAS_FIELD]-(m:Lineage) RETURN m, type(r) AS relation, r.job AS job
            UNION
-           WITH n MATCH (n)-[r:DERIVED_FROM]->(m:Lineage) RETURN m, type(r) AS relation, r.job AS job
+           MATCH (n)-[r:DERIVED_FROM]->(m:Lineage) RETURN m, type(r) AS relation, r.job AS job
          }
          RETURN lid AS from, {lid: m.lid, labels: labels(m), props: properties(m)} AS to, relation, job
          ORDER BY from, to.lid`
       : `UNWIND $frontier AS lid
          MATCH (n:Lineage {lid: lid})
-         CALL {
-           WITH n MATCH (n)-[r:FEEDS|HAS_FIELD]->(m:Lineage) RETURN m, type(r) AS relation, r.job AS job
+         CALL (n) {
+           MATCH (n)-[r:FEEDS|HAS_FIELD]->(m:Lineage) RETURN m, type(r) AS relation, r.job AS job
            UNION
-           WITH n MATCH (n)<-[r:DERIVED_FROM]-(m:Lineage) RETURN m, type(r) AS relation, r.job AS job
+           MATCH (n)<-[r:DERIVED_FROM]-(m:Lineage) RETURN m, type(r) AS relation, r.job AS job
          }
          RETURN lid AS from, {lid: m.lid, labels: labels(m), props: properties(m)} AS to, relation, job
          ORDER BY from, to.lid`;

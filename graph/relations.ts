@@ -83,8 +83,17 @@ function targetLabel(relation: RelationName): RowLabel | undefined {
 
 /** Statement text with runs of whitespace folded (the generated statements hold no string literals with spaces). */
 function compact(cypher: string): string {
-  return cypher.replace(/\s+/g, ' ').trim();
+  let folded = compacted.get(cypher);
+  if (folded === undefined) {
+    folded = cypher.replace(/\s+/g, ' ').trim();
+    if (compacted.size >= 1000) compacted.clear();
+    compacted.set(cypher, folded);
+  }
+  return folded;
 }
+
+/** Folded statements by their text: an app sends the same few shapes of query over and over. */
+const compacted = new Map<string, string>();
 
 /** The pattern of `relation` from variable `from` to variable `to`. */
 function patternBetween(relation: RelationName, from: string, to: string): string {
@@ -122,18 +131,21 @@ function planCalls(plan: RelationPlan, from: string, id: string, scope: GraphSco
   // LIMIT needs an integer; plain JS numbers travel to Neo4j as floats.
   params[`l${id}`] = neo4j.int(plan.page.first + 1);
   const nested = plan.nested.map((n, i) => planCalls(n, x, `${id}_${i}`, scope, params));
-  const count = plan.count ? `CALL { WITH ${from} ${match} RETURN count(${x}) AS t${id} }` : '';
+  const count = plan.count ? `CALL (${from}) { ${match} RETURN count(${x}) AS t${id} }` : '';
   const calls = `${count}
-     CALL { WITH ${from} ${match}${after}
+     CALL (${from}) { ${match}${after}
        WITH ${x} ORDER BY ${x}.code LIMIT $l${id}
        ${nested.map((n) => n.calls).join('\n       ')}
-       RETURN collect({code: ${x}.code, labels: labels(${x}), props: ${propertiesOf(x, plan.props)}, nested: [${nested.map((n) => n.out).join(', ')}]}) AS g${id} }`;
+       RETURN collect({code: ${x}.code, ${targetLabel(plan.relation) ? '' : `labels: labels(${x}), `}props: ${propertiesOf(x, plan.props)}, nested: [${nested.map((n) => n.out).join(', ')}]}) AS g${id} }`;
   return { calls, out: `{total: ${plan.count ? `t${id}` : 'null'}, page: g${id}}` };
 }
 
 /** A planned row as a RelationPage, with the nested pages of its items. */
 function toPage(plan: RelationPlan, row: PlannedRow): RelationPage {
   const items = row.page.slice(0, plan.page.first);
+  // Targets whose label the pattern fixes come without their labels (fewer bytes per item).
+  const label = targetLabel(plan.relation);
+  if (label) for (const item of items) item.labels = [label];
   const nested = new Map<string, Map<RelationName, RelationPage>>();
   for (const item of items) {
     const perRelation = new Map<RelationName, RelationPage>();
@@ -187,6 +199,8 @@ export interface EntityPlan {
   /** The label the entity must have (a typed by-code query), or undefined for any entity. */
   label?: RowLabel;
   ancestors: boolean;
+  /** The stored properties of the ancestors to return, or null (or absent) for all of them. */
+  ancestorProps?: readonly string[] | null;
   relations: readonly RelationPlan[];
 }
 
@@ -203,8 +217,8 @@ export async function entitiesWithPlan(
   if (codes.length === 0) return [];
   const params: Record<string, unknown> = { codes: [...codes], scope: scopeParam(scope) };
   const relations = plan.relations.map((r, i) => planCalls(r, 'e', String(i), scope, params));
-  const ancestors = plan.ancestors ? `CALL { WITH e ${ancestorsOfE(scope)} AS ancestors }` : 'WITH *, null AS ancestors';
-  const rows = await graph.read<EntityRecord & { ancestors: AncestorRecord[] | null; relations: PlannedRow[] }>(
+  const ancestors = plan.ancestors ? `CALL (e) { ${ancestorsOfE(scope, plan.ancestorProps)} AS ancestors }` : 'WITH *, null AS ancestors';
+  const rows = await graph.read<EntityRecord & { ancestors: AncestorRow[] | null; relations: PlannedRow[] }>(
     compact(`UNWIND $codes AS code
      MATCH (e:Entity {code: code})
      WHERE ${plan.label ? `e:${plan.label} AND ${visible('e', scope, plan.label)}` : visible('e', scope)}
@@ -218,7 +232,7 @@ export async function entitiesWithPlan(
     code: row.code,
     labels: row.labels,
     props: row.props,
-    ancestors: row.ancestors,
+    ancestors: row.ancestors && toAncestors(row.ancestors),
     relations: plan.relations.map((r, i) => toPage(r, row.relations[i])),
   }));
 }
@@ -228,27 +242,42 @@ export interface AncestorRecord {
   entity: EntityRecord;
 }
 
+/** Ancestors as the statement returns them: city objects all, so without their labels. */
+type AncestorRow = { depth: number; entity: Omit<EntityRecord, 'labels'> };
+
+function toAncestors(rows: AncestorRow[]): AncestorRecord[] {
+  return rows.map((a) => ({ depth: a.depth, entity: { ...a.entity, labels: ['CityObject'] } }));
+}
+
 /**
  * The ancestors of `e` (parent first, up to the city) that the scope lets the caller see, as a
  * list of {depth, entity}, in a subquery that returns one row (an empty list for none); to be
  * completed with `AS name`.
  */
-function ancestorsOfE(scope: GraphScope): string {
+function ancestorsOfE(scope: GraphScope, props: readonly string[] | null | undefined): string {
   return `MATCH path = (e)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
      WHERE ${visible('a', scope, 'CityObject')}
      WITH a, min(length(path)) AS depth
      ORDER BY depth
-     RETURN collect({depth: depth, entity: {code: a.code, labels: labels(a), props: properties(a)}})`;
+     RETURN collect({depth: depth, entity: {code: a.code, props: ${propertiesOf('a', props)}}})`;
 }
 
-/** Every ancestor of many objects (parent first, up to the city), in one round trip. */
-export async function ancestorsOf(graph: GraphStore, codes: readonly string[], scope: GraphScope): Promise<Map<string, AncestorRecord[]>> {
-  const rows = await graph.read<{ code: string; ancestors: AncestorRecord[] }>(
-    `UNWIND $codes AS code
+/**
+ * Every ancestor of many objects (parent first, up to the city), in one round trip; with only the
+ * stored properties `props` when given.
+ */
+export async function ancestorsOf(
+  graph: GraphStore,
+  codes: readonly string[],
+  scope: GraphScope,
+  props: readonly string[] | null = null,
+): Promise<Map<string, AncestorRecord[]>> {
+  const rows = await graph.read<{ code: string; ancestors: AncestorRow[] }>(
+    compact(`UNWIND $codes AS code
      MATCH (e:Entity {code: code})
-     CALL { WITH e ${ancestorsOfE(scope)} AS ancestors }
-     RETURN code, ancestors`,
+     CALL (e) { ${ancestorsOfE(scope, props)} AS ancestors }
+     RETURN code, ancestors`),
     { codes: [...codes], scope: scopeParam(scope) },
   );
-  return new Map(rows.map((r) => [r.code, r.ancestors]));
+  return new Map(rows.map((r) => [r.code, toAncestors(r.ancestors)]));
 }

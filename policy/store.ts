@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { PoolClient } from 'pg';
 import { badInput, CityCodeError } from '../core/errors';
 import { fromRoot } from '../core/paths';
@@ -13,13 +13,39 @@ import type { Grant, NormalisedPolicyFiles, Policy, PolicyFiles } from './model'
  * from policies/<version>/ and each governance change on top of them), the current grants, and
  * the append-only log of grant changes. The only module of policy/ that does I/O.
  *
- *  - syncPolicyFiles: loads policies/vN into the store when its checksum is new (idempotent).
+ *  - syncPolicyFiles: loads policies/vN (the newest, or env POLICY_DIR) into the store when its
+ *    version is new (idempotent); a store holding an older version is upgraded.
  *  - currentPolicy: the latest version, validated again on the way out.
  *  - changeGrant: CREATE / UPDATE / REVOKE one grant by a data steward, in one transaction:
  *    new version vN.M, policy_grant row, policy_change row; invalid input changes nothing.
  */
 
-export const POLICY_DIR = fromRoot('policies', 'v1');
+const major = (version: string): number => Number(version.slice(1).split('.')[0]);
+
+/**
+ * The policy files versions shipped in `policies/` (`v1`, `v2`, …), oldest first. A loaded version
+ * never changes, so every version stays in the repository; the newest is the one in force.
+ */
+export function policyVersionDirs(root: string = fromRoot('policies')): { version: string; dir: string }[] {
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && /^v[1-9]\d*$/.test(d.name))
+    .map((d) => ({ version: d.name, dir: join(root, d.name) }))
+    .sort((a, b) => major(a.version) - major(b.version));
+}
+
+/**
+ * The policy directory the API, migrations and seed load: the env `POLICY_DIR` when set (relative
+ * to the project root), else the newest `policies/vN`.
+ */
+export function policyDir(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.POLICY_DIR?.trim();
+  if (configured) return isAbsolute(configured) ? configured : resolve(fromRoot(), configured);
+  const versions = policyVersionDirs();
+  if (!versions.length) throw new Error(`no policy files version in ${fromRoot('policies')}: expected a directory v1, v2, …`);
+  return versions[versions.length - 1].dir;
+}
+
+export const POLICY_DIR = policyDir();
 export const POLICY_FILES = { catalogue: 'catalogue.json', grants: 'grants.json', purposes: 'purposes.json' } as const;
 export const STEWARD_ROLE = 'data-steward';
 /** The actor recorded for changes that come from the policy files. */
@@ -117,12 +143,11 @@ export function loadPolicyFiles(dir: string): PolicyFiles {
   return out as unknown as PolicyFiles;
 }
 
-/** Reads and validates a policy directory (default policies/v1). */
+/** Reads and validates a policy directory (default POLICY_DIR, the newest policies/vN). */
 export function loadPolicyDir(dir: string = POLICY_DIR): Policy {
   return loadPolicy(loadPolicyFiles(dir), loadOptions());
 }
 
-const major = (version: string): number => Number(version.slice(1).split('.')[0]);
 
 function nextChangeVersion(current: string): string {
   const [base, minor] = current.split('.');
@@ -307,7 +332,7 @@ export async function currentPolicy(sql: SqlStore): Promise<Policy> {
     'SELECT id, checksum, source FROM policy_version ORDER BY seq DESC LIMIT 1',
   );
   if (!rows.length) {
-    throw new Error('no policy is loaded in PostgreSQL; run syncPolicyFiles (the API does at start) to load policies/v1');
+    throw new Error('no policy is loaded in PostgreSQL; run syncPolicyFiles (the API does at start) to load the policy files (POLICY_DIR, the newest policies/vN)');
   }
   const policy = loadPolicy(rows[0].source, loadOptions());
   if (policy.checksum !== rows[0].checksum || policy.version !== rows[0].id) {

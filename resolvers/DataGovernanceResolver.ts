@@ -4,11 +4,11 @@ import { badInput, CityCodeError } from '../core/errors';
 import { LEVELS, Level } from '../core/subject';
 import { piiKeys } from '../domain/pii';
 import { allDatasets, approveDatasetLevel, datasetsByIds, StoredDataset } from '../graph/datasets';
-import { changedEntities, conflictByKey, listConflicts, listReviews, markReview, relationTarget, resolveConflict, sourceRecords, sourceRecordValues } from '../graph/governance';
+import { changedEntities, conflictByKey, listConflicts, listReviews, markReview, resolveConflict, sourceRecords, sourceRecordValues } from '../graph/governance';
 import type { LineageNodeRecord } from '../graph/lineage';
 import { ATTRIBUTES } from '../ingest/datasets';
 import { walkLineage } from '../ingest/lineage';
-import { parseProvenance, provenanceKey } from '../ingest/merge';
+import { provenanceKey } from '../ingest/merge';
 import { loadDataset, processBatch, zero } from '../ingest/pipeline';
 import { prepareRecord, PreparedRecord } from '../ingest/records';
 import { datasetQuality, departmentQuality } from '../ingest/quality';
@@ -18,6 +18,7 @@ import { applyDecision, fieldDeniedError } from '../policy/engine';
 import { STEWARD_ROLE } from '../policy/store';
 import { requireCityCode } from './codes';
 import type { RequestContext } from './context';
+import { attributeProvenance, catalogueKey, rowTypeOf } from './provenance';
 import { toEntity } from './types/entity';
 import {
   ChangePageType,
@@ -66,10 +67,6 @@ function audit(ctx: RequestContext, operationName: string, args: unknown, fields
   });
 }
 
-/** The catalogue key that classifies an ingestion attribute. */
-function catalogueKey(attribute: string): string {
-  return attribute === 'CityObject.parkingCode' ? 'CityObject.deviceCode' : attribute;
-}
 
 /**
  * A value of `attribute` of entity `code` as the caller may see it: clear, masked, or null when
@@ -335,34 +332,7 @@ export class DataGovernanceResolver {
     const c = requireCityCode(code);
     const record = await ctx.loaders.entity.load(c);
     if (!record) return null;
-    const type = record.labels.includes('Person') ? 'Person' : record.labels.includes('Enterprise') ? 'Enterprise' : 'CityObject';
-    const key = attribute.includes('.') ? attribute : `${type}.${attribute}`;
-    const spec = ATTRIBUTES[key];
-    if (!spec || spec.entity !== type) {
-      throw badInput(`${attribute} is not an ingested attribute of ${type}`, `Use one of ${Object.keys(ATTRIBUTES).filter((a) => a.startsWith(`${type}.`)).map((a) => a.split('.')[1]).join(', ')}.`, {
-        argument: 'attribute',
-      });
-    }
-    const raw =
-      spec.kind === 'relation'
-        ? await relationTarget(ctx.stores.graph, c, spec.target as 'RESIDES_IN' | 'REGISTERED_AT' | 'PART_OF')
-        : record.props[spec.target];
-    const value = guardValue(ctx, key, raw === null || raw === undefined ? null : String(raw), c, true);
-    const prov = parseProvenance(record.props[provenanceKey(key)]);
-    const ds = prov ? (await datasetsByIds(ctx.stores.graph, [prov.dataset])).get(prov.dataset) : undefined;
-    return {
-      code: c,
-      attribute: key,
-      value,
-      dataset: prov?.dataset ?? null,
-      datasetName: ds?.definition.name ?? null,
-      department: ds?.definition.department ?? null,
-      departmentName: ds?.departmentName ?? null,
-      record: prov?.record ?? null,
-      at: prov?.at ?? null,
-      authoritative: prov?.authoritative ?? false,
-      resolvedBy: prov?.resolvedBy ?? null,
-    };
+    return attributeProvenance(ctx, rowTypeOf(record.labels), c, record.props, attribute);
   }
 
   @Query(() => ChangePageType, { description: '数据回流: 某区域某数据域自 since 起变更的实体, 按调用方授权和范围过滤' })

@@ -5,6 +5,7 @@ import type { GeoJsonGeometry } from '../spatial/features';
 import { KindPageArgsType, PageArgsType } from './args';
 import { requireCityCode } from './codes';
 import type { RequestContext } from './context';
+import { ancestorProperties } from './lookahead';
 import { entityAhead, relationConnection, relationOne } from './relations';
 import { GeoJSONScalar } from './scalars';
 import { CityObjectConnection, EnterpriseConnection, EntityConnection, PersonConnection } from './types/connection';
@@ -13,6 +14,8 @@ import { Ancestor, RegionLevel } from './types/hierarchy';
 import { CityObject, Enterprise, Entity, Person, toEntity } from './types/entity';
 import { badInput } from '../core/errors';
 import { decryptIdNumber, piiKeys } from '../domain/pii';
+import { attributeProvenance } from './provenance';
+import { ProvenanceType } from './types/lineage';
 
 async function loadEntity(ctx: RequestContext, code: string): Promise<Entity | null> {
   const record = await ctx.loaders.entity.load(code);
@@ -61,6 +64,23 @@ export class EntityQueryResolver {
     const parent = within ? requireCityCode(within, 'within', 'OBJECT') : null;
     const records = await regionsByLevel(ctx.stores.graph, level, parent, ctx.access.graphScope());
     return records.map(toEntity).filter((e): e is CityObject => e instanceof CityObject);
+  }
+}
+
+const PROVENANCE_DESCRIPTION = '属性值的来源: 数据集、部门、记录、时间 (与该属性同样受授权约束: 属性不可读则报 FORBIDDEN_FIELD, 脱敏则值同样脱敏)';
+const ATTRIBUTE_DESCRIPTION = '属性名, 如 phone、residence (或 Person.phone)';
+
+/** `provenance(attribute:)` on every entity type: the same answer as the query, for this entity. */
+@Resolver(() => Entity)
+export class EntityProvenanceResolver {
+  @FieldResolver(() => ProvenanceType, { nullable: true, description: PROVENANCE_DESCRIPTION })
+  provenance(
+    @Root() entity: Entity,
+    @Arg('attribute', () => String, { description: ATTRIBUTE_DESCRIPTION }) attribute: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ProvenanceType | null> {
+    const type = entity instanceof Person ? 'Person' : entity instanceof Enterprise ? 'Enterprise' : 'CityObject';
+    return attributeProvenance(ctx, type, entity.code, entity.stored, attribute);
   }
 }
 
@@ -142,8 +162,8 @@ export class CityObjectResolver {
   }
 
   @FieldResolver(() => [Ancestor], { nullable: true, description: '全部上级, 由近及远, 直到市域' })
-  async ancestors(@Root() object: CityObject, @Ctx() ctx: RequestContext): Promise<Ancestor[]> {
-    const found = await ctx.loaders.ancestors.load(object.code);
+  async ancestors(@Root() object: CityObject, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<Ancestor[]> {
+    const found = await ctx.loaders.ancestors(object.code, ancestorProperties(info.fieldNodes, info));
     return found
       .map((a) => ({ depth: a.depth, object: toEntity(a.entity) }))
       .filter((a): a is Ancestor => a.object instanceof CityObject);

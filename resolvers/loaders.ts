@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Stores } from '../api/stores';
+import { datasetsByIds, StoredDataset } from '../graph/datasets';
 import { EntityRecord, entitiesByCodes } from '../graph/entities';
 import { codesByExternalIds, ExternalIdKey, externalIdKey } from '../graph/identifiers';
 import { AncestorRecord, ancestorsOf, EntityPlan, entitiesWithPlan, RelationPage, RelationPlan, relationPages } from '../graph/relations';
@@ -17,13 +18,35 @@ export interface Loaders {
   /** An entity together with what the query asks of it next (one statement for all of it). */
   entityWith(plan: EntityPlan): DataLoader<string, EntityRecord | null>;
   feature: DataLoader<string, SpatialFeature | null>;
-  ancestors: DataLoader<string, AncestorRecord[]>;
+  /**
+   * The ancestors of a city object with at least the stored properties `props` (null: all), from
+   * what a by-code statement fetched ahead when that covers them, else in a batch of their own.
+   */
+  ancestors(code: string, props: readonly string[] | null): Promise<AncestorRecord[]>;
   externalId: DataLoader<ExternalIdKey, string | null, string>;
   /** One loader per relation × page × count × properties; the plan's nested relations are fetched ahead. */
   relation(plan: RelationPlan): DataLoader<string, RelationPage>;
+  /** Registered datasets by id (provenance: name and department of a value's source). */
+  dataset: DataLoader<string, StoredDataset | null>;
 }
 
 const EMPTY_PAGE: RelationPage = { totalCount: 0, items: [], hasNextPage: false };
+
+/** What a relation page holds (relation, page, count, properties): its loader's key. */
+const shapes = new WeakMap<RelationPlan, string>();
+function shapeOf(plan: RelationPlan): string {
+  let shape = shapes.get(plan);
+  if (shape === undefined) {
+    shape = JSON.stringify([plan.relation, plan.page, plan.count, plan.props]);
+    shapes.set(plan, shape);
+  }
+  return shape;
+}
+
+/** True when records with the properties `have` (null: all) hold every property of `need`. */
+function covers(have: readonly string[] | null, need: readonly string[] | null): boolean {
+  return have === null || (need !== null && need.every((p) => have.includes(p)));
+}
 
 function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] {
   const index = new Map<K, V>();
@@ -36,10 +59,22 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
   const entity = new DataLoader<string, EntityRecord | null>(async (codes) =>
     byKey(codes, await entitiesByCodes(stores.graph, codes, scope), (r) => r.code),
   );
-  const ancestors = new DataLoader<string, AncestorRecord[]>(async (codes) => {
-    const found = await ancestorsOf(stores.graph, codes, scope);
-    return codes.map((c) => found.get(c) ?? []);
-  });
+  const ancestorLoaders = new Map<string, DataLoader<string, AncestorRecord[]>>();
+  const ancestorsAhead = new Map<string, { props: readonly string[] | null; list: AncestorRecord[] }>();
+  const ancestors = (code: string, props: readonly string[] | null): Promise<AncestorRecord[]> => {
+    const ahead = ancestorsAhead.get(code);
+    if (ahead && covers(ahead.props, props)) return Promise.resolve(ahead.list);
+    const shape = JSON.stringify(props);
+    let loader = ancestorLoaders.get(shape);
+    if (!loader) {
+      loader = new DataLoader(async (codes) => {
+        const found = await ancestorsOf(stores.graph, codes, scope, props);
+        return codes.map((c) => found.get(c) ?? []);
+      });
+      ancestorLoaders.set(shape, loader);
+    }
+    return loader.load(code);
+  };
   const relationLoaders = new Map<string, DataLoader<string, RelationPage>>();
   const entityLoaders = new Map<string, DataLoader<string, EntityRecord | null>>();
 
@@ -64,7 +99,7 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
    * look-ahead answers a field just as well.
    */
   const relation = (plan: RelationPlan): DataLoader<string, RelationPage> => {
-    const shape = JSON.stringify([plan.relation, plan.page, plan.count, plan.props]);
+    const shape = shapeOf(plan);
     let loader = relationLoaders.get(shape);
     if (!loader) {
       loader = new DataLoader(async (parents) => {
@@ -86,7 +121,7 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
         for (const row of found) {
           const record: EntityRecord = { code: row.code, labels: row.labels, props: row.props };
           if (!plan.props) entity.prime(row.code, record);
-          if (row.ancestors) ancestors.prime(row.code, row.ancestors);
+          if (row.ancestors) ancestorsAhead.set(row.code, { props: plan.ancestorProps ?? null, list: row.ancestors });
           plan.relations.forEach((r, i) => {
             relation(r).prime(row.code, row.relations[i]);
             primeContents(r, row.relations[i]);
@@ -112,5 +147,9 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
       { cacheKeyFn: externalIdKey },
     ),
     relation,
+    dataset: new DataLoader(async (ids) => {
+      const found = await datasetsByIds(stores.graph, ids);
+      return ids.map((id) => found.get(id) ?? null);
+    }),
   };
 }

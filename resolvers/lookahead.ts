@@ -12,6 +12,7 @@ import { getArgumentValues } from 'graphql/execution/values';
 import type { EntityPlan, PageRequest, RelationName, RelationPlan } from '../graph/relations';
 import type { RowLabel } from '../graph/scope';
 import { decodeCursor, pageSize } from './pagination';
+import { provenanceProperties, provenanceRelation, RowType } from './provenance';
 import { PROPERTIES_OF_FIELD } from './types/entity';
 
 /**
@@ -62,11 +63,33 @@ function propertiesRead(owners: readonly FieldNode[], type: GraphQLObjectType, i
   for (const f of selected(owners, type.name, info)) {
     const key = `${type.name}.${f.name.value}`;
     if (CONNECTIONS[key] || TO_ONE[key] || READS_NO_PROPERTY.has(key)) continue;
+    if (f.name.value === 'provenance') {
+      // The value and `_prov_<attribute>` of the attribute asked for (resolvers/provenance.ts).
+      const attribute = provenanceAttribute(type, f, info);
+      if (attribute === undefined) return null;
+      if (attribute !== null) for (const p of provenanceProperties(type.name as RowType, attribute)) props.add(p);
+      continue;
+    }
     const read = PROPERTIES_OF_FIELD[f.name.value];
     if (!read) return null;
     for (const p of read) props.add(p);
   }
   return [...props].sort();
+}
+
+/**
+ * The `attribute` argument of a selected `provenance` field: a string, null when the arguments
+ * are bad (the field reports them), undefined when the type has no such field.
+ */
+function provenanceAttribute(type: GraphQLObjectType, field: FieldNode, info: GraphQLResolveInfo): string | null | undefined {
+  const def = type.getFields()[field.name.value];
+  if (!def || !ROW_LABELS.has(type.name)) return undefined;
+  try {
+    const args = getArgumentValues(def, field, info.variableValues) as { attribute?: unknown };
+    return typeof args.attribute === 'string' ? args.attribute : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The page request of a to-one relation. */
@@ -171,10 +194,19 @@ function plansOf(
   depth: number,
 ): EntityPlan {
   const byRelation = new Map<RelationName, (RelationPlan | null)[]>();
-  let ancestors = false;
+  const ancestorNodes: FieldNode[] = [];
   for (const f of selected(owners, type.name, info)) {
     const key = `${type.name}.${f.name.value}`;
-    if (key === 'CityObject.ancestors' && policy.mayRead(key)) ancestors = true;
+    if (key === 'CityObject.ancestors' && policy.mayRead(key)) ancestorNodes.push(f);
+    if (f.name.value === 'provenance') {
+      // The value of a relation attribute is its target: fetch it as the to-one field would.
+      const attribute = provenanceAttribute(type, f, info);
+      const target = attribute ? provenanceRelation(type.name as RowType, attribute) : null;
+      if (target && policy.mayRead(target.fieldKey)) {
+        byRelation.set(target.relation, [...(byRelation.get(target.relation) ?? []), { relation: target.relation, page: ONE, count: false, props: null, nested: [] }]);
+      }
+      continue;
+    }
     const relation = CONNECTIONS[key] ?? TO_ONE[key];
     if (!relation || !policy.mayRead(key)) continue;
     byRelation.set(relation, [...(byRelation.get(relation) ?? []), planOfField(type, f, info, policy, depth)]);
@@ -184,7 +216,19 @@ function plansOf(
     const first = plans[0];
     if (first && plans.every((p) => p !== null && JSON.stringify(p) === JSON.stringify(first))) relations.push(first);
   }
-  return { ancestors, relations };
+  const ancestors = ancestorNodes.length > 0;
+  return { ancestors, ancestorProps: ancestors ? ancestorProperties(ancestorNodes, info) : null, relations };
+}
+
+/**
+ * The stored properties the `object` of `ancestors` selections (`owners`, any aliases together)
+ * read, or null for all of them.
+ */
+export function ancestorProperties(owners: readonly FieldNode[], info: GraphQLResolveInfo): string[] | null {
+  const cityObject = info.schema.getType('CityObject');
+  if (!cityObject || !isObjectType(cityObject)) return null;
+  const objects = selected(owners, 'Ancestor', info).filter((f) => f.name.value === 'object');
+  return propertiesRead(objects, cityObject, info);
 }
 
 /**
@@ -192,15 +236,22 @@ function plansOf(
  * field with the same field nodes (graphql-js memoises them per execution), so a connection
  * under 50 buildings plans its look-ahead once.
  */
-const madePlans = new WeakMap<readonly FieldNode[], { variables: unknown; args: unknown; plan: RelationPlan }>();
+const madePlans = new WeakMap<readonly FieldNode[], { variables: unknown; args: PageArgs; plan: RelationPlan }>();
+
+type PageArgs = { first?: number | null; after?: string | null; kinds?: string[] | null };
+
+function sameArgs(a: PageArgs, b: PageArgs): boolean {
+  const kinds = (k: string[] | null | undefined) => (k ? k.join('\u0000') : k);
+  return a.first === b.first && a.after === b.after && kinds(a.kinds) === kinds(b.kinds);
+}
 
 /** The plan of a relation connection field being resolved: its page, count and nested relations. */
-export function connectionPlan(relation: RelationName, args: { first?: number | null; after?: string | null; kinds?: string[] | null }, info: GraphQLResolveInfo | undefined, policy: LookaheadPolicy): RelationPlan {
+export function connectionPlan(relation: RelationName, args: PageArgs, info: GraphQLResolveInfo | undefined, policy: LookaheadPolicy): RelationPlan {
   const page = pageRequest(args);
   const connection = info && getNamedType(info.returnType);
   if (!info || !connection || !isObjectType(connection)) return { relation, page, count: true, props: null, nested: [] };
   const made = madePlans.get(info.fieldNodes);
-  if (made && made.variables === info.variableValues && JSON.stringify(made.args) === JSON.stringify(args)) return made.plan;
+  if (made && made.variables === info.variableValues && sameArgs(made.args, args)) return made.plan;
   const sel = connectionSelection(info.fieldNodes, connection, info);
   const nested = sel.nodeType ? plansOf(sel.owners, sel.nodeType, info, policy, MAX_DEPTH).relations : [];
   const props = sel.nodeType ? propertiesRead(sel.owners, sel.nodeType, info) : null;

@@ -57,6 +57,6 @@ export async function entityAhead(ctx: RequestContext, code: string, info: Graph
   const plan = entityPlan(info, lookaheadPolicy(ctx));
   // The geometry comes from PostgreSQL: ask for it now, alongside the graph statement.
   if (plan.geometry) ctx.loaders.feature.load(code).catch(() => undefined);
-  const record = await ctx.loaders.entityWith({ label: plan.label, props: plan.props, ancestors: plan.ancestors, relations: plan.relations }).load(code);
+  const record = await ctx.loaders.entityWith({ label: plan.label, props: plan.props, ancestors: plan.ancestors, ancestorProps: plan.ancestorProps, relations: plan.relations }).load(code);
   return record ? toEntity(record) : null;
 }

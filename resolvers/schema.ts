@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { GraphQLSchema } from 'graphql';
 import { buildSchema, buildSchemaSync, BuildSchemaOptions } from 'type-graphql';
-import { CityObjectResolver, EnterpriseResolver, EntityQueryResolver, PersonResolver } from './EntityResolver';
+import { CityObjectResolver, EnterpriseResolver, EntityProvenanceResolver, EntityQueryResolver, PersonResolver } from './EntityResolver';
 import { DataGovernanceResolver } from './DataGovernanceResolver';
 import { guardSchema } from './fieldGuard';
 import { GovernanceResolver } from './GovernanceResolver';
@@ -10,7 +10,7 @@ import { SpatialResolver } from './SpatialResolver';
 import { CityObject, Enterprise, Person } from './types/entity';
 
 const OPTIONS: BuildSchemaOptions = {
-  resolvers: [EntityQueryResolver, PersonResolver, EnterpriseResolver, CityObjectResolver, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver],
+  resolvers: [EntityQueryResolver, EntityProvenanceResolver, PersonResolver, EnterpriseResolver, CityObjectResolver, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver],
   orphanedTypes: [Person, Enterprise, CityObject],
   validate: false,
 };

@@ -96,6 +96,8 @@ export type CityObject = Entity & {
   owners?: Maybe<EntityConnection>;
   /** 上级对象 (所在社区、建筑物、构件……) */
   parent?: Maybe<CityObject>;
+  /** 属性值的来源: 数据集、部门、记录、时间 (与该属性同样受授权约束: 属性不可读则报 FORBIDDEN_FIELD, 脱敏则值同样脱敏) */
+  provenance?: Maybe<ProvenanceType>;
   /** 区域代码 (区域对象: 6/9/12 位行政区划代码) */
   regionCode?: Maybe<Scalars['String']['output']>;
   /** 注册在此的企业 */
@@ -136,6 +138,12 @@ export type CityObjectDevicesArgs = {
 export type CityObjectOwnersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** 城市实体 (物): 区域、建筑物、房屋、构件、零件、设备、车位、管线 */
+export type CityObjectProvenanceArgs = {
+  attribute: Scalars['String']['input'];
 };
 
 
@@ -355,6 +363,8 @@ export type Enterprise = Entity & {
   name?: Maybe<Scalars['String']['output']>;
   /** 拥有的房屋、车位 */
   owns?: Maybe<CityObjectConnection>;
+  /** 属性值的来源: 数据集、部门、记录、时间 (与该属性同样受授权约束: 属性不可读则报 FORBIDDEN_FIELD, 脱敏则值同样脱敏) */
+  provenance?: Maybe<ProvenanceType>;
   /** 注册地 (建筑物) */
   registeredAt?: Maybe<CityObject>;
   /** 注册资本 (万元) */
@@ -380,6 +390,12 @@ export type EnterpriseOwnsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   kinds?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+
+/** 法人和其他组织 (企): 企业、个体工商户、机关、社会组织 */
+export type EnterpriseProvenanceArgs = {
+  attribute: Scalars['String']['input'];
 };
 
 /** Enterprise 分页结果 */
@@ -416,8 +432,16 @@ export type Entity = {
   kind: EntityKind;
   /** 名称 / 姓名 */
   name?: Maybe<Scalars['String']['output']>;
+  /** 属性值的来源: 数据集、部门、记录、时间 (与该属性同样受授权约束: 属性不可读则报 FORBIDDEN_FIELD, 脱敏则值同样脱敏) */
+  provenance?: Maybe<ProvenanceType>;
   /** 所在街道 (9 位) */
   streetCode?: Maybe<Scalars['String']['output']>;
+};
+
+
+/** 拥有城市码的实体 (人、企、物) */
+export type EntityProvenanceArgs = {
+  attribute: Scalars['String']['input'];
 };
 
 /** Entity 分页结果 */
@@ -646,6 +670,8 @@ export type Person = Entity & {
   owns?: Maybe<CityObjectConnection>;
   /** 联系电话 */
   phone?: Maybe<Scalars['String']['output']>;
+  /** 属性值的来源: 数据集、部门、记录、时间 (与该属性同样受授权约束: 属性不可读则报 FORBIDDEN_FIELD, 脱敏则值同样脱敏) */
+  provenance?: Maybe<ProvenanceType>;
   /** 户籍登记地 (社区) */
   registeredAt?: Maybe<CityObject>;
   /** 担任法定代表人的企业 */
@@ -671,6 +697,12 @@ export type PersonOwnsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   kinds?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+
+/** 自然人 (人) */
+export type PersonProvenanceArgs = {
+  attribute: Scalars['String']['input'];
 };
 
 
@@ -1181,6 +1213,7 @@ export type CityObjectResolvers<ContextType = any, ParentType extends ResolversP
   objectKind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   owners?: Resolver<Maybe<ResolversTypes['EntityConnection']>, ParentType, ContextType, Partial<CityObjectOwnersArgs>>;
   parent?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType>;
+  provenance?: Resolver<Maybe<ResolversTypes['ProvenanceType']>, ParentType, ContextType, RequireFields<CityObjectProvenanceArgs, 'attribute'>>;
   regionCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   registeredEnterprises?: Resolver<Maybe<ResolversTypes['EnterpriseConnection']>, ParentType, ContextType, Partial<CityObjectRegisteredEnterprisesArgs>>;
   residents?: Resolver<Maybe<ResolversTypes['PersonConnection']>, ParentType, ContextType, Partial<CityObjectResidentsArgs>>;
@@ -1319,6 +1352,7 @@ export type EnterpriseResolvers<ContextType = any, ParentType extends ResolversP
   legalRepresentative?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   owns?: Resolver<Maybe<ResolversTypes['CityObjectConnection']>, ParentType, ContextType, Partial<EnterpriseOwnsArgs>>;
+  provenance?: Resolver<Maybe<ResolversTypes['ProvenanceType']>, ParentType, ContextType, RequireFields<EnterpriseProvenanceArgs, 'attribute'>>;
   registeredAt?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType>;
   registeredCapitalWan?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1435,6 +1469,7 @@ export type PersonResolvers<ContextType = any, ParentType extends ResolversParen
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   owns?: Resolver<Maybe<ResolversTypes['CityObjectConnection']>, ParentType, ContextType, Partial<PersonOwnsArgs>>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  provenance?: Resolver<Maybe<ResolversTypes['ProvenanceType']>, ParentType, ContextType, RequireFields<PersonProvenanceArgs, 'attribute'>>;
   registeredAt?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType>;
   representedEnterprises?: Resolver<Maybe<ResolversTypes['EnterpriseConnection']>, ParentType, ContextType, Partial<PersonRepresentedEnterprisesArgs>>;
   residence?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType>;

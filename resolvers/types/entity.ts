@@ -55,6 +55,12 @@ export abstract class Entity {
 
   @Field(() => String, { nullable: true, description: '所在社区 (12 位)' })
   communityCode?: string | null;
+
+  /**
+   * The node's properties as fetched (never a GraphQL field): `provenance(attribute:)` reads the
+   * `_prov_<attribute>` property and the value from here (resolvers/provenance.ts).
+   */
+  stored?: Readonly<Record<string, unknown>>;
 }
 
 @ObjectType({ implements: Entity, description: '自然人 (人)' })
@@ -141,6 +147,7 @@ function fillCommon(target: Entity, record: EntityRecord, kind: EntityKind): voi
   target.districtCode = str(record.props.districtCode);
   target.streetCode = str(record.props.streetCode);
   target.communityCode = str(record.props.communityCode);
+  target.stored = record.props;
 }
 
 /**

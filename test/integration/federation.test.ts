@@ -222,6 +222,40 @@ describe('the 福田 subgraph going down', () => {
   });
 });
 
+describe('the city subgraph going down', () => {
+  it('answers the district\'s own data with an error for the city part, quickly, and recovers', async () => {
+    const token = await tokenFor('wang.futian');
+    const headers = { ...bearer(token), ...GRID };
+    const EVENTS = `{ gridEvents(first: 3) { id title building { code name } } }`;
+    const up = await gql<{ gridEvents: { id: string; building: { name: string } | null }[] }>(fed.gateway.url, EVENTS, {}, headers);
+    expect(up.errors).toBeUndefined();
+    expect(up.data!.gridEvents).toHaveLength(3);
+    expect(up.data!.gridEvents.every((e) => typeof e.building?.name === 'string')).toBe(true);
+    await fed.city.stop();
+    try {
+      const started = Date.now();
+      const down = await gql<{ gridEvents: { id: string; title: string; building: unknown }[] }>(fed.gateway.url, EVENTS, {}, headers);
+      expect(Date.now() - started).toBeLessThan(5000);
+      // The 福田 part is there (the same events, each building's key as 福田 holds it); what only the
+      // city knows (the name) is null, with an error naming the city.
+      const upBuildings = up.data!.gridEvents.map((e) => e.building as { code: string; name: string } | null);
+      expect(down.data!.gridEvents.map((e) => e.id)).toEqual(up.data!.gridEvents.map((e) => e.id));
+      expect(down.data!.gridEvents.map((e) => e.building)).toEqual(upBuildings.map((b) => b && { code: b.code, name: null }));
+      expect(down.errors!.length).toBeGreaterThan(0);
+      expect(down.errors![0].extensions).toMatchObject({ code: 'UNAVAILABLE', service: 'city' });
+      // A query only the city can answer: no data, the same clear error.
+      const cityOnly = await gql<{ cityObject: unknown }>(fed.gateway.url, BUILDING_WITH_EVENTS, { code: CIVIC }, headers);
+      expect(cityOnly.data?.cityObject ?? null).toBeNull();
+      expect(cityOnly.errors![0].extensions).toMatchObject({ code: 'UNAVAILABLE', service: 'city' });
+    } finally {
+      await fed.city.start();
+    }
+    const back = await gql<{ gridEvents: { building: { name: string } | null }[] }>(fed.gateway.url, EVENTS, {}, headers);
+    expect(back.errors).toBeUndefined();
+    expect(back.data!.gridEvents.map((e) => e.building?.name)).toEqual(up.data!.gridEvents.map((e) => e.building?.name));
+  });
+});
+
 describe('a 福田 subgraph that hangs', () => {
   it('costs at most the gateway\'s subgraph timeout: city data plus an error naming the timeout', async () => {
     // A black hole: accepts connections, never answers.

@@ -345,12 +345,14 @@ describe('look-ahead', () => {
       residence: parent { code }
       residents(first: 4) { totalCount nodes { code residence { code } employers(first: 2) { totalCount nodes { code legalRepresentative { code } } } } }
     } }`;
-    const before = { graph: api.stores.graph.stats.roundTrips, sql: api.stores.sql.stats.roundTrips };
+    const before = { graph: api.stores.graph.stats.roundTrips, sql: api.stores.sql.stats.roundTrips, notifications: api.stores.graph.stats.notifications };
     type R = { code: string; residence: { code: string }; employers: { totalCount: number; nodes: { code: string; legalRepresentative: { code: string } | null }[] } };
     const res = await gql<{ cityObject: { ancestors: { depth: number }[]; geometry: unknown; residents: { totalCount: number; nodes: R[] } } }>(api.url, query, { c: building.code });
     expect(res.errors).toBeUndefined();
     expect(api.stores.graph.stats.roundTrips - before.graph).toBe(1);
     expect(api.stores.sql.stats.roundTrips - before.sql).toBe(1);
+    // Neo4j answers the statement without notifications (no deprecated syntax, nothing to warn of).
+    expect(api.stores.graph.stats.notifications - before.notifications).toBe(0);
     const b = res.data!.cityObject;
     expect(b.geometry).not.toBeNull();
     expect(b.ancestors.map((a) => a.depth)).toEqual([1, 2, 3, 4]); // community, street, district, city
@@ -400,6 +402,39 @@ describe('projection (only the stored properties the selection reads)', () => {
     );
     expect(b.nodes.length).toBeGreaterThan(0);
     expect(b.nodes).toEqual(stored);
+  });
+
+  it('ancestors come projected with the by-code statement; an alias asking more of them gets it', async () => {
+    type A = { depth: number; object: Record<string, unknown> };
+    const stored = await api.stores.graph.read<{ depth: number; code: string; name: string; regionCode: string | null; objectKind: string }>(
+      `MATCH path = (:Entity {code: $c})-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
+       WITH a, min(length(path)) AS depth RETURN depth, a.code AS code, a.name AS name, a.regionCode AS regionCode, a.objectKind AS objectKind ORDER BY depth`,
+      { c: building() },
+    );
+    expect(stored.length).toBe(4);
+    const before = api.stores.graph.stats.roundTrips;
+    const one = await gql<{ cityObject: { ancestors: A[] } }>(api.url, `query ($c: ID!) { cityObject(code: $c) { name ancestors { depth object { name } } } }`, { c: building() });
+    expect(one.errors).toBeUndefined();
+    expect(api.stores.graph.stats.roundTrips - before).toBe(1);
+    expect(one.data!.cityObject.ancestors).toEqual(stored.map((a) => ({ depth: a.depth, object: { name: a.name } })));
+    // Two aliases: the statement fetches what both read, each gets its own fields right.
+    const two = await gql<{ cityObject: { a: A[]; b: A[] } }>(
+      api.url,
+      `query ($c: ID!) { cityObject(code: $c) { a: ancestors { object { name } } b: ancestors { depth object { code regionCode objectKind } } } }`,
+      { c: building() },
+    );
+    expect(two.errors).toBeUndefined();
+    expect(two.data!.cityObject.a).toEqual(stored.map((a) => ({ object: { name: a.name } })));
+    expect(two.data!.cityObject.b).toEqual(stored.map((a) => ({ depth: a.depth, object: { code: a.code, regionCode: a.regionCode, objectKind: a.objectKind } })));
+    // Ancestors of objects reached through a relation (no look-ahead for them) read whole nodes.
+    const nested = await gql<{ cityObject: { residents: { nodes: { residence: { ancestors: A[] } }[] } } }>(
+      api.url,
+      `query ($c: ID!) { cityObject(code: $c) { residents(first: 1) { nodes { residence { ancestors { depth object { name } } } } } } }`,
+      { c: building() },
+    );
+    expect(nested.errors).toBeUndefined();
+    const anc = nested.data!.cityObject.residents.nodes[0].residence.ancestors;
+    expect(anc.slice(-4).map((a) => a.object.name)).toEqual(stored.map((a) => a.name));
   });
 
   it('a projected relation page never answers a later look-up of the whole entity by code', async () => {

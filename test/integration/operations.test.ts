@@ -28,6 +28,7 @@ const VARIABLES: Record<string, Record<string, unknown>> = {
   Contents: { code: community.code, kinds: ['BUILDING', 'ROOM'], first: 10 },
   Districts: {},
   StreetsOf: { district: futian.code },
+  PersonWithProvenance: { code: person.code },
 };
 
 const operations = readdirSync(fromRoot('client', 'operations'))

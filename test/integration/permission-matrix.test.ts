@@ -1,4 +1,6 @@
 import type { Subject } from '../../core/subject';
+import { ATTRIBUTES } from '../../ingest/datasets';
+import { catalogueKey } from '../../resolvers/provenance';
 import { DISTRICT_AREAS } from '../../policy/scope';
 import type { SeedNode } from '../../seed/plan';
 import {
@@ -22,7 +24,10 @@ import { bearer, DEMO_USERS, tokenFor } from '../support/tokens';
  * grant. One request per user × purpose × row selects all the fields of the row's type; each
  * field must be what the oracle says (test/support/permissionOracle.ts): the clear value, the
  * masked value, or null with a FORBIDDEN_FIELD error naming the field, level and policy; a row
- * outside the row scope must be null as a whole, with no errors.
+ * outside the row scope must be null as a whole, with no errors. The same request asks, under an
+ * alias each, `provenance(attribute:)` of every ingested attribute of the type: it must follow the
+ * attribute's own decision (the value clear or masked as the field, or null with the attribute's
+ * FORBIDDEN_FIELD error).
  */
 const oracle = createOracle();
 const { policy } = oracle;
@@ -38,6 +43,22 @@ const OUTSIDE_PREFERENCE = ['440305', '440304', '440303'];
 function firstGrantPurpose(department: string | null): string | null {
   const grant = policy.files.grants.grants.find((g) => g.department === department && g.purposes.length > 0);
   return grant?.purposes[0] ?? null;
+}
+
+/** `provenance(attribute:)` of every ingested attribute of a type, each under its own alias. */
+interface ProvenanceCell {
+  alias: string;
+  attribute: string;
+  /** The catalogue key deciding it (CityObject.parkingCode is CityObject.deviceCode). */
+  key: string;
+  /** The value is a related entity's code (not in the oracle's fields): checked for presence only. */
+  relation: boolean;
+}
+
+function provenanceCells(type: RowType): ProvenanceCell[] {
+  return Object.entries(ATTRIBUTES)
+    .filter(([, spec]) => spec.entity === type)
+    .map(([attribute, spec]) => ({ alias: `prov_${attribute.split('.')[1]}`, attribute, key: catalogueKey(attribute), relation: spec.kind === 'relation' }));
 }
 
 interface RowKind {
@@ -163,9 +184,10 @@ describe('permission matrix (policy files × live API)', () => {
     const served = api.services.policy.current().version;
     const fields = oracle.scalarFields(c.kind.type);
     const headers = { ...(token ? bearer(token) : {}), ...(c.purpose ? { 'x-purpose': c.purpose } : {}) };
+    const provenance = provenanceCells(c.kind.type);
     const res = await gql<{ row: Record<string, unknown> | null }>(
       api.url,
-      `query Row($code: ID!) { row: ${c.kind.root}(code: $code) { ${fields.join(' ')} } }`,
+      `query Row($code: ID!) { row: ${c.kind.root}(code: $code) { ${fields.join(' ')} ${provenance.map((p) => `${p.alias}: provenance(attribute: "${p.attribute.split('.')[1]}") { attribute value }`).join(' ')} } }`,
       { code: c.code },
       headers,
     );
@@ -178,7 +200,7 @@ describe('permission matrix (policy files × live API)', () => {
       // Outside the row scope the row does not exist for this caller: no row, no error.
       expect({ data: res.data, errors }).toEqual({ data: { row: null }, errors: [] });
       counts.outOfScopeRows++;
-      counts.outOfScopeCells += fields.length;
+      counts.outOfScopeCells += fields.length + provenance.length;
       return;
     }
 
@@ -203,9 +225,29 @@ describe('permission matrix (policy files × live API)', () => {
       counts[decision.effect === 'ALLOW' ? 'allow' : decision.effect === 'MASK' ? 'mask' : 'deny']++;
       counts.fieldCells++;
     }
+    for (const p of provenance) {
+      const decision = oracle.decide(subject, p.key, c.purpose, now);
+      const clear = oracle.clearValue(node, c.kind.type, p.key.split('.')[1]);
+      const want = expectedValue(decision, clear);
+      const got = row[p.alias] as { attribute: string; value: string | null } | null;
+      actual[p.alias] = {
+        value: got === null ? null : { attribute: got.attribute, value: p.relation ? 'related code' : got.value },
+        errors: errors.filter((e) => e.path?.join('.') === `row.${p.alias}`).map((e) => denialOf(e.extensions)),
+      };
+      expected[p.alias] = {
+        // The provenance shows the value as text (numbers too), masked or withheld like the field.
+        value: decision.effect === 'DENY' ? null : { attribute: p.attribute, value: p.relation ? 'related code' : want === null ? null : String(want) },
+        errors: decision.effect === 'DENY' ? [expectedDenial(decision, served, policy.version)] : [],
+      };
+      counts[decision.effect === 'ALLOW' ? 'allow' : decision.effect === 'MASK' ? 'mask' : 'deny']++;
+      counts.fieldCells++;
+    }
     expect(actual).toEqual(expected);
     // No error anywhere else (every error belongs to a denied field checked above).
-    const denied = new Set(fields.filter((f) => oracle.decide(subject, `${c.kind.type}.${f}`, c.purpose, now).effect === 'DENY'));
+    const denied = new Set([
+      ...fields.filter((f) => oracle.decide(subject, `${c.kind.type}.${f}`, c.purpose, now).effect === 'DENY'),
+      ...provenance.filter((p) => oracle.decide(subject, p.key, c.purpose, now).effect === 'DENY').map((p) => p.alias),
+    ]);
     expect(errors.filter((e) => !(e.path?.length === 2 && e.path[0] === 'row' && denied.has(String(e.path[1]))))).toEqual([]);
   });
 });

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import type { Subject } from '../../core/subject';
+import { ATTRIBUTES } from '../../ingest/datasets';
+import { catalogueKey } from '../../resolvers/provenance';
 import type { RowScope } from '../../policy/model';
 import type { SeedNode } from '../../seed/plan';
 import {
@@ -98,6 +100,20 @@ const relation = (type: RowType, name: string) => RELATIONS.find((r) => r.type =
 
 /** Interface fields: selectable on Entity positions and in fragments on Entity. */
 const ENTITY_FIELDS = ['code', 'kind', 'name', 'classCode', 'classLabel', 'issuedBy', 'districtCode', 'streetCode', 'communityCode'];
+
+/**
+ * `provenance(attribute:)` as pseudo fields `provenance:<attribute>` (printed under an alias as
+ * `provenance(attribute: "…") { value }`): its value must be the attribute's, decided as the
+ * attribute. Relation attributes are left out (their value is a related code, not in the oracle).
+ */
+const PROVENANCE = 'provenance:';
+const provenanceFields = (type: RowType): string[] =>
+  Object.entries(ATTRIBUTES)
+    .filter(([, spec]) => spec.entity === type && spec.kind !== 'relation')
+    .map(([key]) => `${PROVENANCE}${key.split('.')[1]}`);
+/** What a position of a static type can select: real fields and provenance pseudo fields. */
+const ENTITY_SELECTABLE = [...ENTITY_FIELDS, `${PROVENANCE}name`];
+const selectable = (type: StaticType): string[] => (type === 'Entity' ? ENTITY_SELECTABLE : [...oracle.scalarFields(type), ...provenanceFields(type)]);
 const CONCRETE: RowType[] = ['Person', 'Enterprise', 'CityObject'];
 
 // ---------------------------------------------------------------------------------------------
@@ -206,7 +222,12 @@ class Printer {
     const parts: string[] = ['__typename', 'code'];
     const resolved: Resolved[] = [{ kind: 'field', key: 'code', name: 'code' }];
     for (const spec of specs) {
-      if (spec.kind === 'field') {
+      if (spec.kind === 'field' && spec.name.startsWith(PROVENANCE)) {
+        const key = this.alias('_prov_');
+        keys.set(key, spec.name);
+        parts.push(`${key}: provenance(attribute: "${spec.name.slice(PROVENANCE.length)}") { value }`);
+        resolved.push({ kind: 'field', key, name: spec.name });
+      } else if (spec.kind === 'field') {
         let key = spec.name;
         if (spec.alias === 'unique') key = this.alias('_');
         if (spec.alias === 'other-field') {
@@ -275,7 +296,7 @@ function printQuery(roots: RootSpec[]): { query: string; roots: RootResolved[] }
 const aliasArb: fc.Arbitrary<AliasStyle> = fc.constantFrom<AliasStyle>('none', 'none', 'unique', 'other-field');
 
 function fieldsArb(type: StaticType): fc.Arbitrary<SelSpec[]> {
-  const fields = type === 'Entity' ? ENTITY_FIELDS : oracle.scalarFields(type);
+  const fields = selectable(type);
   const wraps: Wrap[] =
     type === 'Entity' ? ['plain', 'named-entity', 'inline-entity'] : ['plain', 'plain', 'inline-type', 'inline-entity', 'named-type', 'named-entity'];
   return fc
@@ -286,7 +307,7 @@ function fieldsArb(type: StaticType): fc.Arbitrary<SelSpec[]> {
       const groups = new Map<Wrap, FieldSpec[]>();
       for (const c of picked) {
         // Only interface fields can be selected in a fragment on Entity.
-        const wrap = (c.wrap === 'inline-entity' || c.wrap === 'named-entity') && !ENTITY_FIELDS.includes(c.name) ? 'inline-type' : c.wrap;
+        const wrap = (c.wrap === 'inline-entity' || c.wrap === 'named-entity') && !ENTITY_SELECTABLE.includes(c.name) ? 'inline-type' : c.wrap;
         const spec: FieldSpec = { kind: 'field', name: c.name, alias: c.alias };
         if (wrap === 'plain') plain.push(spec);
         else groups.set(wrap, [...(groups.get(wrap) ?? []), spec]);
@@ -447,7 +468,7 @@ interface RelationCheck {
 
 type Json = Record<string, unknown>;
 
-const stats = { runs: 0, refused: 0, roots: 0, outOfScopeRoots: 0, rows: 0, rowsThreeHopsDeep: 0, scalars: 0, masked: 0, denied: 0, relations: 0, deniedRelations: 0, cypherChecks: 0, totalCounts: 0 };
+const stats = { runs: 0, refused: 0, roots: 0, outOfScopeRoots: 0, rows: 0, rowsThreeHopsDeep: 0, scalars: 0, provenances: 0, masked: 0, denied: 0, relations: 0, deniedRelations: 0, cypherChecks: 0, totalCounts: 0 };
 
 function flatten(sels: Resolved[], runtime: RowType): Resolved[] {
   return sels.flatMap((s) => (s.kind === 'cond' ? (s.on === runtime || s.on === 'Entity' ? flatten(s.children, runtime) : []) : [s]));
@@ -487,9 +508,25 @@ class Checker {
     for (const sel of flatten(sels, type)) {
       if (sel.kind === 'cond') continue;
       const name = sel.kind === 'field' ? sel.name : sel.spec.def.name;
+      const here = `${at}.${sel.key}`;
+      if (sel.kind === 'field' && name.startsWith(PROVENANCE)) {
+        // Decided as the attribute: its value (as text) clear or masked, or null with the attribute's denial.
+        const key = catalogueKey(`${type}.${name.slice(PROVENANCE.length)}`);
+        const decision = oracle.decide(this.subject, key, this.purpose, this.now);
+        if (decision.effect === 'DENY') this.expectedErrors.set(here, expectedDenial(decision, this.served, policy.version));
+        stats.scalars++;
+        stats.provenances++;
+        if (decision.effect === 'MASK') stats.masked++;
+        if (decision.effect === 'DENY') stats.denied++;
+        const clear = expectedValue(decision, oracle.clearValue(node, type, key.split('.')[1]));
+        const want = decision.effect === 'DENY' ? null : { value: clear === null ? null : String(clear) };
+        if (JSON.stringify(obj[sel.key]) !== JSON.stringify(want)) {
+          this.problems.push(`${here} (provenance of ${key} of ${code}, ${decision.effect} by ${decision.policy}): got ${JSON.stringify(obj[sel.key])}, expected ${JSON.stringify(want)}`);
+        }
+        continue;
+      }
       const decision = oracle.decide(this.subject, `${type}.${name}`, this.purpose, this.now);
       const got = obj[sel.key];
-      const here = `${at}.${sel.key}`;
       if (decision.effect === 'DENY') this.expectedErrors.set(here, expectedDenial(decision, this.served, policy.version));
       if (sel.kind === 'field') {
         stats.scalars++;
@@ -609,7 +646,7 @@ afterAll(async () => {
   await api?.close();
   console.log(
     `permission properties: ${stats.runs} runs (seed ${SEED}) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${stats.refused} refused for an unknown purpose; ` +
-      `${stats.roots} roots (${stats.outOfScopeRoots} out of scope), ${stats.rows} rows (${stats.rowsThreeHopsDeep} three relations deep), ${stats.scalars} scalar values ` +
+      `${stats.roots} roots (${stats.outOfScopeRoots} out of scope), ${stats.rows} rows (${stats.rowsThreeHopsDeep} three relations deep), ${stats.scalars} scalar values (${stats.provenances} of them provenance(attribute:) values) ` +
       `(${stats.masked} masked, ${stats.denied} denied), ${stats.relations} relation fields (${stats.deniedRelations} denied), ` +
       `${stats.totalCounts} totalCounts, ${stats.cypherChecks} Cypher comparisons`,
   );

@@ -27,6 +27,8 @@ import { SqlStore } from '../../spatial/pool';
  * append-only and could not be cleaned up there.
  */
 const config = loadConfig();
+/** The store's history below is built on v1, the first version of the files (kept unchanged). */
+const V1_DIR = fromRoot('policies', 'v1');
 const SCHEMA = `policy_test_${process.pid}_${Date.now()}`;
 let admin: SqlStore;
 let sql: SqlStore;
@@ -82,7 +84,7 @@ async function rejection(work: Promise<unknown>): Promise<GraphQLError> {
 /** A copy of policies/v1 with an edit to grants.json. */
 function editedPolicyDir(edit: (grants: { version: string; grants: Grant[] }, files: Record<string, { version: string }>) => void): string {
   const dir = mkdtempSync(join(workDir, 'v-'));
-  cpSync(POLICY_DIR, dir, { recursive: true });
+  cpSync(V1_DIR, dir, { recursive: true });
   const files: Record<string, { version: string; grants?: Grant[] }> = {};
   for (const name of ['catalogue', 'grants', 'purposes']) files[name] = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
   edit(files.grants as { version: string; grants: Grant[] }, files);
@@ -117,8 +119,8 @@ describe('syncPolicyFiles', () => {
   });
 
   it('loads policies/v1 once: the version, its grants and a CREATE change per grant by policy-files', async () => {
-    const files = loadPolicyDir();
-    const result = await syncPolicyFiles(sql);
+    const files = loadPolicyDir(V1_DIR);
+    const result = await syncPolicyFiles(sql, V1_DIR);
     expect(result).toEqual({ changed: true, version: 'v1', checksum: files.checksum, changes: 45, replacedChangeVersions: [] });
     expect(await count('policy_grant')).toBe(45);
     const changes = await sql.query<{ actor: string; action: string; n: string }>(
@@ -138,7 +140,7 @@ describe('syncPolicyFiles', () => {
 
   it('is idempotent: the same files write nothing', async () => {
     const before = await snapshot();
-    expect(await syncPolicyFiles(sql)).toMatchObject({ changed: false, version: 'v1', changes: 0 });
+    expect(await syncPolicyFiles(sql, V1_DIR)).toMatchObject({ changed: false, version: 'v1', changes: 0 });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -338,7 +340,7 @@ describe('a new version of the files', () => {
     ]);
     expect((await currentPolicy(sql)).version).toBe('v2');
     // an instance still shipping v1 does not roll the store back; older files never loaded are refused
-    expect(await syncPolicyFiles(sql)).toMatchObject({ changed: false, version: 'v1' });
+    expect(await syncPolicyFiles(sql, V1_DIR)).toMatchObject({ changed: false, version: 'v1' });
     expect((await currentPolicy(sql)).version).toBe('v2');
     const v0 = editedPolicyDir((_g, files) => {
       for (const f of Object.values(files)) f.version = 'v0';
@@ -356,5 +358,42 @@ describe('a new version of the files', () => {
       reason: '泵站监测',
     });
     expect(next.version).toBe('v4.1');
+  });
+});
+
+describe('the shipped files upgrade a store that has v1 loaded', () => {
+  const UPGRADE = `${SCHEMA}_upgrade`;
+  let store: SqlStore;
+  beforeAll(async () => {
+    await admin.query(`CREATE SCHEMA ${UPGRADE}`);
+    store = new SqlStore({ ...config.postgres, poolSize: 2 });
+    store.pool.options.options = `-c search_path=${UPGRADE},public`;
+    await store.query(readFileSync(fromRoot('migrations', 'postgres', '0004_policy.sql'), 'utf8'));
+  });
+  afterAll(async () => {
+    await store?.close();
+    await admin?.query(`DROP SCHEMA IF EXISTS ${UPGRADE} CASCADE`);
+  });
+
+  it('loads POLICY_DIR (v2, the newest) on top of v1: same grants, the catalogue classifies provenance', async () => {
+    expect(POLICY_DIR).toBe(fromRoot('policies', 'v2'));
+    expect(await syncPolicyFiles(store, V1_DIR)).toMatchObject({ changed: true, version: 'v1', changes: 45 });
+    const v2 = loadPolicyDir();
+    // What the migrations and the API do at start: syncPolicyFiles with the default directory.
+    expect(await syncPolicyFiles(store)).toEqual({ changed: true, version: 'v2', checksum: v2.checksum, changes: 0, replacedChangeVersions: [] });
+    const current = await currentPolicy(store);
+    expect([current.version, current.checksum]).toEqual(['v2', v2.checksum]);
+    expect(current.files.catalogue.fields['Person.provenance']).toMatchObject({ domain: 'POPULATION', level: 'L1' });
+    expect(await currentPolicyVersion(store)).toMatchObject({ id: 'v2', origin: 'FILES', basedOn: 'v1', effectiveFrom: '2026-11-27' });
+    // Unchanged grants keep the version that gave them their form.
+    const grants = await store.query<{ version_id: string; n: string }>('SELECT version_id, count(*) AS n FROM policy_grant GROUP BY version_id');
+    expect(grants).toEqual([{ version_id: 'v1', n: '45' }]);
+    // Idempotent, and an instance still shipping v1 does not roll it back.
+    expect(await syncPolicyFiles(store)).toMatchObject({ changed: false, version: 'v2', changes: 0 });
+    expect(await syncPolicyFiles(store, V1_DIR)).toMatchObject({ changed: false, version: 'v1' });
+    expect((await currentPolicy(store)).version).toBe('v2');
+    // Decisions name the new version.
+    const d = decideField(current, swj, 'CityObject.deviceCode', { purpose: 'WATER_ADMIN', now: new Date('2026-12-01T00:00:00Z') });
+    expect([d.effect, d.policy]).toEqual(['ALLOW', 'swj-iot@v2']);
   });
 });

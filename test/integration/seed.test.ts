@@ -11,10 +11,10 @@ describe('demo seed', () => {
 
   async function census() {
     const [graph] = await api.stores.graph.read<{ nodes: number; rels: number; persons: number; ids: number }>(
-      `CALL { MATCH (n) RETURN count(n) AS nodes }
-       CALL { MATCH ()-[r]->() RETURN count(r) AS rels }
-       CALL { MATCH (p:Person) RETURN count(p) AS persons }
-       CALL { MATCH (x:ExternalId) RETURN count(x) AS ids }
+      `CALL () { MATCH (n) RETURN count(n) AS nodes }
+       CALL () { MATCH ()-[r]->() RETURN count(r) AS rels }
+       CALL () { MATCH (p:Person) RETURN count(p) AS persons }
+       CALL () { MATCH (x:ExternalId) RETURN count(x) AS ids }
        RETURN nodes, rels, persons, ids`,
     );
     const [sql] = await api.stores.sql.query<{ features: number; digest: string }>(

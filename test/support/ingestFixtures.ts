@@ -15,6 +15,7 @@ const NS: Record<string, { division: string; phone: string; word: string; year: 
   A: { division: '440310', phone: '1990', word: '甲', year: 1940 },
   B: { division: '440311', phone: '1665', word: '乙', year: 1960 },
   C: { division: '440308', phone: '1773', word: '丙', year: 1980 },
+  D: { division: '440309', phone: '1884', word: '丁', year: 1990 },
 };
 
 export function testDatasetId(ns: string): string {
@@ -175,12 +176,12 @@ export async function snapshot(stores: Stores, ns: string): Promise<DatasetSnaps
     entities.set(order.get(r.code)!, [strip(p.name), p.sex, shifted, strip(p.phone), p.createdBy === id, typeof p.idCipher === 'string', r.ids, prov]);
   }
   const [counts] = await stores.graph.read<Record<string, number>>(
-    `CALL { MATCH (s:SourceRecord {dataset: $id}) RETURN count(s) AS records }
-     CALL { MATCH (:SourceRecord {dataset: $id})-[m:MAPS_TO]->() RETURN count(m) AS maps }
-     CALL { MATCH (e:Entity {createdBy: $id}) RETURN count(e) AS created }
-     CALL { MATCH (c:Conflict) WHERE c.datasetA = $id OR c.datasetB = $id RETURN count(c) AS conflicts }
-     CALL { MATCH (c:ReviewCase {dataset: $id}) RETURN count(c) AS reviews }
-     CALL { MATCH (x:ExternalId)-[:IDENTIFIES]->(:Entity {createdBy: $id}) RETURN count(x) AS externalIds }
+    `CALL () { MATCH (s:SourceRecord {dataset: $id}) RETURN count(s) AS records }
+     CALL () { MATCH (:SourceRecord {dataset: $id})-[m:MAPS_TO]->() RETURN count(m) AS maps }
+     CALL () { MATCH (e:Entity {createdBy: $id}) RETURN count(e) AS created }
+     CALL () { MATCH (c:Conflict) WHERE c.datasetA = $id OR c.datasetB = $id RETURN count(c) AS conflicts }
+     CALL () { MATCH (c:ReviewCase {dataset: $id}) RETURN count(c) AS reviews }
+     CALL () { MATCH (x:ExternalId)-[:IDENTIFIES]->(:Entity {createdBy: $id}) RETURN count(x) AS externalIds }
      RETURN records, maps, created, conflicts, reviews, externalIds`,
     { id },
   );

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { fromRoot } from '../../core/paths';
 import { canonicalJson, loadPolicy, PolicyError, policyChecksum, policyToFiles, validateGrant } from '../../policy/engine';
 import type { Policy } from '../../policy/model';
-import { loadPolicyDir, loadPolicyFiles, POLICY_DIR, shenzhenStreetCodes } from '../../policy/store';
+import { loadPolicyDir, loadPolicyFiles, POLICY_DIR, policyDir, policyVersionDirs, shenzhenStreetCodes } from '../../policy/store';
 
 /** The policy loader: the committed files load, every rule has a precise message, round trips. */
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -38,15 +38,44 @@ function problems(edit: (f: { catalogue: Json; grants: Json; purposes: Json }) =
 
 const grantIndex = (files: { grants: Json }, id: string): number => files.grants.grants.findIndex((g: Json) => g.id === id);
 
-describe('the committed policy files (policies/v1)', () => {
+describe('the committed policy files (the newest, policies/v2)', () => {
   let policy: Policy;
   beforeAll(() => {
     policy = loadPolicyDir();
   });
 
-  it('load as version v1, effective 2026-01-01', () => {
-    expect(policy.version).toBe('v1');
-    expect(policy.effectiveFrom).toBe('2026-01-01');
+  it('the default directory is the newest version, or env POLICY_DIR', () => {
+    expect(policyVersionDirs().map((v) => v.version)).toEqual(['v1', 'v2']);
+    expect(POLICY_DIR).toBe(fromRoot('policies', 'v2'));
+    expect(policyDir({})).toBe(fromRoot('policies', 'v2'));
+    expect(policyDir({ POLICY_DIR: 'policies/v1' })).toBe(fromRoot('policies', 'v1'));
+    expect(policyDir({ POLICY_DIR: '/etc/citycode/policies' })).toBe('/etc/citycode/policies');
+  });
+
+  it('keeps v1 as loaded; v2 is v1 plus the classification of provenance(attribute:), nothing else', () => {
+    const v1 = loadPolicyDir(fromRoot('policies', 'v1'));
+    expect([v1.version, v1.effectiveFrom]).toEqual(['v1', '2026-01-01']);
+    expect(v1.files.catalogue.fields['Person.provenance']).toBeUndefined();
+    const v2 = loadPolicyDir();
+    expect(canonicalJson({ ...v2.files.grants, version: 'v1', effectiveFrom: '2026-01-01' })).toBe(canonicalJson(v1.files.grants));
+    expect(canonicalJson({ ...v2.files.purposes, version: 'v1', effectiveFrom: '2026-01-01' })).toBe(canonicalJson(v1.files.purposes));
+    const added = Object.keys(v2.files.catalogue.fields).filter((k) => !(k in v1.files.catalogue.fields));
+    expect(added.sort()).toEqual(['CityObject.provenance', 'Enterprise.provenance', 'Entity.provenance', 'Person.provenance']);
+    for (const k of Object.keys(v1.files.catalogue.fields)) expect([k, v2.files.catalogue.fields[k]]).toEqual([k, v1.files.catalogue.fields[k]]);
+    // The field gate is public in the row domain of its type; the attribute's own decision does the rest.
+    expect(added.map((k) => [k, v2.files.catalogue.fields[k].domain, v2.files.catalogue.fields[k].level])).toEqual(
+      expect.arrayContaining([
+        ['Entity.provenance', 'POPULATION', 'L1'],
+        ['Person.provenance', 'POPULATION', 'L1'],
+        ['Enterprise.provenance', 'LEGAL_ENTITY', 'L1'],
+        ['CityObject.provenance', 'SPATIAL', 'L1'],
+      ]),
+    );
+  });
+
+  it('load as version v2, effective 2026-11-27', () => {
+    expect(policy.version).toBe('v2');
+    expect(policy.effectiveFrom).toBe('2026-11-27');
     expect(policy.checksum).toMatch(/^[0-9a-f]{64}$/);
     expect(policy.grants).toHaveLength(45);
     expect([...policy.departments.keys()]).toEqual([
@@ -238,12 +267,12 @@ describe('validation: every problem, with file and path', () => {
   it('needs the three files to carry one version and one effective date', () => {
     expect(
       problems((f) => {
-        f.purposes.version = 'v2';
+        f.purposes.version = 'v3';
         f.grants.effectiveFrom = '2026-02-30';
       }),
     ).toEqual([
       'grants.json effectiveFrom: must be a date YYYY-MM-DD, got "2026-02-30"',
-      'purposes.json version: v2 differs from catalogue.json\'s v1; the three files form one version',
+      'purposes.json version: v3 differs from catalogue.json\'s v2; the three files form one version',
     ]);
   });
 

@@ -78,7 +78,7 @@ describe('permissionMatrix', () => {
       purpose: null,
       scope: { kind: 'ALL' },
       expected: 'ALLOW',
-      policy: 'public@v1',
+      policy: 'public@v2',
       requiredLevel: 'L1',
       domain: 'POPULATION',
       needsPurpose: false,
@@ -92,18 +92,18 @@ describe('permissionMatrix', () => {
     const rows = permissionMatrix(policy, [gaj, ft], ['Person.idNumber', 'Person.phone', 'CityObject.houseCode'], [null, 'PUBLIC_SECURITY', 'GRID_GOVERNANCE'], NOW);
     const pick = (subject: string, field: string, purpose: string | null) =>
       rows.find((r) => r.subject === subject && r.field === field && r.purpose === purpose)!;
-    expect(pick('demo-sz-gaj', 'Person.idNumber', 'PUBLIC_SECURITY')).toMatchObject({ expected: 'ALLOW', policy: 'gaj-population@v1', scope: { kind: 'ALL' } });
-    expect(pick('demo-sz-gaj', 'Person.idNumber', null)).toMatchObject({ expected: 'DENY', policy: 'default-deny@v1', needsPurpose: true });
+    expect(pick('demo-sz-gaj', 'Person.idNumber', 'PUBLIC_SECURITY')).toMatchObject({ expected: 'ALLOW', policy: 'gaj-population@v2', scope: { kind: 'ALL' } });
+    expect(pick('demo-sz-gaj', 'Person.idNumber', null)).toMatchObject({ expected: 'DENY', policy: 'default-deny@v2', needsPurpose: true });
     expect(pick('demo-sz-gaj', 'Person.phone', null)).toMatchObject({ expected: 'MASK', mask: 'PHONE', needsPurpose: true });
     expect(pick('demo-ft-gov', 'Person.phone', 'GRID_GOVERNANCE')).toMatchObject({
       expected: 'ALLOW',
-      policy: 'ft-population@v1',
+      policy: 'ft-population@v2',
       scope: { kind: 'REGIONS', districtCodes: ['440304'], streetCodes: [] },
     });
     expect(pick('demo-ft-gov', 'Person.idNumber', 'GRID_GOVERNANCE')).toMatchObject({ expected: 'MASK', mask: 'ID_NUMBER' });
     expect(pick('demo-ft-gov', 'CityObject.houseCode', null)).toMatchObject({
       expected: 'ALLOW',
-      policy: 'ft-housing@v1',
+      policy: 'ft-housing@v2',
       domain: 'HOUSING',
       scope: { kind: 'REGIONS', districtCodes: ['440304'], streetCodes: [] },
     });
@@ -113,7 +113,7 @@ describe('permissionMatrix', () => {
 describe('docs/permissions.md', () => {
   const doc = readFileSync(fromRoot('docs', 'permissions.md'), 'utf8');
 
-  it('shows the grants of policies/v1 as the engine reads them', () => {
+  it('shows the grants of the newest policies/vN as the engine reads them', () => {
     expect(between(doc, 'access-summary')).toBe(accessSummaryMarkdown(policy, NOW));
   });
 

@@ -64,12 +64,12 @@ describe('decisions are sound', () => {
         const d = decideField(policy, subject, field, { purpose, now, row });
         const entry = policy.fields.get(d.field)!;
         const level = levelRank(entry.level);
-        expect(d.policy.endsWith('@v1')).toBe(true);
+        expect(d.policy.endsWith('@v2')).toBe(true);
         if (d.effect === 'DENY') {
-          expect(d.policy).toBe('default-deny@v1');
+          expect(d.policy).toBe('default-deny@v2');
           return;
         }
-        if (d.policy === 'public@v1') {
+        if (d.policy === 'public@v2') {
           expect([d.effect, level]).toEqual(['ALLOW', 1]);
           return;
         }
