@@ -77,8 +77,8 @@ async function cleanFloor(graph: GraphStore): Promise<void> {
   const session = graph.driver.session();
   try {
     for (const q of [
-      `MATCH (e:Entity {createdBy: $id}) CALL { WITH e OPTIONAL MATCH (x:ExternalId)-[:IDENTIFIES]->(e) DETACH DELETE x, e } IN TRANSACTIONS OF 10000 ROWS`,
-      `MATCH (s:SourceRecord {dataset: $id}) CALL { WITH s DETACH DELETE s } IN TRANSACTIONS OF 10000 ROWS`,
+      `MATCH (e:Entity {createdBy: $id}) CALL (e) { OPTIONAL MATCH (x:ExternalId)-[:IDENTIFIES]->(e) DETACH DELETE x, e } IN TRANSACTIONS OF 10000 ROWS`,
+      `MATCH (s:SourceRecord {dataset: $id}) CALL (s) { DETACH DELETE s } IN TRANSACTIONS OF 10000 ROWS`,
       `MATCH (r:IngestRun {id: $id}) DELETE r`,
     ]) {
       await session.run(q, { id: FLOOR_DATASET });
