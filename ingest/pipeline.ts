@@ -31,6 +31,7 @@ import { Claim, mergeClaim, parseProvenance, provenanceKey, Provenance } from '.
 import { BatchInFlight, inFlight, prepareBatch, ResolvedBatch, SourceRow } from './batches';
 import { formatOf, readRows } from './readers';
 import { PreparedRecord, prepareRecord, RejectedRow } from './records';
+import { withDatasetLock } from './lock';
 
 export const DEFAULT_BATCH_SIZE = 1_000;
 /** Rejected rows kept in the summary (all of them go to onRejected). */
@@ -407,6 +408,11 @@ export async function resolveBatch(stores: Stores, dataset: StoredDataset, recor
 
 /** Ingests a file (see the module comment). */
 export async function ingestFile(stores: Stores, options: IngestOptions): Promise<IngestSummary> {
+  // One run per dataset at a time (ingest/lock.ts): a second is refused before it reads anything.
+  return withDatasetLock(stores.sql, options.dataset, () => ingestFileLocked(stores, options));
+}
+
+async function ingestFileLocked(stores: Stores, options: IngestOptions): Promise<IngestSummary> {
   const started = Date.now();
   const dataset = await loadDataset(stores, options.dataset);
   const format = formatOf(options.file, options.format);

@@ -9,6 +9,7 @@ import type { LineageNodeRecord } from '../graph/lineage';
 import { ATTRIBUTES } from '../ingest/datasets';
 import { walkLineage } from '../ingest/lineage';
 import { provenanceKey } from '../ingest/merge';
+import { withDatasetLock } from '../ingest/lock';
 import { loadDataset, processBatch, zero } from '../ingest/pipeline';
 import { prepareRecord, PreparedRecord } from '../ingest/records';
 import { datasetQuality, departmentQuality } from '../ingest/quality';
@@ -438,7 +439,8 @@ export class DataGovernanceResolver {
     if (rejections.length) throw badInput(`${rejections.length} of ${records.length} records are invalid`, 'Fix the listed records and send the batch again.', { argument: 'records', rejections: rejections.slice(0, 100) });
     const counts = zero();
     counts.read = records.length;
-    await processBatch(ctx.stores, d, prepared, { now: new Date().toISOString(), checkpoint: null, counts });
+    // Not while a file of the same dataset is being ingested (ingest/lock.ts).
+    await withDatasetLock(ctx.stores.sql, dataset, () => processBatch(ctx.stores, d, prepared, { now: new Date().toISOString(), checkpoint: null, counts }));
     audit(ctx, 'ingestRecords', { dataset, n: records.length }, [`dataset:${dataset}`], [], { dataset, ...counts });
     return { dataset, read: counts.read, matched: counts.matched, new: counts.new, review: counts.review, unchanged: counts.unchanged, conflicts: counts.conflicts, rejected: 0, rejections };
   }

@@ -16,6 +16,7 @@ const NS: Record<string, { division: string; phone: string; word: string; year: 
   B: { division: '440311', phone: '1665', word: '乙', year: 1960 },
   C: { division: '440308', phone: '1773', word: '丙', year: 1980 },
   D: { division: '440309', phone: '1884', word: '丁', year: 1990 },
+  E: { division: '440307', phone: '1775', word: '戊', year: 1970 },
 };
 
 export function testDatasetId(ns: string): string {
