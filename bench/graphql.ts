@@ -10,7 +10,7 @@ import { cpuPerRequest, sampleCpu } from './cpu';
 
 /**
  * Knowledge-graph benchmark: GraphQL against the direct-driver floor, at N connections.
- *   node dist/bench/graphql.js [--connections 1000] [--duration 30] [--rounds 1] [--only by-code|near]
+ *   node dist/bench/graphql.js [--connections 1000] [--duration 30] [--rounds 1] [--warmup 15] [--only by-code|near]
  * Needs the services up and the demo city seeded (npm start does both). With --rounds N the
  * scenarios run N times interleaved and each figure is the median of its N runs, so that a burst
  * of load from a neighbour on a shared machine moves one run, not the result. Besides requests/s
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     label: { type: 'string', default: 'knowledge-graph' },
     rounds: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '15' },
   },
 });
 const CONNECTIONS = Number(values.connections);
@@ -85,6 +86,11 @@ async function run(s: Scenario, serverPid: number): Promise<Result> {
     graphqlErrors,
     cpuMsPerRequest: cpu,
   };
+}
+
+async function warm(s: Scenario, seconds: number): Promise<void> {
+  if (seconds <= 0) return;
+  await autocannon({ url: s.url, connections: 50, duration: seconds, requests: [{ method: s.method, headers: { 'content-type': 'application/json', ...s.headers }, setupRequest: (req) => ({ ...req, ...s.body() }) }] });
 }
 
 function median(xs: number[]): number {
@@ -185,11 +191,14 @@ async function main(): Promise<void> {
     await waitFor(`http://127.0.0.1:${OPEN_PORT}/healthz`);
     await waitFor(`http://127.0.0.1:${FLOOR_PORT}/floor/near?lon=114.05&lat=22.54`);
     const pids = { api: api.pid!, open: open.pid!, floor: floor.pid! };
+    // First a warm-up of every scenario (--warmup seconds each): the GraphQL servers run far more
+    // JavaScript than the floor, and V8 takes longer to optimise it; a deployed server is warm.
+    for (const s of scenarios) await warm(s, Number(values.warmup));
     const runs = new Map<string, Result[]>(scenarios.map((s) => [s.name, []]));
     for (let round = 1; round <= ROUNDS; round++) {
       for (const s of scenarios) {
-        // Warm-up, so JIT and connection pools are ready before the measured run.
-        await autocannon({ url: s.url, connections: 50, duration: 3, requests: [{ method: s.method, headers: { 'content-type': 'application/json', ...s.headers }, setupRequest: (req) => ({ ...req, ...s.body() }) }] });
+        // A short warm-up, so connection pools are ready before the measured run.
+        await warm(s, 3);
         const r = await run(s, pids[s.server]);
         runs.get(s.name)!.push(r);
         process.stdout.write(`${JSON.stringify({ round, ...r })}\n`);
@@ -201,7 +210,7 @@ async function main(): Promise<void> {
     mkdirSync(fromRoot('bench', 'results'), { recursive: true });
     writeFileSync(
       fromRoot('bench', 'results', `${values.label}.json`),
-      JSON.stringify({ at: new Date().toISOString(), machine, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, results, runs: Object.fromEntries(runs) }, null, 2) + '\n',
+      JSON.stringify({ at: new Date().toISOString(), machine, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, warmupS: Number(values.warmup), results, runs: Object.fromEntries(runs) }, null, 2) + '\n',
     );
   } finally {
     await Promise.all([stopServer(api), stopServer(open), stopServer(floor)]);
