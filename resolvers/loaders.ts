@@ -37,7 +37,7 @@ const shapes = new WeakMap<RelationPlan, string>();
 function shapeOf(plan: RelationPlan): string {
   let shape = shapes.get(plan);
   if (shape === undefined) {
-    shape = JSON.stringify([plan.relation, plan.page, plan.count, plan.props]);
+    shape = JSON.stringify([plan.relation, plan.page, plan.count, plan.props, plan.more !== false]);
     shapes.set(plan, shape);
   }
   return shape;

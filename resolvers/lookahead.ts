@@ -151,6 +151,7 @@ function connectionSelection(fieldNodes: readonly FieldNode[], connection: Graph
   }
   return {
     count: fields.some((f) => f.name.value === 'totalCount'),
+    more: fields.some((f) => f.name.value === 'pageInfo'),
     nodeType: nodeType && isObjectType(nodeType) ? nodeType : null,
     owners,
   };
@@ -166,7 +167,7 @@ function planOfField(
 ): RelationPlan | null {
   const key = `${type.name}.${field.name.value}`;
   const toOne = TO_ONE[key];
-  if (toOne) return { relation: toOne, page: ONE, count: false, props: null, nested: [] };
+  if (toOne) return { relation: toOne, page: ONE, count: false, props: null, nested: [], more: false };
   const relation = CONNECTIONS[key];
   if (!relation) return null;
   const def = type.getFields()[field.name.value];
@@ -182,7 +183,7 @@ function planOfField(
   const sel = connectionSelection([field], connection, info);
   const nested = sel.nodeType && depth > 1 ? plansOf(sel.owners, sel.nodeType, info, policy, depth - 1).relations : [];
   const props = sel.nodeType ? propertiesRead(sel.owners, sel.nodeType, info) : null;
-  return { relation, page, count: sel.count, props, nested };
+  return { relation, page, count: sel.count, props, nested, more: sel.more };
 }
 
 /** Ancestors and relations that the selections `owners` make on `type`, unambiguous ones only. */
@@ -203,7 +204,7 @@ function plansOf(
       const attribute = provenanceAttribute(type, f, info);
       const target = attribute ? provenanceRelation(type.name as RowType, attribute) : null;
       if (target && policy.mayRead(target.fieldKey)) {
-        byRelation.set(target.relation, [...(byRelation.get(target.relation) ?? []), { relation: target.relation, page: ONE, count: false, props: null, nested: [] }]);
+        byRelation.set(target.relation, [...(byRelation.get(target.relation) ?? []), { relation: target.relation, page: ONE, count: false, props: null, nested: [], more: false }]);
       }
       continue;
     }
@@ -255,7 +256,7 @@ export function connectionPlan(relation: RelationName, args: PageArgs, info: Gra
   const sel = connectionSelection(info.fieldNodes, connection, info);
   const nested = sel.nodeType ? plansOf(sel.owners, sel.nodeType, info, policy, MAX_DEPTH).relations : [];
   const props = sel.nodeType ? propertiesRead(sel.owners, sel.nodeType, info) : null;
-  const plan = { relation, page, count: sel.count, props, nested };
+  const plan = { relation, page, count: sel.count, props, nested, more: sel.more };
   madePlans.set(info.fieldNodes, { variables: info.variableValues, args, plan });
   return plan;
 }

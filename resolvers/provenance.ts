@@ -142,7 +142,7 @@ export async function attributeProvenance(
   const relation = RELATION_OF_ATTRIBUTE[key];
   if (relation) {
     // The target as the relation field shows it: through the caller's row scope.
-    const page = await ctx.loaders.relation({ relation, page: ONE, count: false, props: null, nested: [] }).load(code);
+    const page = await ctx.loaders.relation({ relation, page: ONE, count: false, props: null, nested: [], more: false }).load(code);
     raw = page.items[0]?.code ?? null;
   } else if (key === 'Person.idNumber') {
     raw = typeof source.idCipher === 'string' ? decryptIdNumber(source.idCipher, piiKeys().encryptionKey) : null;

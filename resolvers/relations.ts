@@ -33,7 +33,7 @@ export async function relationOne<T extends Entity = Entity>(
   relation: RelationName,
   parentCode: string,
 ): Promise<T | null> {
-  const result = await ctx.loaders.relation({ relation, page: ONE, count: false, props: null, nested: [] }).load(parentCode);
+  const result = await ctx.loaders.relation({ relation, page: ONE, count: false, props: null, nested: [], more: false }).load(parentCode);
   return result.items.length ? (toEntity(result.items[0]) as T | null) : null;
 }
 

@@ -372,6 +372,57 @@ describe('look-ahead', () => {
   });
 });
 
+describe('ancestors of deep objects', () => {
+  it('lists each ancestor once at its shortest distance, nearest first, as Cypher computes it', async () => {
+    const deep = plan.nodes.filter((n) => n.props.objectKind === 'PART').slice(0, 5);
+    expect(deep.length).toBe(5);
+    for (const part of deep) {
+      const res = await gql<{ cityObject: { ancestors: { depth: number; object: { code: string } }[] } }>(
+        api.url,
+        `query ($c: ID!) { cityObject(code: $c) { ancestors { depth object { code } } } }`,
+        { c: part.code },
+      );
+      expect(res.errors).toBeUndefined();
+      const expected = await api.stores.graph.read<{ code: string; depth: number }>(
+        `MATCH path = (:Entity {code: $c})-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
+         WITH a, min(length(path)) AS depth RETURN a.code AS code, depth ORDER BY depth, code`,
+        { c: part.code },
+      );
+      expect(expected.length).toBeGreaterThanOrEqual(5); // component, building, community, street, district, city
+      expect(res.data!.cityObject.ancestors.map((a) => ({ code: a.object.code, depth: a.depth }))).toEqual(expected);
+    }
+  });
+});
+
+describe('next-page probe', () => {
+  it('fetches one target more only when pageInfo is selected; the nodes are the same either way', async () => {
+    const building = plan.nodes.filter((n) => n.props.objectKind === 'BUILDING' && n.props.usage === '住宅')[5].code;
+    const limits: unknown[] = [];
+    const read = api.stores.graph.read.bind(api.stores.graph);
+    const spy = jest.spyOn(api.stores.graph, 'read').mockImplementation((cypher, params = {}) => {
+      if (cypher.includes('RESIDES_IN')) limits.push(params.l0);
+      return read(cypher, params);
+    });
+    type R = { cityObject: { residents: { nodes: { code: string }[]; pageInfo?: { hasNextPage: boolean; endCursor: string } } } };
+    try {
+      const bare = await gql<R>(api.url, `query ($c: ID!) { cityObject(code: $c) { residents(first: 2) { nodes { code } } } }`, { c: building });
+      const probed = await gql<R>(api.url, `query ($c: ID!) { cityObject(code: $c) { residents(first: 2) { nodes { code } pageInfo { hasNextPage endCursor } } } }`, { c: building });
+      expect(bare.errors).toBeUndefined();
+      expect(probed.errors).toBeUndefined();
+      expect(probed.data!.cityObject.residents.nodes).toEqual(bare.data!.cityObject.residents.nodes);
+      expect(bare.data!.cityObject.residents.nodes).toHaveLength(2);
+      const [direct] = await read<{ n: number }>(
+        `MATCH (b:Entity {code: $c})<-[:PART_OF*0..1]-(:CityObject)<-[:RESIDES_IN]-(p:Person) RETURN count(DISTINCT p) AS n`,
+        { c: building },
+      );
+      expect(probed.data!.cityObject.residents.pageInfo!.hasNextPage).toBe(direct.n > 2);
+      expect(limits.map(Number)).toEqual([2, 3]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
 describe('projection (only the stored properties the selection reads)', () => {
   const building = () => plan.nodes.filter((n) => n.props.objectKind === 'BUILDING' && n.props.usage === '住宅')[7].code;
 
