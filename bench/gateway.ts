@@ -5,7 +5,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fromRoot } from '../core/paths';
 import { planDemoCity } from '../seed/city';
-import { BUILDING_QUERY, benchToken, RunResult, startServer, stopServer, waitFor } from './harness';
+import { BUILDING_QUERY, benchToken, RunResult, runResult, startServer, stopServer, waitFor } from './harness';
 
 /**
  * Federation benchmark: the by-code query through the gateway vs directly on the city subgraph
@@ -52,18 +52,7 @@ async function run(name: string, url: string, headers: Record<string, string>, b
       },
     ],
   });
-  return {
-    scenario: name,
-    connections: CONNECTIONS,
-    durationS: duration,
-    requests: result.requests.total,
-    rps: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    graphqlErrors,
-  };
+  return runResult(name, CONNECTIONS, duration, result, graphqlErrors);
 }
 
 async function main(): Promise<void> {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fromRoot } from '../core/paths';
 import { planDemoCity } from '../seed/city';
-import { BUILDING_QUERY, benchToken, RunResult, startServer, stopServer, waitFor } from './harness';
+import { BUILDING_QUERY, benchToken, RunResult, runResult, startServer, stopServer, waitFor } from './harness';
 import { cpuPerRequest, sampleCpu } from './cpu';
 
 /**
@@ -73,19 +73,7 @@ async function run(s: Scenario, serverPid: number): Promise<Result> {
     ],
   });
   const cpu = cpuPerRequest(before, sampleCpu(serverPid), result.requests.total);
-  return {
-    scenario: s.name,
-    connections: CONNECTIONS,
-    durationS: DURATION,
-    requests: result.requests.total,
-    rps: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    graphqlErrors,
-    cpuMsPerRequest: cpu,
-  };
+  return { ...runResult(s.name, CONNECTIONS, DURATION, result, graphqlErrors), cpuMsPerRequest: cpu };
 }
 
 async function warm(s: Scenario, seconds: number): Promise<void> {

@@ -1,3 +1,4 @@
+import type autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import { fromRoot } from '../core/paths';
 
@@ -40,6 +41,28 @@ export interface RunResult {
   errors: number;
   non2xx: number;
   graphqlErrors: number;
+}
+
+/** The figures of one autocannon result, as a RunResult. */
+export function runResult(
+  scenario: string,
+  connections: number,
+  durationS: number,
+  result: autocannon.Result,
+  graphqlErrors: number,
+): RunResult {
+  return {
+    scenario,
+    connections,
+    durationS,
+    requests: result.requests.total,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    graphqlErrors,
+  };
 }
 
 /** Starts a compiled server script (dist/<script>) with extra environment. */
