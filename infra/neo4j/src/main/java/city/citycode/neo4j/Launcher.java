@@ -8,6 +8,7 @@ import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.QueryExecutionException;
 import org.neo4j.io.ByteUnit;
 
 /**
@@ -56,12 +57,23 @@ public final class Launcher {
     stopped.await();
   }
 
-  /** The default user 'neo4j' gets the configured password, with no forced change. */
+  /**
+   * The default user 'neo4j' gets the configured password, with no forced change. On a restart of
+   * an existing database the password is usually already that one, which Neo4j refuses to "change";
+   * that refusal is the expected case, not a failure (before, it killed the main thread before the
+   * ready line, and the start script waited 120 s for a database that was in fact up).
+   */
   private static void setPassword(DatabaseManagementService dbms, String password) {
-    dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME)
-        .executeTransactionally(
-            "ALTER USER neo4j SET PLAINTEXT PASSWORD $password CHANGE NOT REQUIRED",
-            Map.of("password", password));
+    try {
+      dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME)
+          .executeTransactionally(
+              "ALTER USER neo4j SET PLAINTEXT PASSWORD $password CHANGE NOT REQUIRED",
+              Map.of("password", password));
+    } catch (QueryExecutionException e) {
+      if (!String.valueOf(e.getMessage()).contains("Old password and new password cannot be the same")) {
+        throw e;
+      }
+    }
   }
 
   private static String env(String name, String fallback) {
