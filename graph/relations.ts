@@ -100,6 +100,35 @@ function compact(cypher: string): string {
 /** Folded statements by their text: an app sends the same few shapes of query over and over. */
 const compacted = new Map<string, string>();
 
+/** A planned statement: its folded text and the parameters the plan fixes (pages, kinds). */
+interface PlannedStatement {
+  cypher: string;
+  params: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Statements by plan and by the shape of the row scope (which domains the caller sees whole,
+ * partly or not at all: all that `visible` puts into the text). Plans are kept from one request
+ * to the next (resolvers/planCache.ts), so a by-code query's statement is written once.
+ */
+const statements = new WeakMap<object, Map<string, PlannedStatement>>();
+
+function statementOf(plan: object, scope: GraphScope, write: (fixed: Record<string, unknown>) => string): PlannedStatement {
+  const shape = `${scope.person.kind} ${scope.enterprise.kind} ${scope.object.kind} ${scope.device.kind}`;
+  let byScope = statements.get(plan);
+  if (!byScope) {
+    byScope = new Map();
+    statements.set(plan, byScope);
+  }
+  let statement = byScope.get(shape);
+  if (!statement) {
+    const fixed: Record<string, unknown> = {};
+    statement = { cypher: compact(write(fixed)), params: Object.freeze(fixed) };
+    byScope.set(shape, statement);
+  }
+  return statement;
+}
+
 /** The pattern of `relation` from variable `from` to variable `to`. */
 function patternBetween(relation: RelationName, from: string, to: string): string {
   // Targets first: `from` may itself be a target variable of the level above (x0 → x0_1).
@@ -179,15 +208,14 @@ export async function relationPages(
   parentCodes: readonly string[],
   scope: GraphScope,
 ): Promise<Map<string, RelationPage>> {
-  const params: Record<string, unknown> = { codes: [...parentCodes], scope: scopeParam(scope) };
-  const { calls, out } = planCalls(plan, 'p', '0', scope, params);
-  const rows = await graph.read<{ code: string; rel: PlannedRow }>(
-    compact(`UNWIND $codes AS code
+  const { cypher, params } = statementOf(plan, scope, (fixed) => {
+    const { calls, out } = planCalls(plan, 'p', '0', scope, fixed);
+    return `UNWIND $codes AS code
      MATCH (p:Entity {code: code})
      ${calls}
-     RETURN code, ${out} AS rel`),
-    params,
-  );
+     RETURN code, ${out} AS rel`;
+  });
+  const rows = await graph.read<{ code: string; rel: PlannedRow }>(cypher, { ...params, codes: [...parentCodes], scope: scopeParam(scope) });
   return new Map(rows.map((row) => [row.code, toPage(plan, row.rel)]));
 }
 
@@ -220,19 +248,22 @@ export async function entitiesWithPlan(
   scope: GraphScope,
 ): Promise<EntityWithRelations[]> {
   if (codes.length === 0) return [];
-  const params: Record<string, unknown> = { codes: [...codes], scope: scopeParam(scope) };
-  const relations = plan.relations.map((r, i) => planCalls(r, 'e', String(i), scope, params));
-  const ancestors = plan.ancestors ? `CALL (e) { ${ancestorsOfE(scope, plan.ancestorProps)} AS ancestors }` : 'WITH *, null AS ancestors';
-  const rows = await graph.read<EntityRecord & { ancestors: AncestorRow[] | null; relations: PlannedRow[] }>(
-    compact(`UNWIND $codes AS code
+  const { cypher, params } = statementOf(plan, scope, (fixed) => {
+    const relations = plan.relations.map((r, i) => planCalls(r, 'e', String(i), scope, fixed));
+    const ancestors = plan.ancestors ? `CALL (e) { ${ancestorsOfE(scope, plan.ancestorProps)} AS ancestors }` : 'WITH *, null AS ancestors';
+    return `UNWIND $codes AS code
      MATCH (e:Entity {code: code})
      WHERE ${plan.label ? `e:${plan.label} AND ${visible('e', scope, plan.label)}` : visible('e', scope)}
      ${ancestors}
      ${relations.map((r) => r.calls).join('\n     ')}
      RETURN e.code AS code, labels(e) AS labels, ${propertiesOf('e', plan.props)} AS props, ancestors,
-            [${relations.map((r) => r.out).join(', ')}] AS relations`),
-    params,
-  );
+            [${relations.map((r) => r.out).join(', ')}] AS relations`;
+  });
+  const rows = await graph.read<EntityRecord & { ancestors: AncestorRow[] | null; relations: PlannedRow[] }>(cypher, {
+    ...params,
+    codes: [...codes],
+    scope: scopeParam(scope),
+  });
   return rows.map((row) => ({
     code: row.code,
     labels: row.labels,

@@ -1,12 +1,13 @@
 import { Arg, Args, Ctx, FieldResolver, Float, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLResolveInfo, GraphQLScalarType } from 'graphql';
 import { regionsByLevel, regionByAdminCode } from '../graph/entities';
-import type { GeoJsonGeometry } from '../spatial/features';
+import type { GeoJsonGeometry, SpatialFeature } from '../spatial/features';
+import type { AncestorRecord } from '../graph/relations';
 import { KindPageArgsType, PageArgsType } from './args';
 import { requireCityCode } from './codes';
 import type { RequestContext } from './context';
 import { ancestorProperties } from './lookahead';
-import { entityAhead, relationConnection, relationOne } from './relations';
+import { entityAhead, MaybePromise, relationConnection, relationOne } from './relations';
 import { GeoJSONScalar } from './scalars';
 import { CityObjectConnection, EnterpriseConnection, EntityConnection, PersonConnection } from './types/connection';
 import type { ConnectionShape } from './types/connection';
@@ -16,6 +17,16 @@ import { badInput } from '../core/errors';
 import { decryptIdNumber, piiKeys } from '../domain/pii';
 import { attributeProvenance } from './provenance';
 import { ProvenanceType } from './types/lineage';
+
+/** A value read from the feature of `code`: at once when PostgreSQL has already answered for it. */
+function featureOf<T>(ctx: RequestContext, code: string, read: (feature: SpatialFeature | null) => T): MaybePromise<T> {
+  const inHand = ctx.loaders.featureInHand(code);
+  return inHand !== undefined ? read(inHand) : ctx.loaders.feature.load(code).then(read);
+}
+
+function toAncestors(found: AncestorRecord[]): Ancestor[] {
+  return found.map((a) => ({ depth: a.depth, object: toEntity(a.entity) })).filter((a): a is Ancestor => a.object instanceof CityObject);
+}
 
 async function loadEntity(ctx: RequestContext, code: string): Promise<Entity | null> {
   const record = await ctx.loaders.entity.load(code);
@@ -93,17 +104,17 @@ export class PersonResolver {
   }
 
   @FieldResolver(() => CityObject, { nullable: true, description: '居住的房屋 (套间)' })
-  residence(@Root() person: Person, @Ctx() ctx: RequestContext): Promise<CityObject | null> {
+  residence(@Root() person: Person, @Ctx() ctx: RequestContext): MaybePromise<CityObject | null> {
     return relationOne<CityObject>(ctx, 'residence', person.code);
   }
 
   @FieldResolver(() => CityObject, { nullable: true, description: '户籍登记地 (社区)' })
-  registeredAt(@Root() person: Person, @Ctx() ctx: RequestContext): Promise<CityObject | null> {
+  registeredAt(@Root() person: Person, @Ctx() ctx: RequestContext): MaybePromise<CityObject | null> {
     return relationOne<CityObject>(ctx, 'registeredAt', person.code);
   }
 
   @FieldResolver(() => EnterpriseConnection, { nullable: true, description: '任职单位' })
-  employers(@Root() person: Person, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Enterprise>> {
+  employers(@Root() person: Person, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<ConnectionShape<Enterprise>> {
     return relationConnection<Enterprise>(ctx, 'employers', person.code, args, info);
   }
 
@@ -111,12 +122,12 @@ export class PersonResolver {
   representedEnterprises(
     @Root() person: Person,
     @Args() args: PageArgsType,
-    @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Enterprise>> {
+    @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<ConnectionShape<Enterprise>> {
     return relationConnection<Enterprise>(ctx, 'representedEnterprises', person.code, args, info);
   }
 
   @FieldResolver(() => CityObjectConnection, { nullable: true, description: '拥有的房屋、车位' })
-  owns(@Root() person: Person, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<CityObject>> {
+  owns(@Root() person: Person, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<ConnectionShape<CityObject>> {
     return relationConnection<CityObject>(ctx, 'owns', person.code, args, info);
   }
 }
@@ -124,22 +135,22 @@ export class PersonResolver {
 @Resolver(() => Enterprise)
 export class EnterpriseResolver {
   @FieldResolver(() => Person, { nullable: true, description: '法定代表人' })
-  legalRepresentative(@Root() enterprise: Enterprise, @Ctx() ctx: RequestContext): Promise<Person | null> {
+  legalRepresentative(@Root() enterprise: Enterprise, @Ctx() ctx: RequestContext): MaybePromise<Person | null> {
     return relationOne<Person>(ctx, 'legalRepresentative', enterprise.code);
   }
 
   @FieldResolver(() => CityObject, { nullable: true, description: '注册地 (建筑物)' })
-  registeredAt(@Root() enterprise: Enterprise, @Ctx() ctx: RequestContext): Promise<CityObject | null> {
+  registeredAt(@Root() enterprise: Enterprise, @Ctx() ctx: RequestContext): MaybePromise<CityObject | null> {
     return relationOne<CityObject>(ctx, 'registeredAt', enterprise.code);
   }
 
   @FieldResolver(() => PersonConnection, { nullable: true, description: '从业人员' })
-  employees(@Root() enterprise: Enterprise, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Person>> {
+  employees(@Root() enterprise: Enterprise, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<ConnectionShape<Person>> {
     return relationConnection<Person>(ctx, 'employees', enterprise.code, args, info);
   }
 
   @FieldResolver(() => CityObjectConnection, { nullable: true, description: '拥有的房屋、车位' })
-  owns(@Root() enterprise: Enterprise, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<CityObject>> {
+  owns(@Root() enterprise: Enterprise, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<ConnectionShape<CityObject>> {
     return relationConnection<CityObject>(ctx, 'owns', enterprise.code, args, info);
   }
 }
@@ -147,40 +158,38 @@ export class EnterpriseResolver {
 @Resolver(() => CityObject)
 export class CityObjectResolver {
   @FieldResolver(() => GeoJSONScalar as GraphQLScalarType, { nullable: true, description: '几何 (GeoJSON, EPSG:4490)' })
-  async geometry(@Root() object: CityObject, @Ctx() ctx: RequestContext): Promise<GeoJsonGeometry | null> {
-    return (await ctx.loaders.feature.load(object.code))?.geometry ?? null;
+  geometry(@Root() object: CityObject, @Ctx() ctx: RequestContext): MaybePromise<GeoJsonGeometry | null> {
+    return featureOf(ctx, object.code, (f) => f?.geometry ?? null);
   }
 
   @FieldResolver(() => Float, { nullable: true, description: '高度 (米)' })
-  async heightM(@Root() object: CityObject, @Ctx() ctx: RequestContext): Promise<number | null> {
-    return (await ctx.loaders.feature.load(object.code))?.heightM ?? null;
+  heightM(@Root() object: CityObject, @Ctx() ctx: RequestContext): MaybePromise<number | null> {
+    return featureOf(ctx, object.code, (f) => f?.heightM ?? null);
   }
 
   @FieldResolver(() => CityObject, { nullable: true, description: '上级对象 (所在社区、建筑物、构件……)' })
-  parent(@Root() object: CityObject, @Ctx() ctx: RequestContext): Promise<CityObject | null> {
+  parent(@Root() object: CityObject, @Ctx() ctx: RequestContext): MaybePromise<CityObject | null> {
     return relationOne<CityObject>(ctx, 'parent', object.code);
   }
 
   @FieldResolver(() => [Ancestor], { nullable: true, description: '全部上级, 由近及远, 直到市域' })
-  async ancestors(@Root() object: CityObject, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<Ancestor[]> {
-    const found = await ctx.loaders.ancestors(object.code, ancestorProperties(info.fieldNodes, info));
-    return found
-      .map((a) => ({ depth: a.depth, object: toEntity(a.entity) }))
-      .filter((a): a is Ancestor => a.object instanceof CityObject);
+  ancestors(@Root() object: CityObject, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<Ancestor[]> {
+    const found = ctx.loaders.ancestors(object.code, ancestorProperties(info));
+    return Array.isArray(found) ? toAncestors(found) : found.then(toAncestors);
   }
 
   @FieldResolver(() => CityObjectConnection, { nullable: true, description: '直接下级 (可按类别筛选)' })
-  children(@Root() object: CityObject, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<CityObject>> {
+  children(@Root() object: CityObject, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<ConnectionShape<CityObject>> {
     return relationConnection<CityObject>(ctx, 'children', object.code, args, info);
   }
 
   @FieldResolver(() => CityObjectConnection, { nullable: true, description: '其中的一切 (任意深度): 社区里的建筑物、房屋、构件、设备……' })
-  contents(@Root() object: CityObject, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<CityObject>> {
+  contents(@Root() object: CityObject, @Args() args: KindPageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<ConnectionShape<CityObject>> {
     return relationConnection<CityObject>(ctx, 'contents', object.code, args, info);
   }
 
   @FieldResolver(() => PersonConnection, { nullable: true, description: '居住人口 (房屋; 建筑物则含其全部房屋)' })
-  residents(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Person>> {
+  residents(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<ConnectionShape<Person>> {
     return relationConnection<Person>(ctx, 'residents', object.code, args, info);
   }
 
@@ -188,17 +197,17 @@ export class CityObjectResolver {
   registeredEnterprises(
     @Root() object: CityObject,
     @Args() args: PageArgsType,
-    @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Enterprise>> {
+    @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<ConnectionShape<Enterprise>> {
     return relationConnection<Enterprise>(ctx, 'registeredEnterprises', object.code, args, info);
   }
 
   @FieldResolver(() => CityObjectConnection, { nullable: true, description: '安装在此的物联设备' })
-  devices(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<CityObject>> {
+  devices(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<ConnectionShape<CityObject>> {
     return relationConnection<CityObject>(ctx, 'devices', object.code, args, info);
   }
 
   @FieldResolver(() => EntityConnection, { nullable: true, description: '权利人 (人或企)' })
-  owners(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Entity>> {
+  owners(@Root() object: CityObject, @Args() args: PageArgsType, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<ConnectionShape<Entity>> {
     return relationConnection<Entity>(ctx, 'owners', object.code, args, info);
   }
 }

@@ -22,7 +22,15 @@ export interface Loaders {
    * The ancestors of a city object with at least the stored properties `props` (null: all), from
    * what a by-code statement fetched ahead when that covers them, else in a batch of their own.
    */
-  ancestors(code: string, props: readonly string[] | null): Promise<AncestorRecord[]>;
+  ancestors(code: string, props: readonly string[] | null): AncestorRecord[] | Promise<AncestorRecord[]>;
+  /**
+   * What is already in hand, to answer without a promise (a field that returns a plain value lets
+   * graphql-js complete its subtree synchronously): the page of `plan` for `parent`, fetched ahead
+   * or loaded earlier in this request, else undefined.
+   */
+  relationInHand(plan: RelationPlan, parent: string): RelationPage | undefined;
+  /** The feature of `code` when its batch has answered (null: none), else undefined. */
+  featureInHand(code: string): SpatialFeature | null | undefined;
   externalId: DataLoader<ExternalIdKey, string | null, string>;
   /** One loader per relation × page × count × properties; the plan's nested relations are fetched ahead. */
   relation(plan: RelationPlan): DataLoader<string, RelationPage>;
@@ -32,16 +40,26 @@ export interface Loaders {
 
 const EMPTY_PAGE: RelationPage = { totalCount: 0, items: [], hasNextPage: false };
 
-/** What a relation page holds (relation, page, count, properties): its loader's key. */
-const shapes = new WeakMap<RelationPlan, string>();
-function shapeOf(plan: RelationPlan): string {
+/**
+ * Loader keys by plan: plans are kept from one request to the next (resolvers/planCache.ts), so
+ * each is turned into its key once.
+ */
+const shapes = new WeakMap<RelationPlan | EntityPlan, string>();
+function memoShape<P extends RelationPlan | EntityPlan>(plan: P, shapeOf: (plan: P) => string): string {
   let shape = shapes.get(plan);
   if (shape === undefined) {
-    shape = JSON.stringify([plan.relation, plan.page, plan.count, plan.props, plan.more !== false]);
+    shape = shapeOf(plan);
     shapes.set(plan, shape);
   }
   return shape;
 }
+
+/** What a relation page holds (relation, page, count, properties): its loader's key. */
+const relationShape = (plan: RelationPlan): string =>
+  memoShape(plan, (p) => JSON.stringify([p.relation, p.page, p.count, p.props, p.more !== false]));
+
+/** Everything an entity plan fetches: its loader's key. */
+const entityShape = (plan: EntityPlan): string => memoShape(plan, (p) => JSON.stringify(p));
 
 /** True when records with the properties `have` (null: all) hold every property of `need`. */
 function covers(have: readonly string[] | null, need: readonly string[] | null): boolean {
@@ -61,9 +79,9 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
   );
   const ancestorLoaders = new Map<string, DataLoader<string, AncestorRecord[]>>();
   const ancestorsAhead = new Map<string, { props: readonly string[] | null; list: AncestorRecord[] }>();
-  const ancestors = (code: string, props: readonly string[] | null): Promise<AncestorRecord[]> => {
+  const ancestors = (code: string, props: readonly string[] | null): AncestorRecord[] | Promise<AncestorRecord[]> => {
     const ahead = ancestorsAhead.get(code);
-    if (ahead && covers(ahead.props, props)) return Promise.resolve(ahead.list);
+    if (ahead && covers(ahead.props, props)) return ahead.list;
     const shape = JSON.stringify(props);
     let loader = ancestorLoaders.get(shape);
     if (!loader) {
@@ -76,6 +94,21 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
     return loader.load(code);
   };
   const relationLoaders = new Map<string, DataLoader<string, RelationPage>>();
+  /** Pages in hand, by loader key and parent code. */
+  const pagesInHand = new Map<string, Map<string, RelationPage>>();
+  const keepPage = (plan: RelationPlan, parent: string, page: RelationPage): void => {
+    const shape = relationShape(plan);
+    let pages = pagesInHand.get(shape);
+    if (!pages) {
+      pages = new Map();
+      pagesInHand.set(shape, pages);
+    }
+    if (!pages.has(parent)) {
+      pages.set(parent, page);
+      relation(plan).prime(parent, page);
+    }
+  };
+  const featuresInHand = new Map<string, SpatialFeature | null>();
   const entityLoaders = new Map<string, DataLoader<string, EntityRecord | null>>();
 
   /** Answers ahead the loaders of what a page fetched by `plan` holds: its items and nested pages. */
@@ -86,7 +119,7 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
       for (const n of plan.nested) {
         const nestedPage = perRelation.get(n.relation);
         if (nestedPage) {
-          relation(n).prime(code, nestedPage);
+          keepPage(n, code, nestedPage);
           primeContents(n, nestedPage);
         }
       }
@@ -99,13 +132,17 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
    * look-ahead answers a field just as well.
    */
   const relation = (plan: RelationPlan): DataLoader<string, RelationPage> => {
-    const shape = shapeOf(plan);
+    const shape = relationShape(plan);
     let loader = relationLoaders.get(shape);
     if (!loader) {
       loader = new DataLoader(async (parents) => {
         const pages = await relationPages(stores.graph, plan, parents, scope);
         for (const page of pages.values()) primeContents(plan, page);
-        return parents.map((code) => pages.get(code) ?? EMPTY_PAGE);
+        return parents.map((code) => {
+          const page = pages.get(code) ?? EMPTY_PAGE;
+          keepPage(plan, code, page);
+          return page;
+        });
       });
       relationLoaders.set(shape, loader);
     }
@@ -113,7 +150,7 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
   };
 
   const entityWith = (plan: EntityPlan): DataLoader<string, EntityRecord | null> => {
-    const shape = JSON.stringify(plan);
+    const shape = entityShape(plan);
     let loader = entityLoaders.get(shape);
     if (!loader) {
       loader = new DataLoader(async (codes) => {
@@ -123,7 +160,7 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
           if (!plan.props) entity.prime(row.code, record);
           if (row.ancestors) ancestorsAhead.set(row.code, { props: plan.ancestorProps ?? null, list: row.ancestors });
           plan.relations.forEach((r, i) => {
-            relation(r).prime(row.code, row.relations[i]);
+            keepPage(r, row.code, row.relations[i]);
             primeContents(r, row.relations[i]);
           });
         }
@@ -137,7 +174,13 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
   return {
     entity,
     entityWith,
-    feature: new DataLoader(async (codes) => byKey(codes, await featuresByCodes(stores.sql, codes), (r) => r.cityCode)),
+    feature: new DataLoader(async (codes) => {
+      const found = byKey(codes, await featuresByCodes(stores.sql, codes), (r) => r.cityCode);
+      codes.forEach((code, i) => featuresInHand.set(code, found[i]));
+      return found;
+    }),
+    featureInHand: (code) => featuresInHand.get(code),
+    relationInHand: (plan, parent) => pagesInHand.get(relationShape(plan))?.get(parent),
     ancestors,
     externalId: new DataLoader(
       async (keys) => {

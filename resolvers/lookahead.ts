@@ -13,6 +13,7 @@ import type { EntityPlan, PageRequest, RelationName, RelationPlan } from '../gra
 import type { RowLabel } from '../graph/scope';
 import { decodeCursor, pageSize } from './pagination';
 import { provenanceProperties, provenanceRelation, RowType } from './provenance';
+import { cachedPlan, PlanningPolicy } from './planCache';
 import { PROPERTIES_OF_FIELD } from './types/entity';
 
 /**
@@ -108,10 +109,7 @@ export function pageRequest(args: { first?: number | null; after?: string | null
  * What look-ahead may fetch on the caller's behalf: nothing for a field the policy denies (it
  * would only answer FORBIDDEN_FIELD), and a filter by kind only when the caller may filter by it.
  */
-export interface LookaheadPolicy {
-  mayRead(fieldKey: string): boolean;
-  mayFilterByKind(): boolean;
-}
+export type LookaheadPolicy = PlanningPolicy;
 
 /** True when a fragment on `condition` applies to objects of type `typeName` (the type itself, or an interface or union it belongs to). */
 function applies(condition: string | undefined, typeName: string, info: GraphQLResolveInfo): boolean {
@@ -218,56 +216,60 @@ function plansOf(
     if (first && plans.every((p) => p !== null && JSON.stringify(p) === JSON.stringify(first))) relations.push(first);
   }
   const ancestors = ancestorNodes.length > 0;
-  return { ancestors, ancestorProps: ancestors ? ancestorProperties(ancestorNodes, info) : null, relations };
+  return { ancestors, ancestorProps: ancestors ? ancestorPropertiesOf(ancestorNodes, info) : null, relations };
 }
 
 /**
  * The stored properties the `object` of `ancestors` selections (`owners`, any aliases together)
  * read, or null for all of them.
  */
-export function ancestorProperties(owners: readonly FieldNode[], info: GraphQLResolveInfo): string[] | null {
+function ancestorPropertiesOf(owners: readonly FieldNode[], info: GraphQLResolveInfo): string[] | null {
   const cityObject = info.schema.getType('CityObject');
   if (!cityObject || !isObjectType(cityObject)) return null;
   const objects = selected(owners, 'Ancestor', info).filter((f) => f.name.value === 'object');
   return propertiesRead(objects, cityObject, info);
 }
 
-/**
- * Plans already made in this execution, by field: sibling nodes of a list resolve the same
- * field with the same field nodes (graphql-js memoises them per execution), so a connection
- * under 50 buildings plans its look-ahead once.
- */
-const madePlans = new WeakMap<readonly FieldNode[], { variables: unknown; args: PageArgs; plan: RelationPlan }>();
+/** Planning that asks the policy nothing. */
+const NO_QUESTIONS: PlanningPolicy = { mayRead: () => true, mayFilterByKind: () => true };
+
+/** What the `ancestors` field being resolved reads of each ancestor (its stored properties, null: all). */
+export function ancestorProperties(info: GraphQLResolveInfo): readonly string[] | null {
+  return cachedPlan(info, NO_QUESTIONS, 'ancestors', (i) => ancestorPropertiesOf(i.fieldNodes, i));
+}
 
 type PageArgs = { first?: number | null; after?: string | null; kinds?: string[] | null };
-
-function sameArgs(a: PageArgs, b: PageArgs): boolean {
-  const kinds = (k: string[] | null | undefined) => (k ? k.join('\u0000') : k);
-  return a.first === b.first && a.after === b.after && kinds(a.kinds) === kinds(b.kinds);
-}
 
 /** The plan of a relation connection field being resolved: its page, count and nested relations. */
 export function connectionPlan(relation: RelationName, args: PageArgs, info: GraphQLResolveInfo | undefined, policy: LookaheadPolicy): RelationPlan {
   const page = pageRequest(args);
   const connection = info && getNamedType(info.returnType);
   if (!info || !connection || !isObjectType(connection)) return { relation, page, count: true, props: null, nested: [] };
-  const made = madePlans.get(info.fieldNodes);
-  if (made && made.variables === info.variableValues && sameArgs(made.args, args)) return made.plan;
-  const sel = connectionSelection(info.fieldNodes, connection, info);
-  const nested = sel.nodeType ? plansOf(sel.owners, sel.nodeType, info, policy, MAX_DEPTH).relations : [];
-  const props = sel.nodeType ? propertiesRead(sel.owners, sel.nodeType, info) : null;
-  const plan = { relation, page, count: sel.count, props, nested, more: sel.more };
-  madePlans.set(info.fieldNodes, { variables: info.variableValues, args, plan });
-  return plan;
+  // The page comes from the field's own arguments (already coerced): part of what the plan is for.
+  const kind = `${relation}|${JSON.stringify(page)}`;
+  return cachedPlan(info, policy, kind, (i, p) => {
+    const sel = connectionSelection(i.fieldNodes, connection, i);
+    const nested = sel.nodeType ? plansOf(sel.owners, sel.nodeType, i, p, MAX_DEPTH).relations : [];
+    const props = sel.nodeType ? propertiesRead(sel.owners, sel.nodeType, i) : null;
+    return { relation, page, count: sel.count, props, nested, more: sel.more };
+  });
+}
+
+/** What a by-code field fetches of its entity in one statement, and whether it reads its geometry. */
+export interface EntityAhead {
+  entity: EntityPlan;
+  geometry: boolean;
 }
 
 /** What a by-code field returning `type` will ask of its entity next, to fetch with it. */
-export function entityPlan(info: GraphQLResolveInfo, policy: LookaheadPolicy): EntityPlan & { geometry: boolean } {
-  const type = getNamedType(info.returnType);
-  if (!isObjectType(type)) return { ancestors: false, relations: [], geometry: false };
-  const plan = plansOf(info.fieldNodes, type, info, policy, MAX_DEPTH);
-  const label = ROW_LABELS.has(type.name) ? (type.name as RowLabel) : undefined;
-  const props = propertiesRead(info.fieldNodes, type, info);
-  const geometry = type.name === 'CityObject' && selected(info.fieldNodes, type.name, info).some((f) => f.name.value === 'geometry' || f.name.value === 'heightM');
-  return { ...plan, label, props, geometry };
+export function entityPlan(info: GraphQLResolveInfo, policy: LookaheadPolicy): EntityAhead {
+  return cachedPlan(info, policy, 'entity', (i, p) => {
+    const type = getNamedType(i.returnType);
+    if (!isObjectType(type)) return { entity: { ancestors: false, relations: [] }, geometry: false };
+    const plan = plansOf(i.fieldNodes, type, i, p, MAX_DEPTH);
+    const label = ROW_LABELS.has(type.name) ? (type.name as RowLabel) : undefined;
+    const props = propertiesRead(i.fieldNodes, type, i);
+    const geometry = type.name === 'CityObject' && selected(i.fieldNodes, type.name, i).some((f) => f.name.value === 'geometry' || f.name.value === 'heightM');
+    return { entity: { ...plan, label, props }, geometry };
+  });
 }

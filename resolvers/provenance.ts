@@ -8,7 +8,7 @@ import { parseProvenance, provenanceKey } from '../ingest/merge';
 import { applyDecision, fieldDeniedError } from '../policy/engine';
 import type { Decision } from '../policy/model';
 import type { RequestContext } from './context';
-import { ONE } from './lookahead';
+import { toOnePlan } from './relations';
 import type { ProvenanceType } from './types/lineage';
 
 /**
@@ -142,7 +142,7 @@ export async function attributeProvenance(
   const relation = RELATION_OF_ATTRIBUTE[key];
   if (relation) {
     // The target as the relation field shows it: through the caller's row scope.
-    const page = await ctx.loaders.relation({ relation, page: ONE, count: false, props: null, nested: [], more: false }).load(code);
+    const page = await ctx.loaders.relation(toOnePlan(relation)).load(code);
     raw = page.items[0]?.code ?? null;
   } else if (key === 'Person.idNumber') {
     raw = typeof source.idCipher === 'string' ? decryptIdNumber(source.idCipher, piiKeys().encryptionKey) : null;
