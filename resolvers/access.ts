@@ -5,10 +5,12 @@ import { GraphScope, RowScope, UNRESTRICTED } from '../graph/scope';
 import { assertCanFilterOrSort, decideField, kindRowScope, rowScope } from '../policy/engine';
 import type { Decision, Domain, Policy } from '../policy/model';
 import type { RowScope as SpatialScope } from '../spatial/queries';
+import { callerDecisions, CallerDecisions } from './decisionCache';
 
 /**
- * One request's view of the policy: the decisions it needs (each computed once), its row scopes
- * per domain, and what it read and was denied, for the audit. Pure bookkeeping: the engine
+ * One request's view of the policy: the decisions it needs (each computed once per caller while
+ * it holds, resolvers/decisionCache.ts), its row scopes per domain, and what it read and was
+ * denied, for the audit. Pure bookkeeping: the engine
  * (policy/engine.ts) decides, the field guard and the loaders enforce.
  */
 interface AuditGroup {
@@ -20,26 +22,28 @@ interface AuditGroup {
 const LEVEL_AUDITED = new Set(['L2', 'L3', 'L4']);
 
 export class RequestAccess {
-  private readonly decisions = new Map<string, Decision | null>();
+  /** Decisions and row scopes of this caller, shared with its other requests while they hold (resolvers/decisionCache.ts). */
+  private readonly kept: CallerDecisions;
   private readonly reads = new Map<string, AuditGroup>();
   private readonly denials = new Map<string, AuditGroup>();
-  private graph?: GraphScope;
 
   constructor(
     readonly policy: Policy,
     readonly subject: Subject,
     readonly purpose: string | null,
     readonly now: Date = new Date(),
-  ) {}
+  ) {
+    this.kept = callerDecisions(policy, subject, purpose, now);
+  }
 
   /** The decision for a catalogue field (`Person.phone`), or null when the field is structural. */
   decide(fieldKey: string): Decision | null {
-    let decision = this.decisions.get(fieldKey);
+    let decision = this.kept.fields.get(fieldKey);
     if (decision === undefined) {
       decision = this.policy.fields.has(fieldKey)
-        ? decideField(this.policy, this.subject, fieldKey, { purpose: this.purpose, now: this.now })
+        ? Object.freeze(decideField(this.policy, this.subject, fieldKey, { purpose: this.purpose, now: this.now }))
         : null;
-      this.decisions.set(fieldKey, decision);
+      this.kept.fields.set(fieldKey, decision);
     }
     return decision;
   }
@@ -56,13 +60,13 @@ export class RequestAccess {
 
   /** Row scopes of Person, Enterprise and CityObject rows (and of IoT devices among them), pushed into every Cypher read. */
   graphScope(): GraphScope {
-    this.graph ??= {
+    this.kept.graph ??= {
       person: this.rowScopeOfType('Person'),
       enterprise: this.rowScopeOfType('Enterprise'),
       object: this.rowScopeOfType('CityObject'),
       device: kindRowScope(this.policy, this.subject, 'DEVICE', { purpose: this.purpose, now: this.now }),
     };
-    return this.graph;
+    return this.kept.graph;
   }
 
   /** The city-object row scope in the spatial module's terms (undefined = the whole city). */
