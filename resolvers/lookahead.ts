@@ -246,7 +246,7 @@ export function connectionPlan(relation: RelationName, args: PageArgs, info: Gra
   const connection = info && getNamedType(info.returnType);
   if (!info || !connection || !isObjectType(connection)) return { relation, page, count: true, props: null, nested: [] };
   // The page comes from the field's own arguments (already coerced): part of what the plan is for.
-  const kind = `${relation}|${JSON.stringify(page)}`;
+  const kind = `${relation}|${page.first}|${page.after ?? ''}|${page.kinds ? JSON.stringify(page.kinds) : ''}`;
   return cachedPlan(info, policy, kind, (i, p) => {
     const sel = connectionSelection(i.fieldNodes, connection, i);
     const nested = sel.nodeType ? plansOf(sel.owners, sel.nodeType, i, p, MAX_DEPTH).relations : [];

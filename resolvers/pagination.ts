@@ -38,25 +38,31 @@ export function pageSize(first: number | null | undefined): number {
   return size;
 }
 
+/** One page of nodes as a connection; edges and cursors are made only when a client selects them. */
+class PageConnection<T extends { code: string }> implements ConnectionShape<T> {
+  private madeEdges?: { cursor: string; node: T }[];
+
+  constructor(
+    readonly nodes: T[],
+    readonly totalCount: number,
+    private readonly hasNextPage: boolean,
+  ) {}
+
+  get edges(): { cursor: string; node: T }[] {
+    this.madeEdges ??= this.nodes.map((node) => ({ cursor: encodeCursor(node.code), node }));
+    return this.madeEdges;
+  }
+
+  get pageInfo(): { hasNextPage: boolean; endCursor: string | null } {
+    const last = this.nodes[this.nodes.length - 1];
+    return { hasNextPage: this.hasNextPage, endCursor: last ? encodeCursor(last.code) : null };
+  }
+}
+
 /**
  * Builds a connection from one page of nodes that carry their city code. Edges and cursors are
  * made only when a client selects them (most select `nodes`).
  */
-export function toConnection<T extends { code: string }>(
-  nodes: T[],
-  totalCount: number,
-  hasNextPage: boolean,
-): ConnectionShape<T> {
-  let edges: { cursor: string; node: T }[] | undefined;
-  return {
-    totalCount,
-    nodes,
-    get edges() {
-      edges ??= nodes.map((node) => ({ cursor: encodeCursor(node.code), node }));
-      return edges;
-    },
-    get pageInfo() {
-      return { hasNextPage, endCursor: nodes.length ? encodeCursor(nodes[nodes.length - 1].code) : null };
-    },
-  };
+export function toConnection<T extends { code: string }>(nodes: T[], totalCount: number, hasNextPage: boolean): ConnectionShape<T> {
+  return new PageConnection(nodes, totalCount, hasNextPage);
 }
