@@ -22,8 +22,7 @@ interface AuditGroup {
 const LEVEL_AUDITED = new Set(['L2', 'L3', 'L4']);
 
 export class RequestAccess {
-  /** Decisions and row scopes of this caller, shared with its other requests while they hold (resolvers/decisionCache.ts). */
-  private readonly kept: CallerDecisions;
+  private keptDecisions?: CallerDecisions;
   private readonly reads = new Map<string, AuditGroup>();
   private readonly denials = new Map<string, AuditGroup>();
 
@@ -32,8 +31,12 @@ export class RequestAccess {
     readonly subject: Subject,
     readonly purpose: string | null,
     readonly now: Date = new Date(),
-  ) {
-    this.kept = callerDecisions(policy, subject, purpose, now);
+  ) {}
+
+  /** Decisions and row scopes of this caller, shared with its other requests while they hold (resolvers/decisionCache.ts). */
+  private get kept(): CallerDecisions {
+    this.keptDecisions ??= callerDecisions(this.policy, this.subject, this.purpose, this.now);
+    return this.keptDecisions;
   }
 
   /** The decision for a catalogue field (`Person.phone`), or null when the field is structural. */
