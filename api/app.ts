@@ -14,6 +14,7 @@ import type { RequestContext } from '../resolvers/context';
 import { createLoaders } from '../resolvers/loaders';
 import { buildCitySubgraphSchema } from '../resolvers/federation';
 import { graphiqlRouter } from './graphiql';
+import { jitExecution } from './jitExecutor';
 import { readiness } from './health';
 import type { AppServices } from './services';
 import type { Stores } from './stores';
@@ -93,7 +94,9 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
   const apollo = new ApolloServer<RequestContext>({
     // The server's own SIGTERM/SIGINT handler stops Apollo; Apollo's handler would race it and hang.
     stopOnTerminationSignals: false,
-    schema,
+    // Hot operations run compiled (api/jitExecutor.ts); CITYCODE_EXECUTOR=graphql-js runs every
+    // operation on graphql-js's executor instead.
+    ...(config.executor === 'graphql-js' ? { schema } : { gateway: jitExecution(schema) }),
     formatError,
     includeStacktraceInErrorResponses: false,
     // No HTTP cache hints (responses depend on the caller's grants) and no inline traces (ftv1;

@@ -11,6 +11,8 @@ export interface Config {
   /** Milliseconds a readiness probe waits for each service. */
   probeTimeoutMs: number;
   logLevel: string;
+  /** How operations run: hot ones compiled (`jit`, the default) or all on graphql-js's executor (api/jitExecutor.ts). */
+  executor: 'jit' | 'graphql-js';
 }
 
 function env(name: string, fallback: string): string {
@@ -51,5 +53,12 @@ export function loadConfig(): Config {
     },
     probeTimeoutMs: intEnv('PROBE_TIMEOUT_MS', 2000),
     logLevel: env('LOG_LEVEL', 'info'),
+    executor: executorEnv(),
   };
+}
+
+function executorEnv(): Config['executor'] {
+  const value = env('CITYCODE_EXECUTOR', 'jit');
+  if (value !== 'jit' && value !== 'graphql-js') throw new Error(`CITYCODE_EXECUTOR must be "jit" or "graphql-js", got "${value}"`);
+  return value;
 }

@@ -102,3 +102,21 @@ export function bindFieldParamsDirectly(schema: GraphQLSchema): GraphQLSchema {
   }
   return schema;
 }
+
+/**
+ * TypeGraphQL also wraps each interface's `resolveType` in an `async` function, so every
+ * `entity(code)` and every node of an `Entity` connection waits a promise to learn its type.
+ * Our entity classes carry their `__typename` (resolvers/types/entity.ts): values that do are
+ * typed at once; anything else goes to TypeGraphQL's resolveType as before.
+ */
+export function resolveTypesDirectly(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isInterfaceType(type) || !type.resolveType) continue;
+    const original = type.resolveType;
+    type.resolveType = (value, context, info, abstractType) => {
+      const typename = (value as { __typename?: unknown } | null)?.__typename;
+      return typeof typename === 'string' ? typename : original(value, context, info, abstractType);
+    };
+  }
+  return schema;
+}

@@ -3,7 +3,7 @@ import { GraphQLSchema } from 'graphql';
 import { buildSchema, buildSchemaSync, BuildSchemaOptions } from 'type-graphql';
 import { CityObjectResolver, EnterpriseResolver, EntityProvenanceResolver, EntityQueryResolver, PersonResolver } from './EntityResolver';
 import { DataGovernanceResolver } from './DataGovernanceResolver';
-import { bindFieldParamsDirectly } from './directParams';
+import { bindFieldParamsDirectly, resolveTypesDirectly } from './directParams';
 import { guardSchema } from './fieldGuard';
 import { GovernanceResolver } from './GovernanceResolver';
 import { ResolveCodeResolver } from './ResolveCodeResolver';
@@ -19,10 +19,10 @@ const OPTIONS: BuildSchemaOptions = {
 /** The city schema, built once per process from the TypeGraphQL classes. */
 export async function buildCitySchema(): Promise<GraphQLSchema> {
   // Every field of every type passes the policy guard (allow / mask / deny, audit bookkeeping);
-  // field resolvers get their parameters without TypeGraphQL's async binding (resolvers/directParams.ts).
-  return guardSchema(bindFieldParamsDirectly(await buildSchema(OPTIONS)));
+  // field resolvers and interface types resolve without TypeGraphQL's async steps (resolvers/directParams.ts).
+  return guardSchema(resolveTypesDirectly(bindFieldParamsDirectly(await buildSchema(OPTIONS))));
 }
 
 export function buildCitySchemaSync(): GraphQLSchema {
-  return guardSchema(bindFieldParamsDirectly(buildSchemaSync(OPTIONS)));
+  return guardSchema(resolveTypesDirectly(bindFieldParamsDirectly(buildSchemaSync(OPTIONS))));
 }

@@ -1,0 +1,71 @@
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import { DocumentNode, execute, ExecutionResult, GraphQLSchema } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+
+/**
+ * Compiled execution of the operations apps send again and again.
+ *
+ * An operation runs on graphql-js's executor the first times it is seen; from its HOT_AFTER-th
+ * run on, it is compiled once (graphql-jit) into a function that walks exactly its selection,
+ * and that function runs it. A query sent once (an exploration in GraphiQL, a probe) never pays
+ * for compiling. Resolvers, the field guard and the loaders are the same either way; parsing and
+ * validation stay Apollo's. Apollo keeps the parsed document of a query text, which is what the
+ * compiled functions are keyed by, so they go when Apollo's document cache drops the text.
+ *
+ * Plugged in through Apollo Server's executor hook (its gateway interface); CITYCODE_EXECUTOR=
+ * graphql-js turns it off (api/app.ts). docs/benchmarks.md has the figures.
+ */
+const HOT_AFTER = 2;
+
+type Compiled = CompiledQuery | ExecutionResult;
+
+interface Seen {
+  runs: number;
+  compiled?: Compiled;
+}
+
+const byDocument = new WeakMap<DocumentNode, Map<string, Seen>>();
+
+/** The compiled operation once it is hot, else undefined (run it on graphql-js). */
+function hotOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | null): Compiled | undefined {
+  let byOperation = byDocument.get(document);
+  if (!byOperation) {
+    byOperation = new Map();
+    byDocument.set(document, byOperation);
+  }
+  const key = operationName ?? '';
+  let seen = byOperation.get(key);
+  if (!seen) {
+    seen = { runs: 0 };
+    byOperation.set(key, seen);
+  }
+  if (seen.compiled) return seen.compiled;
+  seen.runs++;
+  if (seen.runs < HOT_AFTER) return undefined;
+  seen.compiled = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
+  return seen.compiled;
+}
+
+export function jitExecution(schema: GraphQLSchema): GatewayInterface {
+  return {
+    onSchemaLoadOrUpdate(callback) {
+      callback({ apiSchema: schema, coreSupergraphSdl: '' });
+      return () => undefined;
+    },
+    async load() {
+      return {
+        schema,
+        executor: async (request) => {
+          const variableValues = request.request.variables ?? {};
+          const operation = hotOperation(schema, request.document, request.operationName);
+          if (!operation) {
+            return execute({ schema, document: request.document, contextValue: request.context, variableValues, operationName: request.operationName });
+          }
+          if (!isCompiledQuery(operation)) return operation;
+          return operation.query(undefined, request.context, variableValues);
+        },
+      };
+    },
+    async stop() {},
+  };
+}
