@@ -53,26 +53,39 @@ function postgresPids(): number[] {
 export interface CpuSample {
   server: number;
   neo4j: number;
-  postgres: number;
+  /** Ticks of each PostgreSQL process alive at the sample, by pid. */
+  postgres: Map<number, number>;
 }
 
-/** CPU ticks so far of the server process, Neo4j and PostgreSQL (backends come and go: sample both ends). */
+/** CPU ticks so far of the server process, Neo4j and each PostgreSQL process. */
 export function sampleCpu(serverPid: number): CpuSample {
   const data = process.env.CITYCODE_DATA ?? fromRoot('.data');
   const neo4j = pidFromFile(`${data}/neo4j.pid`);
   return {
     server: ticksOf(serverPid),
     neo4j: neo4j === null ? 0 : ticksOf(neo4j),
-    postgres: postgresPids().reduce((sum, pid) => sum + ticksOf(pid), 0),
+    postgres: new Map(postgresPids().map((pid) => [pid, ticksOf(pid)])),
   };
 }
 
+/**
+ * PostgreSQL ticks between two samples. Backends come and go with the connection pools: one that
+ * started after the first sample spent all its ticks in between, so it counts whole; one that
+ * exited before the second sample is lost (it was idle long enough for its pool to close it, so
+ * it spent little). Summing the totals instead, as before 2026-11-27 20:40, read 0 whenever the
+ * pools had renewed their connections between runs.
+ */
+function postgresTicks(before: Map<number, number>, after: Map<number, number>): number {
+  let ticks = 0;
+  for (const [pid, now] of after) ticks += Math.max(0, now - (before.get(pid) ?? 0));
+  return ticks;
+}
+
 /** Milliseconds of CPU per request between two samples, per process group and in all. */
-export function cpuPerRequest(before: CpuSample, after: CpuSample, requests: number): CpuSample & { total: number } {
-  const ms = (a: number, b: number) => (requests > 0 ? Math.round(((b - a) * 1000 * 100) / TICKS_PER_SECOND / requests) / 100 : 0);
-  const server = ms(before.server, after.server);
-  const neo4j = ms(before.neo4j, after.neo4j);
-  // Backends that exited between the samples take their ticks with them: clamp at zero.
-  const postgres = Math.max(0, ms(before.postgres, after.postgres));
+export function cpuPerRequest(before: CpuSample, after: CpuSample, requests: number): { server: number; neo4j: number; postgres: number; total: number } {
+  const ms = (ticks: number) => (requests > 0 ? Math.round((ticks * 1000 * 100) / TICKS_PER_SECOND / requests) / 100 : 0);
+  const server = ms(after.server - before.server);
+  const neo4j = ms(after.neo4j - before.neo4j);
+  const postgres = ms(postgresTicks(before.postgres, after.postgres));
   return { server, neo4j, postgres, total: Math.round((server + neo4j + postgres) * 100) / 100 };
 }
