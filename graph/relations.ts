@@ -81,6 +81,28 @@ function propertiesOf(v: string, props: readonly string[] | null | undefined): s
   return props ? `${v} {${props.map((p) => `.${p}`).join(', ')}}` : `properties(${v})`;
 }
 
+/**
+ * One fetched node as a single flat map: its stored properties (only `props` and its code when
+ * given, else all) plus the `extra` entries, whose keys start with `__` (no stored property does).
+ * One map per node instead of a `{code, props: {…}, …}` wrapper costs Neo4j and the driver less
+ * to build, send and decode.
+ */
+function flatItem(v: string, props: readonly string[] | null | undefined, extra: Record<string, string>): string {
+  const own = props ? ['.code', ...props.filter((p) => p !== 'code').map((p) => `.${p}`)] : ['.*'];
+  return `${v} {${[...own, ...Object.entries(extra).map(([k, e]) => `${k}: ${e}`)].join(', ')}}`;
+}
+
+/** A flat item's stored properties and its extras (see flatItem). */
+function splitItem<E extends object>(item: Record<string, unknown>): { props: Record<string, unknown>; extra: E } {
+  const props: Record<string, unknown> = {};
+  const extra: Record<string, unknown> = {};
+  for (const key in item) {
+    if (key.startsWith('__')) extra[key] = item[key];
+    else props[key] = item[key];
+  }
+  return { props, extra: extra as E };
+}
+
 /** The label every target of a relation has, when the pattern fixes one (`owners` may be either). */
 function targetLabel(relation: RelationName): RowLabel | undefined {
   return /\(x:(Person|Enterprise|CityObject)\b/.exec(RELATIONS[relation])?.[1] as RowLabel | undefined;
@@ -140,9 +162,9 @@ interface PlannedRow {
   page: PlannedItem[];
 }
 
-interface PlannedItem extends EntityRecord {
-  nested: PlannedRow[];
-}
+/** A relation target as the statement returns it: its properties, and `__l` labels / `__n` nested rows when asked. */
+type PlannedItem = Record<string, unknown>;
+type PlannedExtra = { __l?: string[]; __n?: PlannedRow[] };
 
 /**
  * Cypher subqueries that fetch `plan` for the node bound to `from`: `CALL`s binding
@@ -170,28 +192,33 @@ function planCalls(plan: RelationPlan, from: string, id: string, scope: GraphSco
      CALL (${from}) { ${match}${after}
        WITH ${x} ORDER BY ${x}.code LIMIT $l${id}
        ${nested.map((n) => n.calls).join('\n       ')}
-       RETURN collect({code: ${x}.code, ${targetLabel(plan.relation) ? '' : `labels: labels(${x}), `}props: ${propertiesOf(x, plan.props)}, nested: [${nested.map((n) => n.out).join(', ')}]}) AS g${id} }`;
+       RETURN collect(${flatItem(x, plan.props, {
+         ...(targetLabel(plan.relation) ? {} : { __l: `labels(${x})` }),
+         ...(nested.length ? { __n: `[${nested.map((n) => n.out).join(', ')}]` } : {}),
+       })}) AS g${id} }`;
   return { calls, out: `{total: ${plan.count ? `t${id}` : 'null'}, page: g${id}}` };
 }
 
 /** A planned row as a RelationPage, with the nested pages of its items. */
 function toPage(plan: RelationPlan, row: PlannedRow): RelationPage {
-  const items = row.page.slice(0, plan.page.first);
   // Targets whose label the pattern fixes come without their labels (fewer bytes per item).
   const label = targetLabel(plan.relation);
-  if (label) for (const item of items) item.labels = [label];
+  const items: EntityRecord[] = [];
   const nested = new Map<string, Map<RelationName, RelationPage>>();
-  for (const item of items) {
+  for (const item of row.page.slice(0, plan.page.first)) {
+    const { props, extra } = splitItem<PlannedExtra>(item);
+    const code = props.code as string;
+    items.push({ code, labels: extra.__l ?? (label ? [label] : []), props });
     const perRelation = new Map<RelationName, RelationPage>();
     plan.nested.forEach((n, i) => {
-      const r = item.nested?.[i];
+      const r = extra.__n?.[i];
       if (r) perRelation.set(n.relation, toPage(n, r));
     });
-    if (perRelation.size) nested.set(item.code, perRelation);
+    if (perRelation.size) nested.set(code, perRelation);
   }
   return {
     totalCount: row.total ?? -1,
-    items: items.map(({ nested: _n, ...record }) => record),
+    items,
     hasNextPage: plan.more !== false && row.page.length > plan.page.first,
     nested,
   };
@@ -279,20 +306,23 @@ export interface AncestorRecord {
 }
 
 /**
- * Ancestors as the statement returns them: one entry per path (an ancestor reached two ways comes
- * twice), unordered, city objects all, so without their labels.
+ * Ancestors as the statement returns them: one flat item per path (an ancestor reached two ways
+ * comes twice) with its depth as `__d`, unordered, city objects all, so without their labels.
  */
-type AncestorRow = { depth: number; entity: Omit<EntityRecord, 'labels'> };
+type AncestorRow = Record<string, unknown> & { code: string; __d: number };
 
 function toAncestors(rows: AncestorRow[]): AncestorRecord[] {
   const nearest = new Map<string, AncestorRow>();
   for (const a of rows) {
-    const seen = nearest.get(a.entity.code);
-    if (!seen || a.depth < seen.depth) nearest.set(a.entity.code, a);
+    const seen = nearest.get(a.code);
+    if (!seen || a.__d < seen.__d) nearest.set(a.code, a);
   }
   return [...nearest.values()]
-    .sort((x, y) => x.depth - y.depth || (x.entity.code < y.entity.code ? -1 : 1))
-    .map((a) => ({ depth: a.depth, entity: { ...a.entity, labels: ['CityObject'] } }));
+    .sort((x, y) => x.__d - y.__d || (x.code < y.code ? -1 : 1))
+    .map((a) => {
+      const { props } = splitItem(a);
+      return { depth: a.__d, entity: { code: a.code, labels: ['CityObject'], props } };
+    });
 }
 
 /**
@@ -306,7 +336,7 @@ function ancestorsOfE(scope: GraphScope, props: readonly string[] | null | undef
   // (PROFILE: 98 vs 9 for a building); toAncestors keeps each ancestor's shortest.
   return `MATCH path = (e)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
      WHERE ${visible('a', scope, 'CityObject')}
-     RETURN collect({depth: length(path), entity: {code: a.code, props: ${propertiesOf('a', props)}}})`;
+     RETURN collect(${flatItem('a', props, { __d: 'length(path)' })})`;
 }
 
 /**
