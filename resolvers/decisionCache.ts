@@ -49,6 +49,17 @@ function unchangedAround(policy: Policy, now: number): { from: number; until: nu
   return { from: previous ?? -Infinity, until: Math.min(now + MAX_AGE_MS, next === -1 ? Infinity : list[next]) };
 }
 
+/** Every claim of a subject as one string (a verified token's subject object is reused: api/auth.ts). */
+const claimsKeys = new WeakMap<Subject, string>();
+function claimsKey(subject: Subject): string {
+  let key = claimsKeys.get(subject);
+  if (key === undefined) {
+    key = JSON.stringify(subject);
+    claimsKeys.set(subject, key);
+  }
+  return key;
+}
+
 /** The decisions kept for this caller and purpose under `policy` at `now` (empty when none hold). */
 export function callerDecisions(policy: Policy, subject: Subject, purpose: string | null, now: Date): CallerDecisions {
   let callers = byPolicy.get(policy);
@@ -56,7 +67,7 @@ export function callerDecisions(policy: Policy, subject: Subject, purpose: strin
     callers = new Map();
     byPolicy.set(policy, callers);
   }
-  const key = `${purpose ?? ''}\u0000${JSON.stringify(subject)}`;
+  const key = `${purpose ?? ''}\u0000${claimsKey(subject)}`;
   const at = now.getTime();
   const kept = callers.get(key);
   if (kept && kept.from <= at && at < kept.until) return kept;
