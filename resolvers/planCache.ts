@@ -112,8 +112,9 @@ export function cachedPlan<P>(
   kind: string,
   make: (info: GraphQLResolveInfo, policy: PlanningPolicy) => P,
 ): P {
-  // Siblings in a list resolve the same field with the same field nodes (graphql-js keeps them per
-  // execution): within one request, the answers cannot have changed.
+  // Siblings in a list resolve the same field with the same field nodes: within one request the
+  // answers cannot have changed. The variables object tells requests apart: graphql-js and
+  // graphql-jit (api/jitExecutor.ts) both coerce each execution's variables into a new object.
   const last = lastMade.get(info.fieldNodes);
   if (last && last.variables === info.variableValues && last.kind === kind) return last.plan as P;
   const plan = keptPlan(info, policy, kind, make);
