@@ -40,8 +40,6 @@ const bySchema = new WeakMap<GraphQLSchema, WeakMap<FieldNode, Made[]>>();
 const nodeIds = new WeakMap<FieldNode, number>();
 let nextNodeId = 1;
 
-export const planCacheStats = { hits: 0, misses: 0 };
-
 function idOf(node: FieldNode): number {
   let id = nodeIds.get(node);
   if (id === undefined) {
@@ -143,12 +141,10 @@ function keptPlan<P>(
   if (variants) {
     for (const made of variants) {
       if (made.key === key && stillHolds(made, info.variableValues, policy)) {
-        planCacheStats.hits++;
         return made.plan as P;
       }
     }
   }
-  planCacheStats.misses++;
   const { plan, variables, answers, keep } = recorded(info, policy, make);
   if (keep) {
     const list = variants ?? [];
