@@ -1,6 +1,7 @@
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { DocumentNode, execute, ExecutionResult, GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { logger } from '../core/logger';
 
 /**
  * Compiled execution of the operations apps send again and again.
@@ -21,7 +22,8 @@ type Compiled = CompiledQuery | ExecutionResult;
 
 interface Seen {
   runs: number;
-  compiled?: Compiled;
+  /** The compiled operation; null when graphql-jit could not compile it (it then stays on graphql-js). */
+  compiled?: Compiled | null;
 }
 
 const byDocument = new WeakMap<DocumentNode, Map<string, Seen>>();
@@ -39,11 +41,16 @@ function hotOperation(schema: GraphQLSchema, document: DocumentNode, operationNa
     seen = { runs: 0 };
     byOperation.set(key, seen);
   }
-  if (seen.compiled) return seen.compiled;
+  if (seen.compiled !== undefined) return seen.compiled ?? undefined;
   seen.runs++;
   if (seen.runs < HOT_AFTER) return undefined;
-  seen.compiled = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
-  return seen.compiled;
+  try {
+    seen.compiled = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
+  } catch (err) {
+    seen.compiled = null;
+    logger.warn({ err, operationName }, 'graphql-jit could not compile an operation; it keeps running on graphql-js');
+  }
+  return seen.compiled ?? undefined;
 }
 
 export function jitExecution(schema: GraphQLSchema): GatewayInterface {
