@@ -24,7 +24,7 @@ function featureOf<T>(ctx: RequestContext, code: string, read: (feature: Spatial
   return inHand !== undefined ? read(inHand) : ctx.loaders.feature.load(code).then(read);
 }
 
-function toAncestors(found: AncestorRecord[]): Ancestor[] {
+function asAncestors(found: AncestorRecord[]): Ancestor[] {
   return found.map((a) => ({ depth: a.depth, object: toEntity(a.entity) })).filter((a): a is Ancestor => a.object instanceof CityObject);
 }
 
@@ -175,7 +175,7 @@ export class CityObjectResolver {
   @FieldResolver(() => [Ancestor], { nullable: true, description: '全部上级, 由近及远, 直到市域' })
   ancestors(@Root() object: CityObject, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): MaybePromise<Ancestor[]> {
     const found = ctx.loaders.ancestors(object.code, ancestorProperties(info));
-    return Array.isArray(found) ? toAncestors(found) : found.then(toAncestors);
+    return Array.isArray(found) ? asAncestors(found) : found.then(asAncestors);
   }
 
   @FieldResolver(() => CityObjectConnection, { nullable: true, description: '直接下级 (可按类别筛选)' })
