@@ -11,17 +11,18 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../core/config';
 import { logger } from '../core/logger';
 import type { RequestContext } from '../resolvers/context';
-import { createLoaders } from '../resolvers/loaders';
-import { buildCitySubgraphSchema } from '../resolvers/federation';
+import { createLoaders } from '../query/loaders';
+import { operationHash } from '../audit/chain';
+import { buildCitySubgraphSchema } from './subgraph';
 import { graphiqlRouter } from './graphiql';
 import { jitExecution } from './jitExecutor';
 import { readiness } from './health';
 import type { AppServices } from './services';
-import type { Stores } from './stores';
+import type { Stores } from '../store/stores';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { CityCodeError } from '../core/errors';
 import { isPurpose, PURPOSE_HEADER } from '../policy/engine';
-import { RequestAccess, UnrestrictedAccess } from '../resolvers/access';
+import { Release, UnrestrictedRelease } from '../policy/release';
 
 const KNOWN_CODES = new Set([
   'BAD_USER_INPUT',
@@ -30,6 +31,7 @@ const KNOWN_CODES = new Set([
   'UNAUTHENTICATED',
   'FORBIDDEN_FIELD',
   'FORBIDDEN_FILTER',
+  'UNCLASSIFIED_FIELD',
   'FORBIDDEN',
   'GRAPHQL_VALIDATION_FAILED',
   'GRAPHQL_PARSE_FAILED',
@@ -63,9 +65,9 @@ function auditPlugin(services: AppServices): ApolloServerPlugin<RequestContext> 
       return {
         async willSendResponse({ contextValue, request }) {
           if (!services.audit) return;
-          const entries = contextValue.access.auditEntries({
-            document: request.query ?? '',
-            variables: request.variables ?? null,
+          if (!contextValue.release.hasAuditEntries) return;
+          const entries = contextValue.release.auditEntries({
+            hash: operationHash(request.query ?? '', request.variables ?? null),
             name: request.operationName ?? null,
           });
           for (const entry of entries) services.audit.record(entry);
@@ -132,16 +134,16 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
       context: async ({ req }) => {
         const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
         const subject = services.auth.subjectOf(req);
-        const access = services.enforcement
-          ? new RequestAccess(services.policy.current(), subject, purposeOf(req, services))
-          : new UnrestrictedAccess(services.policy.current(), subject, null);
+        const release = services.enforcement
+          ? new Release(services.policy.current(), subject, purposeOf(req, services))
+          : new UnrestrictedRelease(services.policy.current(), subject, null);
         return {
           requestId,
           stores,
           services,
           subject,
-          access,
-          loaders: createLoaders(stores, access.graphScope()),
+          release,
+          loaders: createLoaders(stores, release.graphScope()),
           log: logger.child({ requestId, subject: subject.username }),
         };
       },

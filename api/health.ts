@@ -1,6 +1,6 @@
 import type { Config } from '../core/config';
-import { withTimeout } from '../graph/driver';
-import type { Stores } from './stores';
+import { withTimeout } from '../store/neo4j';
+import type { Stores } from '../store/stores';
 
 export interface ServiceHealth {
   up: boolean;

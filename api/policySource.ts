@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { logger } from '../core/logger';
 import { loadPolicy } from '../policy/engine';
 import type { Policy } from '../policy/model';
-import { POLICY_DIR } from '../policy/store';
+import { POLICY_DIR } from '../store/policy';
 
 /**
  * The policy in force for this process. Requests read `current()` (no I/O on the request path);

@@ -4,7 +4,7 @@ import { loadConfig } from '../core/config';
 import { logger } from '../core/logger';
 import { createApp } from './app';
 import { startServices, stopServices } from './services';
-import { closeStores, openStores } from './stores';
+import { closeStores, openStores } from '../store/stores';
 
 /** The city subgraph's HTTP server: /graphql, /graphiql, /healthz, /readyz. */
 async function main(): Promise<void> {

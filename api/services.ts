@@ -2,11 +2,11 @@ import { AuditWriter } from '../audit/writer';
 import type { Config } from '../core/config';
 import { logger } from '../core/logger';
 import { Auth, authConfigFromEnv, createAuth } from './auth';
-import { currentPolicy, syncPolicyFiles } from '../policy/store';
+import { currentPolicy, syncPolicyFiles } from '../store/policy';
 import { CheckpointTimer, startCheckpointTimer } from '../audit/checkpoint';
 import { auditSettingsFromEnv } from '../audit/config';
 import { PolicySource, startPolicySource } from './policySource';
-import type { Stores } from './stores';
+import type { Stores } from '../store/stores';
 
 /**
  * What the API needs besides its stores: token verification, the policy in force and the audit

@@ -1,5 +1,5 @@
 import { logger as rootLogger, Logger } from '../core/logger';
-import type { SqlStore } from '../spatial/pool';
+import type { SqlStore } from '../store/postgres';
 import { GENESIS_HASH } from './chain';
 import { AuditSigningKey, loadSigningKey } from './keys';
 import { AuditCheckpoint, hashesOf, insertCheckpoint, latestCheckpoint, readHead } from './rows';

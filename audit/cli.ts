@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config';
-import { SqlStore } from '../spatial/pool';
+import { SqlStore } from '../store/postgres';
 import { AuditIntegrityError, createCheckpoint } from './checkpoint';
 import { exportAudit } from './export';
 import { generateSigningKey } from './keys';

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { SqlStore } from '../spatial/pool';
+import type { SqlStore } from '../store/postgres';
 import { AuditRow, GENESIS_HASH } from './chain';
 import { keyIdOf, trustedPublicKeys } from './keys';
 import { AuditCheckpoint, hashesOf, idRange, readCheckpoints, readHead, readRows } from './rows';

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { SqlStore } from '../spatial/pool';
+import type { SqlStore } from '../store/postgres';
 import { ChainBreakReason, ChainVerification, GENESIS_HASH, verifyRows } from './chain';
 import { trustedPublicKeys } from './keys';
 import { AuditCheckpoint, hashesOf, idOfHash, idRange, Queryable, readCheckpoints, readHead, readRows } from './rows';

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { Subject } from '../core/subject';
 import { logger as rootLogger, Logger } from '../core/logger';
-import type { SqlStore } from '../spatial/pool';
+import type { SqlStore } from '../store/postgres';
 import { AuditDecision, AuditRow, AuditRowContent, DECISIONS, isoMillis, JsonValue, rowHash } from './chain';
 import { auditSettingsFromEnv, AuditSettings } from './config';
 import { insertRows, readHead } from './rows';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import express from 'express';
 import { loadConfig } from '../core/config';
 import { logger } from '../core/logger';
-import { openStores } from '../api/stores';
+import { openStores } from '../store/stores';
 
 /**
  * The floor for the GraphQL benchmark: the same reads as the benchmark's GraphQL queries, run

@@ -3,15 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { closeStores, openStores, Stores } from '../api/stores';
+import { closeStores, openStores, Stores } from '../store/stores';
 import { loadConfig } from '../core/config';
 import { fromRoot } from '../core/paths';
 import { makeCitizenId } from '../domain/identifiers';
-import { parseDataset } from '../ingest/datasets';
+import { parseDataset } from '../domain/datasets';
 import { ingestFile } from '../ingest/pipeline';
 import { ingestFloor } from './ingestFloor';
 import { departmentsOf, register } from '../ingest/registry';
-import { loadPolicyDir } from '../policy/store';
+import { loadPolicyDir } from '../store/policy';
 
 /**
  * Ingest throughput and memory on the deterministic path (docs/benchmarks.md, "Ingestion").

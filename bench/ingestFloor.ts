@@ -7,7 +7,7 @@
  * same indexes and constraints. No reads, no matching, no codes from PostgreSQL, no HMAC: what
  * is left is what Neo4j needs to store it.
  */
-import type { GraphStore } from '../graph/driver';
+import type { GraphStore } from '../store/neo4j';
 
 const FLOOR_DATASET = 'bench-floor';
 

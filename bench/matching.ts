@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { closeStores, openStores } from '../api/stores';
+import { closeStores, openStores } from '../store/stores';
 import { loadConfig } from '../core/config';
 import { fromRoot } from '../core/paths';
 import { blockingCandidates } from '../graph/ingest';
-import { DatasetDefinition, EntityType } from '../ingest/datasets';
+import { DatasetDefinition, EntityType } from '../domain/datasets';
 import { bestMatch, blockingKeys, Comparable, MATCH_CONFIGS } from '../ingest/matching';
 import { entityValues } from '../ingest/pipeline';
 import { planDemoCity } from '../seed/city';
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     for (const [kind, cases] of [
       ['Person', personCases(rng, Number(values.persons))],
       ['Enterprise', enterpriseCases(rng, Number(values.enterprises))],
-    ] as [EntityType, Case[]][]) {
+    ] as ['Person' | 'Enterprise', Case[]][]) {
       const def = { entity: kind } as DatasetDefinition;
       let tp = 0, fp = 0, review = 0, reviewCorrect = 0, newCorrect = 0, newWrong = 0;
       const started = Date.now();

@@ -1,7 +1,7 @@
 /**
  * How an app team calls citycode with the generated client: every operation in
  * client/operations/ is a TypedDocumentNode, so variables and results are typed end to end.
- *   npm run codegen   (regenerates client/generated/graphql.ts from the operations)
+ *   npm run generate   (regenerates client/generated/graphql.ts from the operations)
  */
 import { print } from 'graphql';
 import { BuildingWithResidentsDocument, type BuildingWithResidentsQuery, type BuildingWithResidentsQueryVariables } from './generated/graphql';

@@ -1,12 +1,12 @@
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { readFileSync } from 'node:fs';
 import { fromRoot } from '../core/paths';
-import { buildCitySubgraphSchemaSync } from '../resolvers/federation';
+import { buildCitySubgraphSchemaSync } from '../api/subgraph';
 
 /**
  * The subgraphs of the supergraph: where each one's SDL comes from, where it listens by
  * default (the routing URL written into the committed supergraph), and the environment variable
- * that overrides that URL at run time. Adding a district = one entry here + `npm run compose`.
+ * that overrides that URL at run time. Adding a district = one entry here + `npm run generate`.
  */
 export interface SubgraphEntry {
   name: string;

@@ -7,8 +7,8 @@
  *   (:Dataset)-[:DERIVED_FROM {job}]->(:Dataset)
  */
 import type { Level } from '../core/subject';
-import { ATTRIBUTES, DatasetDefinition } from '../ingest/datasets';
-import type { GraphStore } from './driver';
+import { ATTRIBUTES, DatasetDefinition } from '../domain/datasets';
+import type { GraphStore } from '../store/neo4j';
 
 export const datasetLid = (id: string): string => `dataset:${id}`;
 export const fieldLid = (dataset: string, field: string): string => `field:${dataset}.${field}`;

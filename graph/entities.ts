@@ -1,4 +1,4 @@
-import type { GraphStore } from './driver';
+import type { GraphStore } from '../store/neo4j';
 import { GraphScope, scopeParam, visible } from './scope';
 
 /** An entity node as stored: its labels and plain properties. */

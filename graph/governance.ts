@@ -3,11 +3,20 @@
  * source records and their MAPS_TO edges, quality per dataset, the change feed and provenance.
  * Every statement that returns entity data takes the caller's row scope (`visible`).
  */
-import type { GraphStore } from './driver';
+import { KINDS, KIND_NAMES, type KindName } from '../domain/model';
+import type { GraphStore } from '../store/neo4j';
 import { GraphScope, scopeParam, visible } from './scope';
+
+/** Where an entity lies (what per-row decisions of its attributes' values read). */
+export interface EntityRegion {
+  districtCode: string | null;
+  streetCode: string | null;
+}
 
 export interface ConflictRecord {
   key: string;
+  /** Where the entity lies. */
+  region: EntityRegion;
   entity: string;
   entityType: string;
   attribute: string;
@@ -40,19 +49,21 @@ export async function listConflicts(
      MATCH (e:Entity {code: c.entity}) WHERE ${visible('e', scope)}`;
   const params = { ...filter, scope: scopeParam(scope) };
   const [count] = await graph.read<{ total: number }>(`${match} RETURN count(c) AS total`, params);
-  const rows = await graph.read<{ c: ConflictRecord }>(
-    `${match} WITH c WHERE $after IS NULL OR c.key > $after RETURN properties(c) AS c ORDER BY c.key LIMIT toInteger($first)`,
+  const rows = await graph.read<{ c: ConflictRecord; region: EntityRegion }>(
+    `${match} WITH c, e WHERE $after IS NULL OR c.key > $after
+     RETURN properties(c) AS c, {districtCode: e.districtCode, streetCode: e.streetCode} AS region ORDER BY c.key LIMIT toInteger($first)`,
     params,
   );
-  return { rows: rows.map((r) => r.c), total: count?.total ?? 0 };
+  return { rows: rows.map((r) => ({ ...r.c, region: r.region })), total: count?.total ?? 0 };
 }
 
 export async function conflictByKey(graph: GraphStore, key: string, scope: GraphScope): Promise<ConflictRecord | null> {
-  const rows = await graph.read<{ c: ConflictRecord }>(
-    `MATCH (c:Conflict {key: $key}) MATCH (e:Entity {code: c.entity}) WHERE ${visible('e', scope)} RETURN properties(c) AS c`,
+  const rows = await graph.read<{ c: ConflictRecord; region: EntityRegion }>(
+    `MATCH (c:Conflict {key: $key}) MATCH (e:Entity {code: c.entity}) WHERE ${visible('e', scope)}
+     RETURN properties(c) AS c, {districtCode: e.districtCode, streetCode: e.streetCode} AS region`,
     { key, scope: scopeParam(scope) },
   );
-  return rows[0]?.c ?? null;
+  return rows[0] ? { ...rows[0].c, region: rows[0].region } : null;
 }
 
 /** Marks a conflict resolved and writes the chosen value and its provenance on the entity, in one transaction. */
@@ -69,7 +80,7 @@ export async function resolveConflict(
     if (input.property) {
       await tx.run(`MATCH (c:Conflict {key: $key}) MATCH (e:Entity {code: c.entity}) SET e[$property] = $value, e[$provenanceKey] = $provenance, e.changedAt = $now`, input);
     } else if (input.relation) {
-      // The relation type is one of ingest/datasets.ts ATTRIBUTES (never user input).
+      // The relation type is one the city model lets datasets feed (domain/modelIndex.ts; never user input).
       await tx.run(
         `MATCH (c:Conflict {key: $key}) MATCH (e:Entity {code: c.entity}) MATCH (t:Entity {code: $value})
          OPTIONAL MATCH (e)-[old:${input.relation}]->(o) WHERE o <> t DELETE old
@@ -91,6 +102,8 @@ export interface ReviewRecord {
   status: string;
   values: string;
   decidedBy: string | null;
+  /** Where the candidate entity lies. */
+  region: EntityRegion;
 }
 
 export async function listReviews(
@@ -104,7 +117,8 @@ export async function listReviews(
      MATCH (e:Entity {code: c.candidate}) WHERE ${visible('e', scope)}
      MATCH (s:SourceRecord {key: c.key})
      RETURN c.key AS key, c.dataset AS dataset, c.recordKey AS recordKey, c.line AS line, c.candidate AS candidate,
-            c.score AS score, c.status AS status, s.values AS values, c.decidedBy AS decidedBy
+            c.score AS score, c.status AS status, s.values AS values, c.decidedBy AS decidedBy,
+            {districtCode: e.districtCode, streetCode: e.streetCode} AS region
      ORDER BY c.key LIMIT toInteger($first)`,
     { key: null, ...filter, scope: scopeParam(scope) },
   );
@@ -138,6 +152,8 @@ export interface SourceRecordRow {
   at: string | null;
   code: string | null;
   registeredTo: string | null;
+  /** Where the mapped entity lies (null when there is none the caller may see). */
+  region: EntityRegion | null;
 }
 
 /** A dataset's source records with their MAPS_TO edges (entities outside the scope: code hidden). */
@@ -147,7 +163,9 @@ export async function sourceRecords(graph: GraphStore, dataset: string, first: n
      WITH s ORDER BY s.line LIMIT toInteger($first)
      OPTIONAL MATCH (s)-[m:MAPS_TO]->(e:Entity)
      RETURN s.key AS key, s.recordKey AS recordKey, s.line AS line, s.status AS status, m.method AS method, m.score AS score,
-            m.at AS at, CASE WHEN e IS NOT NULL AND ${visible('e', scope)} THEN e.code ELSE null END AS code, s.registeredTo AS registeredTo`,
+            m.at AS at, s.registeredTo AS registeredTo,
+            CASE WHEN e IS NOT NULL AND ${visible('e', scope)} THEN e.code ELSE null END AS code,
+            CASE WHEN e IS NOT NULL AND ${visible('e', scope)} THEN {districtCode: e.districtCode, streetCode: e.streetCode} ELSE null END AS region`,
     { dataset, first, after, scope: scopeParam(scope) },
   );
 }
@@ -198,7 +216,8 @@ export interface ChangeRow {
   changedAt: string;
 }
 
-const DOMAIN_LABEL: Record<string, string> = { POPULATION: 'Person', LEGAL_ENTITY: 'Enterprise', SPATIAL: 'CityObject' };
+/** The kind whose rows belong to each row domain (the change feed is asked by domain). */
+export const KIND_OF_ROW_DOMAIN: Readonly<Record<string, KindName>> = Object.fromEntries(KIND_NAMES.map((k) => [KINDS[k].rowDomain, k]));
 
 /**
  * Entities of one row domain changed after (since, afterCode), in (changedAt, code) order, inside
@@ -209,7 +228,7 @@ export async function changedEntities(
   input: { domain: string; since: string; afterCode: string | null; region: string | null; first: number },
   scope: GraphScope,
 ): Promise<ChangeRow[]> {
-  const label = DOMAIN_LABEL[input.domain];
+  const label = KIND_OF_ROW_DOMAIN[input.domain];
   if (!label) return [];
   return graph.read<ChangeRow>(
     `MATCH (e:${label}) WHERE e.changedAt IS NOT NULL

@@ -1,4 +1,4 @@
-import type { GraphStore } from './driver';
+import type { GraphStore } from '../store/neo4j';
 
 /** An external identifier (多码融合) as stored: scheme plus normalised value (an HMAC for ID numbers). */
 export interface ExternalIdKey {

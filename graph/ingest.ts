@@ -5,14 +5,23 @@
  * changes nothing, and all writes of one batch share one transaction with its checkpoint.
  */
 import type { ManagedTransaction } from 'neo4j-driver';
-import type { EntityType } from '../ingest/datasets';
-import type { GraphStore } from './driver';
+import type { EntityType } from '../domain/datasets';
+import { FEEDABLE_ATTRIBUTES, isKindName } from '../domain/modelIndex';
+import type { GraphStore } from '../store/neo4j';
 
-/** Labels and relation types that may enter a statement's text (never user input). */
-const LABELS: Record<EntityType, string> = { Person: 'Person', Enterprise: 'Enterprise', CityObject: 'CityObject' };
-export const RELATION_TYPES = ['RESIDES_IN', 'REGISTERED_AT', 'PART_OF'] as const;
-/** Blocking predicates per entity type over `r.values` (ingest/matching.ts blockingKeys). */
-const BLOCKING: Record<EntityType, readonly string[]> = {
+/** Relation types datasets may feed (the city model's, domain/modelIndex.ts): the only ones that enter a statement's text. */
+export const RELATION_TYPES: readonly string[] = [
+  ...new Set(Object.values(FEEDABLE_ATTRIBUTES).filter((a) => a.kind === 'relation').map((a) => a.target)),
+].sort();
+
+/** A kind's label (its name, checked against the model: never user input). */
+function labelOf(entity: EntityType): string {
+  if (!isKindName(entity)) throw new Error(`${String(entity)} is not a kind of the city model`);
+  return entity;
+}
+
+/** Blocking predicates per entity kind over `r.values` (ingest/matching.ts blockingKeys); other kinds block on name. */
+const BLOCKING: Partial<Record<EntityType, readonly string[]>> = {
   Person: ['x.name = r.values.name', 'x.phone = r.values.phone', 'x.birthDate = r.values.birthDate'],
   Enterprise: ['x.name = r.values.name', 'x.address = r.values.address', 'x.establishedOn = r.values.establishedOn'],
   CityObject: ['x.name = r.values.name', 'x.address = r.values.address'],
@@ -73,15 +82,15 @@ export interface BlockingRow {
  */
 export async function blockingCandidates(graph: GraphStore, entity: EntityType, rows: readonly BlockingRow[], limit = 25): Promise<Map<number, EntityState[]>> {
   if (rows.length === 0) return new Map();
-  const label = LABELS[entity];
-  const branches = BLOCKING[entity]
+  const label = labelOf(entity);
+  const branches = (BLOCKING[entity] ?? ['x.name = r.values.name'])
     .map((p) => `WITH r MATCH (x:${label}) WHERE ${p} RETURN x LIMIT ${limit}`)
     .join(' UNION ');
   const result = await graph.read<{ i: number; code: string; labels: string[]; props: Record<string, unknown>; rels: [string, string][]; ids: string[] }>(
     `UNWIND $rows AS r
      CALL { ${branches} }
      RETURN r.i AS i, x.code AS code, labels(x) AS labels, properties(x) AS props,
-            [(x)-[rel:RESIDES_IN|REGISTERED_AT|PART_OF]->(t:Entity) | [type(rel), t.code]] AS rels,
+            [(x)-[rel:${RELATION_TYPES.join('|')}]->(t:Entity) | [type(rel), t.code]] AS rels,
             [(x)<-[:IDENTIFIES]-(id:ExternalId) | id.scheme + ':' + id.value] AS ids`,
     { rows: rows.map((r) => ({ i: r.i, values: r.values })) },
   );
@@ -191,7 +200,7 @@ function timed(rawTx: ManagedTransaction): Runner {
  * Everything else is a MERGE or a SET of computed values, so replaying a batch changes nothing.
  */
 export async function writeBatch(graph: GraphStore, w: BatchWrite): Promise<void> {
-  const label = LABELS[w.entity];
+  const label = labelOf(w.entity);
   await graph.writeTransaction(async (rawTx: ManagedTransaction) => {
     const tx = timed(rawTx);
     // One row per entity the batch touches: its values with provenance, the encrypted ID copy

@@ -6,7 +6,7 @@
  * statement per hop for the whole frontier; a node is visited once (cycle-safe) at its smallest
  * hop count.
  */
-import type { GraphStore } from './driver';
+import type { GraphStore } from '../store/neo4j';
 
 export type LineageDirection = 'UPSTREAM' | 'DOWNSTREAM';
 

@@ -1,44 +1,16 @@
 import neo4j from 'neo4j-driver';
-import type { GraphStore } from './driver';
+import type { GraphStore } from '../store/neo4j';
 import type { EntityRecord } from './entities';
-import { GraphScope, RowLabel, scopeParam, visible } from './scope';
+import type { KindName } from '../domain/model';
+import { ancestorPattern, patternBetween, targetLabel } from './patterns';
+import { GraphScope, scopeParam, scopeShape, visible } from './scope';
 
 /**
- * The relations an API field can follow, as fixed Cypher patterns from parent `p` to target `x`.
- * Field names map to these specs only; nothing a caller sends becomes part of a pattern.
+ * The relation fields of the city model (domain/model.ts), by key (`Person.employers`): what a
+ * plan follows. Their Cypher patterns are derived from the model (graph/patterns.ts); nothing a
+ * caller sends becomes part of a pattern.
  */
-export const RELATIONS = {
-  /** Person → enterprises employing them. */
-  employers: '(p)-[:EMPLOYED_BY]->(x:Enterprise)',
-  /** Enterprise → its employees. */
-  employees: '(p)<-[:EMPLOYED_BY]-(x:Person)',
-  /** Person → enterprises they are the legal representative of. */
-  representedEnterprises: '(p)-[:LEGAL_REPRESENTATIVE_OF]->(x:Enterprise)',
-  /** Enterprise → its legal representative. */
-  legalRepresentative: '(p)<-[:LEGAL_REPRESENTATIVE_OF]-(x:Person)',
-  /** Person → the room/unit they reside in. */
-  residence: '(p)-[:RESIDES_IN]->(x:CityObject)',
-  /** Room/unit or building → persons residing in it (a building's through its rooms). */
-  residents: '(p)<-[:PART_OF*0..1]-(:CityObject)<-[:RESIDES_IN]-(x:Person)',
-  /** Person or enterprise → where they are registered (户籍 / 注册地). */
-  registeredAt: '(p)-[:REGISTERED_AT]->(x:CityObject)',
-  /** Building or region → enterprises registered there. */
-  registeredEnterprises: '(p)<-[:REGISTERED_AT]-(x:Enterprise)',
-  /** Person or enterprise → what they own. */
-  owns: '(p)-[:OWNS]->(x:CityObject)',
-  /** City object → its owners. */
-  owners: '(p)<-[:OWNS]-(x:Entity)',
-  /** City object → its direct parent in the hierarchy. */
-  parent: '(p)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON]->(x:CityObject)',
-  /** City object → its direct children in the hierarchy. */
-  children: '(p)<-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON]-(x:CityObject)',
-  /** Everything in a region or building, at any depth (社区 → 建筑物 → 房屋/构件 → 零件, devices). */
-  contents: '(p)<-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..6]-(x:CityObject)',
-  /** Devices installed on an object or its components. */
-  devices: '(p)<-[:INSTALLED_ON|PART_OF*1..3]-(x:CityObject {objectKind: "DEVICE"})',
-} as const;
-
-export type RelationName = keyof typeof RELATIONS;
+export type RelationName = string;
 
 export interface PageRequest {
   /** Page size, already validated against the maximum. */
@@ -103,11 +75,6 @@ function splitItem<E extends object>(item: Record<string, unknown>): { props: Re
   return { props, extra: extra as E };
 }
 
-/** The label every target of a relation has, when the pattern fixes one (`owners` may be either). */
-function targetLabel(relation: RelationName): RowLabel | undefined {
-  return /\(x:(Person|Enterprise|CityObject)\b/.exec(RELATIONS[relation])?.[1] as RowLabel | undefined;
-}
-
 /** Statement text with runs of whitespace folded (the generated statements hold no string literals with spaces). */
 function compact(cypher: string): string {
   let folded = compacted.get(cypher);
@@ -136,7 +103,7 @@ interface PlannedStatement {
 const statements = new WeakMap<object, Map<string, PlannedStatement>>();
 
 function statementOf(plan: object, scope: GraphScope, write: (fixed: Record<string, unknown>) => string): PlannedStatement {
-  const shape = `${scope.person.kind} ${scope.enterprise.kind} ${scope.object.kind} ${scope.device.kind}`;
+  const shape = scopeShape(scope);
   let byScope = statements.get(plan);
   if (!byScope) {
     byScope = new Map();
@@ -149,12 +116,6 @@ function statementOf(plan: object, scope: GraphScope, write: (fixed: Record<stri
     byScope.set(shape, statement);
   }
   return statement;
-}
-
-/** The pattern of `relation` from variable `from` to variable `to`. */
-function patternBetween(relation: RelationName, from: string, to: string): string {
-  // Targets first: `from` may itself be a target variable of the level above (x0 → x0_1).
-  return RELATIONS[relation].replaceAll('(x', `(${to}`).replace('(p)', `(${from})`);
 }
 
 interface PlannedRow {
@@ -257,7 +218,7 @@ export interface EntityPlan {
   /** The stored properties of the entity to return, or null (or absent) for all of them. */
   props?: readonly string[] | null;
   /** The label the entity must have (a typed by-code query), or undefined for any entity. */
-  label?: RowLabel;
+  label?: KindName;
   ancestors: boolean;
   /** The stored properties of the ancestors to return, or null (or absent) for all of them. */
   ancestorProps?: readonly string[] | null;
@@ -334,7 +295,7 @@ function ancestorsOfE(scope: GraphScope, props: readonly string[] | null | undef
   // Every path, not min(length(path)) per ancestor: the aggregation makes Neo4j plan a pruning
   // breadth-first expansion that costs ten times the database hits of following the few paths
   // (PROFILE: 98 vs 9 for a building); toAncestors keeps each ancestor's shortest.
-  return `MATCH path = (e)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject)
+  return `MATCH path = ${ancestorPattern('e', 'a')}
      WHERE ${visible('a', scope, 'CityObject')}
      RETURN collect(${flatItem('a', props, { __d: 'length(path)' })})`;
 }

@@ -1,27 +1,21 @@
 /**
- * Row scope pushed into Cypher: which Person, Enterprise and CityObject rows a request may see.
- * The policy engine decides the scope per row domain; this module only turns it into a
+ * Row scope pushed into Cypher: which rows of each entity kind a request may see. The policy
+ * decides the scope per kind (policy/release.ts graphScope); this module only turns it into a
  * parameter and a predicate, so that pages and counts are computed over visible rows only.
  */
-export type RowScope =
-  | { kind: 'ALL' }
-  | { kind: 'REGIONS'; districtCodes: readonly string[]; streetCodes: readonly string[] }
-  | { kind: 'NONE' };
+import { KIND_NAMES, type KindName } from '../domain/model';
+import type { RowScope } from '../policy/model';
+import type { GraphScope } from '../policy/scope';
+import { UNRESTRICTED_GRAPH } from '../policy/release';
 
-export interface GraphScope {
-  person: RowScope;
-  enterprise: RowScope;
-  object: RowScope;
-  /** IoT devices, on top of `object`: they are IoT data (policy/engine.ts kindRowScope). */
-  device: RowScope;
-}
+export type { GraphScope } from '../policy/scope';
+export type { RowScope } from '../policy/model';
 
-export const UNRESTRICTED: GraphScope = Object.freeze({
-  person: { kind: 'ALL' },
-  enterprise: { kind: 'ALL' },
-  object: { kind: 'ALL' },
-  device: { kind: 'ALL' },
-}) as GraphScope;
+/** Every row of every kind (POLICY_ENFORCEMENT=off, seeding, ingestion). */
+export const UNRESTRICTED: GraphScope = UNRESTRICTED_GRAPH;
+
+/** A kind's label as the graph stores it (the kind's name). */
+export type RowLabel = KindName;
 
 interface ScopeParam {
   all: boolean;
@@ -29,52 +23,53 @@ interface ScopeParam {
   streets: string[];
 }
 
-function param(scope: RowScope): ScopeParam {
+function param(scope: RowScope | undefined): ScopeParam {
+  if (!scope || scope.kind === 'NONE') return { all: false, districts: [], streets: [] };
   if (scope.kind === 'ALL') return { all: true, districts: [], streets: [] };
-  if (scope.kind === 'NONE') return { all: false, districts: [], streets: [] };
   return { all: false, districts: [...scope.districtCodes], streets: [...scope.streetCodes] };
 }
 
-/** The `$scope` parameter for {@link visible}. */
+/** The `$scope` parameter for {@link visible}: one entry per kind and per classified object kind. */
 export function scopeParam(scope: GraphScope = UNRESTRICTED): Record<string, ScopeParam> {
-  return { person: param(scope.person), enterprise: param(scope.enterprise), object: param(scope.object), device: param(scope.device) };
+  const out: Record<string, ScopeParam> = {};
+  for (const kind of KIND_NAMES) out[kind] = param(scope.kinds[kind]);
+  for (const [objectKind, s] of Object.entries(scope.objectKinds)) out[objectKind] = param(s);
+  return out;
 }
 
-/** The label of each row domain and its key in `$scope`. */
-const DOMAIN_OF_LABEL = { Person: 'person', Enterprise: 'enterprise', CityObject: 'object' } as const;
-export type RowLabel = keyof typeof DOMAIN_OF_LABEL;
+const kindOf = (scope: GraphScope, kind: string): RowScope['kind'] => scope.kinds[kind]?.kind ?? 'NONE';
 
 /**
  * A Cypher predicate: true when node `v` is visible under `scope` (passed as `$scope`, see
  * {@link scopeParam}). Rows without a district (the city itself) are visible only to an
- * unrestricted scope of their domain. A domain the caller sees whole or not at all needs no
- * parameter test, so the predicate folds to `true` / `false` there; when the pattern already fixes
- * `v`'s label, pass it and only that domain is tested (shorter statements travel in fewer Bolt
- * chunks). The scope is required: the predicate is built for it, and the statement must also
- * pass `scopeParam(scope)` as `$scope`.
+ * unrestricted scope of their kind. A kind the caller sees whole or not at all needs no parameter
+ * test, so the predicate folds to `true` / `false` there; when the pattern already fixes `v`'s
+ * label, pass it and only that kind is tested (shorter statements travel in fewer Bolt chunks).
+ * City objects of a classified object kind (IoT devices) also need that kind's scope. The scope is
+ * required: the predicate is built for it, and the statement must also pass `scopeParam(scope)`.
  */
 export function visible(v: string, scope: GraphScope, label?: RowLabel): string {
-  const regions = (domain: 'person' | 'enterprise' | 'object' | 'device') =>
-    `${v}.districtCode IN $scope.${domain}.districts OR ${v}.streetCode IN $scope.${domain}.streets`;
-  const within = (domain: 'person' | 'enterprise' | 'object') => {
-    const kind = scope[domain].kind;
-    const rows = kind === 'ALL' ? 'true' : kind === 'NONE' ? 'false' : `(${regions(domain)})`;
-    if (domain !== 'object' || rows === 'false' || scope.device.kind === 'ALL') return rows;
-    // A device row also needs the device scope.
-    const notDevice = `coalesce(${v}.objectKind, '') <> 'DEVICE'`;
-    const devices = scope.device.kind === 'NONE' ? notDevice : `(${notDevice} OR ${regions('device')})`;
-    return rows === 'true' ? devices : `${rows} AND ${devices}`;
+  const regions = (key: string) => `${v}.districtCode IN $scope.${key}.districts OR ${v}.streetCode IN $scope.${key}.streets`;
+  const within = (kind: RowLabel): string => {
+    const k = kindOf(scope, kind);
+    let rows = k === 'ALL' ? 'true' : k === 'NONE' ? 'false' : `(${regions(kind)})`;
+    if (kind !== 'CityObject' || rows === 'false') return rows;
+    for (const [objectKind, s] of Object.entries(scope.objectKinds)) {
+      if (s.kind === 'ALL') continue;
+      const notThis = `coalesce(${v}.objectKind, '') <> '${objectKind}'`;
+      const these = s.kind === 'NONE' ? notThis : `(${notThis} OR ${regions(objectKind)})`;
+      rows = rows === 'true' ? these : `${rows} AND ${these}`;
+    }
+    return rows;
   };
-  if (label) return within(DOMAIN_OF_LABEL[label]);
-  const parts = (Object.keys(DOMAIN_OF_LABEL) as RowLabel[])
-    .map((l) => ({ l, p: within(DOMAIN_OF_LABEL[l]) }))
-    .filter(({ p }) => p !== 'false');
-  if (parts.length === 3 && parts.every(({ p }) => p === 'true')) return 'true';
+  if (label) return within(label);
+  const parts = KIND_NAMES.map((l) => ({ l, p: within(l) })).filter(({ p }) => p !== 'false');
+  if (parts.length === KIND_NAMES.length && parts.every(({ p }) => p === 'true')) return 'true';
   if (parts.length === 0) return 'false';
   return `(${parts.map(({ l, p }) => (p === 'true' ? `${v}:${l}` : `(${v}:${l} AND ${p})`)).join(' OR ')})`;
 }
 
-/** A stable key of a scope, for caching per-request loaders. */
-export function scopeKey(scope: GraphScope): string {
-  return JSON.stringify(scopeParam(scope));
+/** The shape of a scope (which kinds are seen whole, in part or not at all): what `visible` puts into a statement's text. */
+export function scopeShape(scope: GraphScope): string {
+  return [...KIND_NAMES.map((k) => kindOf(scope, k)), ...Object.values(scope.objectKinds).map((s) => s.kind)].join(' ');
 }

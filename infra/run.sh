@@ -15,7 +15,7 @@ prepare() {
   bash infra/services.sh start
   log "compiling TypeScript"
   npm run -s build
-  node dist/migrations/run.js
+  node dist/store/migrate.js
   # The 福田 district subgraph owns its schema (futian) and its migrations.
   node dist/districts/futian/migrate.js
 }

@@ -4,7 +4,7 @@
  */
 import type { EntityState, BatchWrite } from '../graph/ingest';
 import { externalIdKey } from '../graph/identifiers';
-import type { DatasetDefinition } from './datasets';
+import type { DatasetDefinition } from '../domain/datasets';
 import { PreparedRecord, prepareRecord, RejectedRow } from './records';
 
 export type SourceRow = { line: number; fields: Record<string, unknown> | null; error: string | null };

@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { closeStores, openStores } from '../api/stores';
+import { closeStores, openStores } from '../store/stores';
 import { loadConfig } from '../core/config';
 import { logger } from '../core/logger';
 import { ingestFile, IngestSummary } from './pipeline';

@@ -5,7 +5,7 @@
  */
 import { badInput } from '../core/errors';
 import { authoritativeDatasets, lineageHop, lineageNode, LineageDirection, LineageNodeRecord } from '../graph/lineage';
-import type { GraphStore } from '../graph/driver';
+import type { GraphStore } from '../store/neo4j';
 
 export const DEFAULT_DEPTH = 3;
 export const MAX_DEPTH = 10;

@@ -1,3 +1,5 @@
+import type { KindName } from '../domain/model';
+
 /**
  * Probabilistic record linkage (Fellegi-Sunter). Pure: no I/O.
  *
@@ -56,7 +58,8 @@ const ADDRESS: MU = { m: [0.7, 0.2, 0.1], u: [0.001, 0.01, 0.989] };
 const DISTANCE: MU = { m: [0.8, 0.15, 0.05], u: [0.001, 0.01, 0.989] };
 const CATEGORY: MU = { m: [0.95, 0, 0.05], u: [0.1, 0, 0.9] };
 
-export const MATCH_CONFIGS: Record<'Person' | 'Enterprise' | 'CityObject', MatchConfig> = {
+/** Probabilistic matching per kind; a kind without a config is matched by its identifiers only. */
+export const MATCH_CONFIGS = {
   Person: {
     rules: {
       'Person.name': { comparator: 'name', mu: NAME },
@@ -88,7 +91,12 @@ export const MATCH_CONFIGS: Record<'Person' | 'Enterprise' | 'CityObject', Match
     upper: 12,
     lower: 6,
   },
-};
+} satisfies Partial<Record<KindName, MatchConfig>>;
+
+/** The probabilistic matching of a kind, or undefined when its records are matched by identifiers only. */
+export function matchConfigOf(kind: KindName): MatchConfig | undefined {
+  return (MATCH_CONFIGS as Partial<Record<KindName, MatchConfig>>)[kind];
+}
 
 /** Levenshtein distance with adjacent transpositions (optimal string alignment), on code points. */
 export function editDistance(a: string, b: string): number {
@@ -252,7 +260,7 @@ export function bestMatch(config: MatchConfig, record: Comparable, candidates: r
  * Blocking keys of a record (node property → value): exact values, and an address with the
  * common variants (深圳市 prefix missing or doubled, 號, spaces) mapped back to the stored form.
  */
-export function blockingKeys(entity: 'Person' | 'Enterprise' | 'CityObject', values: Record<string, string | number | null | undefined>): Record<string, string | null> {
+export function blockingKeys(entity: KindName, values: Record<string, string | number | null | undefined>): Record<string, string | null> {
   const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
   const name = str(values[`${entity}.name`]);
   const address = str(values[`${entity}.address`]);

@@ -42,29 +42,3 @@ export function mergeClaim(current: Claim | null, incoming: Claim): MergeOutcome
   else take = newer(incoming, current);
   return { take, conflict: { current, incoming, winner: take ? 'INCOMING' : 'CURRENT' } };
 }
-
-/** The stored form of a provenance (one JSON string property per attribute on the entity). */
-export interface Provenance {
-  dataset: string;
-  record: string;
-  at: string | null;
-  authoritative: boolean;
-  /** Set when a steward chose this value resolving a conflict. */
-  resolvedBy?: string;
-}
-
-export const PROVENANCE_PREFIX = '_prov_';
-
-export function provenanceKey(attribute: string): string {
-  return PROVENANCE_PREFIX + attribute.split('.')[1];
-}
-
-export function parseProvenance(raw: unknown): Provenance | null {
-  if (typeof raw !== 'string') return null;
-  try {
-    const p = JSON.parse(raw) as Provenance;
-    return typeof p.dataset === 'string' ? p : null;
-  } catch {
-    return null;
-  }
-}

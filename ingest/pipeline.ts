@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { Stores } from '../api/stores';
+import type { Stores } from '../store/stores';
 import { badInput, CityCodeError } from '../core/errors';
 import { logger } from '../core/logger';
 import { encryptIdNumber, piiKeys } from '../domain/pii';
@@ -25,13 +25,14 @@ import { codesByExternalIds, externalIdKey } from '../graph/identifiers';
 import { sourceRecordCodes } from '../registry/sourceCodes';
 import { registerPoints } from '../spatial/registration';
 import { progress, Progress } from '../seed/progress';
-import { ATTRIBUTES, DatasetDefinition } from './datasets';
-import { bestMatch, blockingKeys, Comparable, MATCH_CONFIGS } from './matching';
-import { Claim, mergeClaim, parseProvenance, provenanceKey, Provenance } from './merge';
+import { ATTRIBUTES, DatasetDefinition } from '../domain/datasets';
+import { bestMatch, blockingKeys, Comparable, matchConfigOf } from './matching';
+import { parseProvenance, provenanceKey, type Provenance } from '../graph/provenanceRecord';
+import { Claim, mergeClaim } from './merge';
 import { BatchInFlight, inFlight, prepareBatch, ResolvedBatch, SourceRow } from './batches';
 import { formatOf, readRows } from './readers';
 import { PreparedRecord, prepareRecord, RejectedRow } from './records';
-import { withDatasetLock } from './lock';
+import { withDatasetLock } from '../store/locks';
 
 export const DEFAULT_BATCH_SIZE = 1_000;
 /** Rejected rows kept in the summary (all of them go to onRejected). */
@@ -189,6 +190,7 @@ export async function resolveBatch(stores: Stores, dataset: StoredDataset, recor
   const resolutions: Resolution[] = [];
   const newByIdentifier = new Map<string, string>();
   const probabilistic: { i: number; values: Comparable }[] = [];
+  const matching = matchConfigOf(def.entity);
   for (const record of records) {
     const prior = existing.get(recordKeyOf(record));
     const forced = ctx.forced?.get(record.recordKey);
@@ -205,11 +207,11 @@ export async function resolveBatch(stores: Stores, dataset: StoredDataset, recor
     } else {
       const hit = record.identifiers.map((id) => known.get(externalIdKey(id)) ?? newByIdentifier.get(externalIdKey(id))).find((c) => c);
       if (hit) Object.assign(res, { outcome: 'MATCHED', code: hit, method: hit.startsWith('new:') ? 'DETERMINISTIC_BATCH' : 'DETERMINISTIC', score: null });
-      else if (record.identifiers.length === 0 || (def.entity !== 'CityObject' && def.probabilistic !== false)) {
+      else if (matching && (record.identifiers.length === 0 || (def.entity !== 'CityObject' && def.probabilistic !== false))) {
         const values: Comparable = { ...record.values };
         for (const [attr, ref] of Object.entries(record.relations)) values[attr] = known.get(externalIdKey(ref)) ?? null;
         if (record.lon !== null && record.lat !== null) values.location = [record.lon, record.lat];
-        if (Object.keys(MATCH_CONFIGS[def.entity].rules).some((a) => values[a] !== undefined && values[a] !== null)) {
+        if (Object.keys(matching.rules).some((a) => values[a] !== undefined && values[a] !== null)) {
           probabilistic.push({ i: resolutions.length - 1, values });
         }
       }
@@ -222,8 +224,8 @@ export async function resolveBatch(stores: Stores, dataset: StoredDataset, recor
   }
 
   // 2. Fellegi-Sunter over blocked candidates for records without a known identifier.
-  if (probabilistic.length) {
-    const rules = MATCH_CONFIGS[def.entity];
+  if (probabilistic.length && matching) {
+    const rules = matching;
     const blockRows = probabilistic.map((p) => ({ i: p.i, values: blockingKeys(def.entity, p.values as Record<string, string | number | null>) }));
     await previous?.written;
     const candidates = await blockingCandidates(stores.graph, def.entity, blockRows);

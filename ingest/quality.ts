@@ -5,7 +5,7 @@
  * located records).
  */
 import { allDatasets } from '../graph/datasets';
-import type { GraphStore } from '../graph/driver';
+import type { GraphStore } from '../store/neo4j';
 import { qualityRows } from '../graph/governance';
 
 export interface DatasetQuality {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { normaliseCodeText } from '../domain/citycode';
 import { resolveCode } from '../domain/identifiers';
 import { canonicalIdNumber, idLookupKey } from '../domain/pii';
-import { ATTRIBUTES, DatasetDefinition, IDENTIFIER_TYPES } from './datasets';
+import { ATTRIBUTES, DatasetDefinition, IDENTIFIER_TYPES } from '../domain/datasets';
 
 export type Scalar = string | number;
 

@@ -5,14 +5,14 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Stores } from '../api/stores';
+import type { Stores } from '../store/stores';
 import { badInput } from '../core/errors';
 import { fromRoot } from '../core/paths';
 import type { Level } from '../core/subject';
 import { datasetsByIds, registerDataset } from '../graph/datasets';
-import { loadPolicyDir } from '../policy/store';
+import { loadPolicyDir } from '../store/policy';
 import type { Policy } from '../policy/model';
-import { DatasetDefinition, effectiveLevel, parseDataset } from './datasets';
+import { DatasetDefinition, effectiveLevel, parseDataset } from '../domain/datasets';
 
 export const DATASETS_DIR = fromRoot('datasets');
 

@@ -1,4 +1,5 @@
 import { CityCodeError } from '../core/errors';
+import { ROW_KIND_FIELDS } from '../domain/modelIndex';
 import { LEVELS, levelRank, type Level, type Subject } from '../core/subject';
 import { applyMask, type MaskOptions } from './masks';
 import type {
@@ -10,6 +11,7 @@ import type {
   Grant,
   MaskSpec,
   Policy,
+  RowRegion,
   RowScope,
 } from './model';
 import { containsRow, covers, describeScope, fromDistrictScope, fromGrantScope, intersect, NONE, union } from './scope';
@@ -128,7 +130,7 @@ export function rowScope(policy: Policy, subject: Subject, domain: Domain, ctx: 
  * CityObject (SPATIAL rows), but what devices exist where is IoT data (物联), classified by the
  * relation field that lists them. Such a row is visible only where that field is readable.
  */
-export const ROW_KIND_FIELDS: Readonly<Record<string, string>> = Object.freeze({ DEVICE: 'CityObject.devices' });
+export { ROW_KIND_FIELDS };
 
 /**
  * The rows of `objectKind` (a key of ROW_KIND_FIELDS) the subject may see, on top of the city-object
@@ -139,7 +141,7 @@ export function kindRowScope(policy: Policy, subject: Subject, objectKind: strin
   const fieldKey = ROW_KIND_FIELDS[objectKind];
   if (!fieldKey || !policy.fields.has(fieldKey)) return NONE;
   const decision = decideField(policy, subject, fieldKey, ctx);
-  if (decision.effect === 'DENY') return NONE;
+  if (decision.effect === 'DENY' || decision.domain === null) return NONE;
   return rowScope(policy, subject, decision.domain, ctx);
 }
 
@@ -160,6 +162,11 @@ interface Evaluation {
   decision: Decision;
   traces: GrantTrace[];
   rowScope?: RowScope;
+  /**
+   * True when a grant (or public access) reaches only some of the rows the decision holds for: the
+   * decision for one row (DecisionContext.row) may then be better than this one (fieldRule).
+   */
+  rowDependent?: boolean;
 }
 
 function evaluate(policy: Policy, subject: Subject, entry: CatalogueEntry, ctx: DecisionContext): Evaluation {
@@ -171,13 +178,17 @@ function evaluate(policy: Policy, subject: Subject, entry: CatalogueEntry, ctx: 
   const visible = ctx.row ? undefined : rowScope(policy, subject, rowDomain, ctx);
   const reaches = (scope: RowScope): boolean => (ctx.row ? containsRow(scope, ctx.row) : covers(scope, visible!));
 
+  let rowDependent = false;
   // 1. Public data.
-  if (required <= levelRank(policy.public.maxLevel) && reaches(publicScope(policy, subject))) {
-    return {
-      decision: { effect: 'ALLOW', ...base, policy: `public@${v}`, reason: `${what}: public (公开), readable by everyone` },
-      traces: [],
-      rowScope: visible,
-    };
+  if (required <= levelRank(policy.public.maxLevel)) {
+    if (reaches(publicScope(policy, subject))) {
+      return {
+        decision: { effect: 'ALLOW', ...base, policy: `public@${v}`, reason: `${what}: public (公开), readable by everyone` },
+        traces: [],
+        rowScope: visible,
+      };
+    }
+    if (!ctx.row) rowDependent = publicScope(policy, subject).kind !== 'NONE';
   }
 
   // 2-3. The department's grants on the field's domain.
@@ -201,6 +212,7 @@ function evaluate(policy: Policy, subject: Subject, entry: CatalogueEntry, ctx: 
       continue;
     }
     if (!reaches(scope)) {
+      if (!ctx.row) rowDependent = true;
       trace.excluded = ctx.row
         ? `it covers ${describeScope(scope)}, not this row (district ${ctx.row.districtCode ?? '-'}, street ${ctx.row.streetCode ?? '-'})`
         : `it covers only ${describeScope(scope)}, not all rows the subject sees (${describeScope(visible!)}); it applies per row (context.row)`;
@@ -247,7 +259,7 @@ function evaluate(policy: Policy, subject: Subject, entry: CatalogueEntry, ctx: 
     const purposeNote = best.trace.purposeMatched ? ` for purpose ${ctx.purpose}` : '';
     const grantText = `grant ${g.id}@${v} gives ${g.department} ${g.domain} up to ${g.maxLevel} in ${describeScope(fromGrantScope(g.scope))}${capped}${purposeNote}`;
     if (best.out.effect === 'ALLOW') {
-      return { decision: { effect: 'ALLOW', ...base, policy: `${g.id}@${v}`, reason: `${what}: ${grantText}${purposeHint}`, ...purposeFields }, traces, rowScope: visible };
+      return { decision: { effect: 'ALLOW', ...base, policy: `${g.id}@${v}`, reason: `${what}: ${grantText}${purposeHint}`, ...purposeFields }, traces, rowScope: visible, rowDependent };
     }
     const mask = best.out.mask!;
     const why =
@@ -267,6 +279,7 @@ function evaluate(policy: Policy, subject: Subject, entry: CatalogueEntry, ctx: 
       },
       traces,
       rowScope: visible,
+      rowDependent,
     };
   }
 
@@ -291,6 +304,7 @@ function evaluate(policy: Policy, subject: Subject, entry: CatalogueEntry, ctx: 
     decision: { effect: 'DENY', ...base, policy: `default-deny@${v}`, reason: `${what}: ${why}${unknownPurpose}${purposeHint}`, ...purposeFields },
     traces,
     rowScope: visible,
+    rowDependent,
   };
 }
 
@@ -315,6 +329,68 @@ export function decideField(policy: Policy, subject: Subject, fieldKey: string, 
   const impls = implementationsOf(policy, fieldKey);
   if (impls) return strictest(impls.map((k) => decideField(policy, subject, k, ctx)));
   return evaluate(policy, subject, entryOf(policy, fieldKey), ctx).decision;
+}
+
+/**
+ * How one field is decided for one subject, purpose and time, for every row at once: the
+ * decision for the rows of the field's type the subject sees (`decision`), and `forRow` for one
+ * row. They differ only where a grant reaches some of those rows and not others (`rowDependent`):
+ * the 大鹏 L3 population grant of 市应急管理局 gives its three streets' rows what its city-wide
+ * L2 grant does not. A row outside every grant that covers the field gets what public access
+ * gives (usually DENY); a row inside gets the grant's decision. `forRow` remembers its answers
+ * per (district, street), so a page of rows costs a map look-up per field and row.
+ */
+export interface FieldRule {
+  readonly decision: Decision;
+  readonly rowDependent: boolean;
+  forRow(row: RowRegion | null | undefined): Decision;
+}
+
+/**
+ * The rule of a field the catalogue of the policy in force does not classify: denied for every
+ * row, with the missing entry named (fail closed: an unclassified value is never served).
+ */
+export function unclassifiedRule(policy: Policy, fieldKey: string): FieldRule {
+  const decision: Decision = Object.freeze({
+    effect: 'DENY',
+    field: fieldKey,
+    requiredLevel: 'L4',
+    domain: null,
+    policy: `unclassified@${policy.version}`,
+    reason: `${fieldKey} has no entry in the catalogue of policy ${policy.version}, so it is never served`,
+    unclassified: true,
+  }) as Decision;
+  return { decision, rowDependent: false, forRow: () => decision };
+}
+
+/** The rule of one catalogue field for one subject and purpose (see FieldRule). Unknown keys are denied. */
+export function fieldRule(policy: Policy, subject: Subject, fieldKey: string, ctx: Omit<DecisionContext, 'row'>): FieldRule {
+  const entry = policy.fields.get(fieldKey);
+  if (!entry) return unclassifiedRule(policy, fieldKey);
+  const impls = implementationsOf(policy, fieldKey);
+  if (impls) {
+    // An interface key (only asked of the interface as a whole) keeps the strictest whole-scope decision.
+    const decision = Object.freeze(decideField(policy, subject, fieldKey, ctx));
+    return { decision, rowDependent: false, forRow: () => decision };
+  }
+  const whole = evaluate(policy, subject, entry, { ...ctx, row: null });
+  const decision = Object.freeze(whole.decision);
+  if (!whole.rowDependent) return { decision, rowDependent: false, forRow: () => decision };
+  const byRegion = new Map<string, Decision>();
+  return {
+    decision,
+    rowDependent: true,
+    forRow(row) {
+      const region = { districtCode: row?.districtCode ?? null, streetCode: row?.streetCode ?? null };
+      const key = `${region.districtCode ?? ''}|${region.streetCode ?? ''}`;
+      let d = byRegion.get(key);
+      if (!d) {
+        d = Object.freeze(evaluate(policy, subject, entry, { ...ctx, row: region }).decision);
+        if (byRegion.size < 10_000) byRegion.set(key, d);
+      }
+      return d;
+    },
+  };
 }
 
 /**
@@ -353,8 +429,17 @@ function errorExtensions(decision: Decision): Record<string, unknown> {
   };
 }
 
-/** The FORBIDDEN_FIELD error a denied field gives (its value is returned as null). */
+/** The FORBIDDEN_FIELD error a denied field gives (its value is returned as null); UNCLASSIFIED_FIELD for a field the catalogue lacks. */
 export function fieldDeniedError(decision: Decision): CityCodeError {
+  if (decision.unclassified) {
+    return new CityCodeError(
+      'UNCLASSIFIED_FIELD',
+      `${decision.field} is not classified by the policy in force, so it is not served`,
+      `The catalogue of ${decision.policy.replace(/^unclassified@/, 'policy ')} has no entry fields["${decision.field}"]: classify the field in domain/model.ts, ` +
+        'run `npm run generate` and load the new policy version (docs/architecture.md).',
+      { field: decision.field, missing: `catalogue.json fields["${decision.field}"]`, policy: decision.policy },
+    );
+  }
   return new CityCodeError(
     'FORBIDDEN_FIELD',
     `${decision.field} requires ${decision.requiredLevel} access to ${decision.domain} data`,

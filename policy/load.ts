@@ -190,10 +190,14 @@ function loadCatalogue(p: Problems, raw: unknown): CatalogueFile | null {
   const domains = {} as Record<Domain, DomainInfo>;
   const domainsRaw = object(p, `${F} domains`, o.domains);
   if (domainsRaw) {
+    // A version lists the domains it knows (the city model's, domain/model.ts, or some of them:
+    // older versions predate domains added since); each needs a Chinese label.
     onlyKeys(p, `${F} domains`, domainsRaw, DOMAINS);
+    if (Object.keys(domainsRaw).length === 0) p.add(`${F} domains`, 'lists no domain');
     for (const d of DOMAINS) {
+      if (domainsRaw[d] === undefined) continue;
       const path = `${F} domains.${d}`;
-      const info = domainsRaw[d] === undefined ? (p.add(path, 'is missing (every domain needs a Chinese label)'), null) : object(p, path, domainsRaw[d]);
+      const info = object(p, path, domainsRaw[d]);
       if (!info) continue;
       onlyKeys(p, path, info, ['label', 'description']);
       const label = text(p, `${path}.label`, info.label);
@@ -284,6 +288,7 @@ function loadCatalogue(p: Problems, raw: unknown): CatalogueFile | null {
     }
     checkInverses(p, F, fields);
     checkInterfaces(p, F, types, fields);
+    if (domainsRaw) checkDomainsListed(p, F, domainsRaw, types, fields);
   }
 
   const identifierSchemes: Record<string, string> = {};
@@ -299,6 +304,17 @@ function loadCatalogue(p: Problems, raw: unknown): CatalogueFile | null {
 
   if (!version || !effectiveFrom) return null;
   return { version, effectiveFrom, ...(standard ? { standard } : {}), levels, domains, types, fields, identifierSchemes };
+}
+
+/** Every domain a field or type of the catalogue uses is one the catalogue lists (with its label). */
+function checkDomainsListed(p: Problems, F: string, listed: Record<string, unknown>, types: Record<string, TypeInfo>, fields: Record<string, FieldSpec>): void {
+  const used: [string, Domain][] = [
+    ...Object.entries(types).flatMap(([name, t]) => (t.rowDomain ? [[`types.${name}.rowDomain`, t.rowDomain] as [string, Domain]] : [])),
+    ...Object.entries(fields).map(([key, spec]) => [`fields["${key}"].domain`, spec.domain] as [string, Domain]),
+  ];
+  for (const [path, d] of used) {
+    if (listed[d] === undefined) p.add(`${F} ${path}`, `domain ${d} is not listed in domains (give it a Chinese label there)`);
+  }
 }
 
 function checkInverses(p: Problems, F: string, fields: Record<string, FieldSpec>): void {
@@ -398,6 +414,8 @@ export interface GrantContext {
   purposes: Readonly<Record<string, PurposeInfo>>;
   publicLevel: Level;
   knownStreetCodes?: ReadonlySet<string>;
+  /** The domains the catalogue lists (a grant must be on one of them). */
+  domains?: ReadonlySet<string>;
 }
 
 function scope(p: Problems, path: string, value: unknown, ctx: Pick<GrantContext, 'knownStreetCodes'>): GrantScope | undefined {
@@ -459,6 +477,7 @@ function grant(p: Problems, path: string, raw: unknown, ctx: GrantContext): Gran
   else p.add(`${path}.department`, `must be a department declared in grants.json departments (${[...ctx.departments.keys()].join(', ')}), got ${show(o.department)}`);
 
   const d = domain(p, `${path}.domain`, o.domain);
+  if (d && ctx.domains && !ctx.domains.has(d)) p.add(`${path}.domain`, `domain ${d} is not one of this version's catalogue (${[...ctx.domains].join(', ')})`);
   const maxLevel = level(p, `${path}.maxLevel`, o.maxLevel);
   if (maxLevel && levelRank(maxLevel) <= levelRank(ctx.publicLevel)) {
     p.add(`${path}.maxLevel`, `${maxLevel} adds nothing to public access (everyone reads ${ctx.publicLevel}); a grant starts at the level above`);
@@ -592,6 +611,7 @@ function loadGrants(
       purposes: purposes.purposes,
       publicLevel: publicAccess.maxLevel,
       knownStreetCodes: options.knownStreetCodes,
+      domains: new Set(Object.keys(catalogue.domains)),
     };
     const ids = new Map<string, number>();
     o.grants.forEach((value, i) => {
@@ -717,6 +737,7 @@ export function validateGrant(policy: Policy, raw: unknown, options: LoadOptions
     purposes: policy.files.purposes.purposes,
     publicLevel: policy.public.maxLevel,
     knownStreetCodes: options.knownStreetCodes,
+    domains: new Set(policy.domains.keys()),
   });
   if (!g || p.list.length) throw new PolicyError(p.list, 'grant');
   return g;

@@ -20,12 +20,10 @@ import { createHmac } from 'node:crypto';
  *
  * docs/permissions.md ("Masks") gives the reasons (compound surnames, keyed hash).
  */
-export const MASK_KINDS = ['SHOW_LAST_4', 'SHOW_FIRST_N', 'ID_NUMBER', 'PHONE', 'NAME', 'HASH', 'NULL', 'DATE_TO_YEAR'] as const;
-export type MaskKind = (typeof MASK_KINDS)[number];
+import type { MaskKind } from '../domain/model';
 
-export function isMaskKind(value: unknown): value is MaskKind {
-  return typeof value === 'string' && (MASK_KINDS as readonly string[]).includes(value);
-}
+export { isMaskKind, MASK_KINDS } from '../domain/model';
+export type { MaskKind } from '../domain/model';
 
 export interface MaskOptions {
   /** SHOW_FIRST_N: number of leading characters kept (a positive integer). */

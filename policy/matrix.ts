@@ -42,8 +42,10 @@ export function permissionMatrix(
     for (const field of fields) {
       for (const purpose of purposes) {
         const d = decideField(policy, subject, field, { purpose, now });
+        // decideField answers only for classified keys (it throws for others): the domain is known.
+        const fieldDomain = d.domain as Domain;
         const type = d.field.split('.')[0];
-        const domain = policy.types.get(type)?.rowDomain ?? d.domain;
+        const domain = policy.types.get(type)?.rowDomain ?? fieldDomain;
         rows.push({
           subject: subject.username,
           department: subject.anonymous ? null : subject.department,
@@ -57,7 +59,7 @@ export function permissionMatrix(
           ...(d.maskN !== undefined ? { maskN: d.maskN } : {}),
           policy: d.policy,
           requiredLevel: d.requiredLevel,
-          domain: d.domain,
+          domain: fieldDomain,
           needsPurpose: d.needsPurpose === true,
         });
       }

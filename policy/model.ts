@@ -4,31 +4,11 @@
  * plain data; docs/permissions.md explains the model.
  */
 import type { Level } from '../core/subject';
-import type { MaskKind } from './masks';
+import type { Domain, MaskKind, MaskSpec } from '../domain/model';
 
-/** Data domains (数据域). Chinese labels live in catalogue.json (`domains`). */
-export const DOMAINS = [
-  'POPULATION',
-  'LEGAL_ENTITY',
-  'SPATIAL',
-  'HOUSING',
-  'IOT',
-  'ECONOMY',
-  'SAFETY',
-  'HEALTH',
-  'TRANSPORT',
-] as const;
-export type Domain = (typeof DOMAINS)[number];
-
-export function isDomain(value: unknown): value is Domain {
-  return typeof value === 'string' && (DOMAINS as readonly string[]).includes(value);
-}
-
-/** A mask with its parameter: `n` is the number of leading characters SHOW_FIRST_N keeps. */
-export interface MaskSpec {
-  kind: MaskKind;
-  n?: number;
-}
+/** Data domains (数据域) and masks are the city model's vocabulary (domain/model.ts). */
+export { DOMAIN_CODES as DOMAINS, isDomain } from '../domain/model';
+export type { Domain, MaskSpec } from '../domain/model';
 
 /** Region scope of a grant: the whole city, district-level areas (6 digits) or streets (9 digits). */
 export type GrantScope =
@@ -213,10 +193,13 @@ export interface Decision {
   /** The catalogue key decided (for interface keys: the key of the strictest implementation). */
   field: string;
   requiredLevel: Level;
-  domain: Domain;
-  /** `<grant id>@<version>`, `public@<version>` or `default-deny@<version>`. */
+  /** The field's domain; null only for a field the catalogue does not classify (`unclassified`). */
+  domain: Domain | null;
+  /** `<grant id>@<version>`, `public@<version>`, `default-deny@<version>` or `unclassified@<version>`. */
   policy: string;
   reason: string;
+  /** True when the catalogue has no entry for the field: denied, whatever the grants (fail closed). */
+  unclassified?: true;
   /** True when declaring one of `acceptablePurposes` would give a better decision. */
   needsPurpose?: boolean;
   acceptablePurposes?: string[];

@@ -1,4 +1,4 @@
-import { districtOfStreet } from '../spatial/regionScope';
+import { districtOfStreet } from '../domain/regions';
 import type { GrantScope, RowRegion, RowScope } from './model';
 
 /**
@@ -131,4 +131,14 @@ export function describeScope(scope: RowScope): string {
     ...scope.streetCodes.map((s) => `street ${s}`),
   ];
   return parts.join(', ');
+}
+
+/**
+ * The row scopes a caller's Cypher reads are built for (graph/scope.ts turns them into
+ * predicates): one per entity kind (by kind name, its Neo4j label), and one per object kind
+ * whose rows another field classifies (DEVICE: IoT data), on top of its kind's scope.
+ */
+export interface GraphScope {
+  readonly kinds: Readonly<Record<string, RowScope>>;
+  readonly objectKinds: Readonly<Record<string, RowScope>>;
 }

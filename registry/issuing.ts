@@ -25,7 +25,7 @@ import {
   type EntityKind,
 } from '../domain/citycode';
 import { badInput, CityCodeError } from '../core/errors';
-import type { SqlStore } from '../spatial/pool';
+import type { SqlStore } from '../store/postgres';
 
 export interface IssueRequest {
   /** Division of issue (DIVISIONS_OF_ISSUE), e.g. '440304'. Persons are always issued under '440300'. */

@@ -4,7 +4,7 @@
  * in source_record_code in the same PostgreSQL transaction; every later call for that record,
  * e.g. the re-run of a killed ingest, gets the same code back and issues nothing.
  */
-import type { SqlStore } from '../spatial/pool';
+import type { SqlStore } from '../store/postgres';
 import { issueCityCodesWith, MAX_ISSUE_COUNT } from './issuing';
 
 export interface CodeRequest {

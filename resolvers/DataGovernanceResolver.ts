@@ -3,24 +3,27 @@ import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput, CityCodeError } from '../core/errors';
 import { LEVELS, Level } from '../core/subject';
 import { piiKeys } from '../domain/pii';
+import { KINDS, KIND_NAMES } from '../domain/model';
+import { ATTRIBUTE_FIELDS, classifiedAs, kindOfLabels } from '../domain/modelIndex';
+import { RELEASED_AS } from '../policy/release';
+import { asEntity } from '../query/entities';
+import { attributeProvenance, recordKeyAttribute, type ProvenanceValue } from '../query/provenance';
 import { allDatasets, approveDatasetLevel, datasetsByIds, StoredDataset } from '../graph/datasets';
-import { changedEntities, conflictByKey, listConflicts, listReviews, markReview, resolveConflict, sourceRecords, sourceRecordValues } from '../graph/governance';
+import { changedEntities, conflictByKey, ConflictRecord, listConflicts, listReviews, markReview, resolveConflict, sourceRecords, sourceRecordValues } from '../graph/governance';
 import type { LineageNodeRecord } from '../graph/lineage';
-import { ATTRIBUTES } from '../ingest/datasets';
+import { ATTRIBUTES } from '../domain/datasets';
 import { walkLineage } from '../ingest/lineage';
-import { provenanceKey } from '../ingest/merge';
-import { withDatasetLock } from '../ingest/lock';
+import { provenanceKey } from '../graph/provenanceRecord';
+import { withDatasetLock } from '../store/locks';
 import { loadDataset, processBatch, zero } from '../ingest/pipeline';
 import { prepareRecord, PreparedRecord } from '../ingest/records';
 import { datasetQuality, departmentQuality } from '../ingest/quality';
 import { parseDatasetJson, register } from '../ingest/registry';
-import { effectiveLevel } from '../ingest/datasets';
-import { applyDecision, fieldDeniedError } from '../policy/engine';
-import { STEWARD_ROLE } from '../policy/store';
+import { effectiveLevel } from '../domain/datasets';
+import { requireSteward, STEWARD_ROLE } from '../policy/roles';
 import { requireCityCode } from './codes';
 import type { RequestContext } from './context';
-import { attributeProvenance, catalogueKey, rowTypeOf } from './provenance';
-import { toEntity } from './types/entity';
+import { ProvenanceType } from './types/provenance';
 import {
   ChangePageType,
   ConflictChoiceEnum,
@@ -34,7 +37,6 @@ import {
   LineageDirectionEnum,
   LineageNodeType,
   LineageType,
-  ProvenanceType,
   ReviewCaseType,
   SourceRecordType,
 } from './types/lineage';
@@ -46,46 +48,21 @@ import {
  * from, and every entity row goes through the caller's row scope in Cypher. Changes are audited
  * as GOVERNANCE entries like changeGrant.
  */
-function requireSteward(ctx: RequestContext, what: string): void {
-  if (ctx.subject.anonymous || !ctx.subject.roles.includes(STEWARD_ROLE)) {
-    throw new CityCodeError('FORBIDDEN', `${what} needs the ${STEWARD_ROLE} role`, 'Ask the data governance committee (数据治理委员会) for a data steward.', {
-      requiredRole: STEWARD_ROLE,
-    });
-  }
-}
 
 function audit(ctx: RequestContext, operationName: string, args: unknown, fields: string[], entityCodes: string[], detail: Record<string, unknown>): void {
   ctx.services.audit?.record({
     subject: ctx.subject,
-    purpose: ctx.access.purpose ?? 'DATA_GOVERNANCE',
+    purpose: ctx.release.purpose ?? 'DATA_GOVERNANCE',
     operationHash: createHash('sha256').update(`${operationName}\n${JSON.stringify(args)}`).digest('hex'),
     operationName,
     entityCodes,
     fields,
     decision: 'GOVERNANCE',
-    policy: `${operationName}@${ctx.access.policy.version}`,
+    policy: `${operationName}@${ctx.release.policy.version}`,
     detail,
   });
 }
 
-
-/**
- * A value of `attribute` of entity `code` as the caller may see it: clear, masked, or null when
- * denied (recorded for the audit). `strict` throws FORBIDDEN_FIELD instead of answering null.
- */
-function guardValue(ctx: RequestContext, attribute: string, value: string | null, code: string, strict = false): string | null {
-  const key = catalogueKey(attribute);
-  const decision = ctx.access.decide(key);
-  if (!decision) return value;
-  if (decision.effect === 'DENY') {
-    ctx.access.recordDenial(decision, key, code);
-    if (strict) throw fieldDeniedError(decision);
-    return null;
-  }
-  ctx.access.recordRead(decision, key, code);
-  if (decision.effect === 'ALLOW' || value === null) return value;
-  return applyDecision(decision, value);
-}
 
 function toDataset(d: StoredDataset): DatasetType {
   const def = d.definition;
@@ -126,17 +103,20 @@ function toNode(n: LineageNodeRecord): LineageNodeType {
   };
 }
 
-function toConflict(ctx: RequestContext, c: Awaited<ReturnType<typeof conflictByKey>> & object): ConflictType {
+/** A conflict with both values raw: the release gate serves each as the attribute of the entity's row (null when denied). */
+function toConflict(c: ConflictRecord): ConflictType {
+  const at = { code: c.entity, row: c.region };
+  const value = { key: classifiedAs(c.attribute), at, onDeny: 'null' as const };
   return {
     id: c.key,
     entity: c.entity,
     entityType: c.entityType,
     attribute: c.attribute,
-    valueA: guardValue(ctx, c.attribute, c.valueA, c.entity),
+    valueA: c.valueA,
     datasetA: c.datasetA,
     recordA: c.recordA,
     atA: c.atA ?? null,
-    valueB: guardValue(ctx, c.attribute, c.valueB, c.entity),
+    valueB: c.valueB,
     datasetB: c.datasetB,
     recordB: c.recordB,
     atB: c.atB ?? null,
@@ -146,10 +126,14 @@ function toConflict(ctx: RequestContext, c: Awaited<ReturnType<typeof conflictBy
     resolvedBy: c.resolvedBy ?? null,
     resolution: c.resolution ?? null,
     createdAt: c.createdAt,
+    [RELEASED_AS]: { valueA: value, valueB: value },
   };
 }
 
 const PAGE_MAX = 500;
+
+/** The row domains of the city model's kinds: what the change feed is asked by. */
+const ROW_DOMAINS: readonly string[] = KIND_NAMES.map((k) => KINDS[k].rowDomain);
 
 function page(first: number | null | undefined, fallback = 50): number {
   const n = first ?? fallback;
@@ -161,13 +145,13 @@ function page(first: number | null | undefined, fallback = 50): number {
 export class DataGovernanceResolver {
   @Query(() => [DatasetType], { description: '数据资源目录: 已登记的数据集 (仅数据管家)' })
   async datasets(@Ctx() ctx: RequestContext): Promise<DatasetType[]> {
-    requireSteward(ctx, 'The dataset registry');
+    requireSteward(ctx.subject, 'The dataset registry');
     return (await allDatasets(ctx.stores.graph)).map(toDataset);
   }
 
   @Query(() => DatasetType, { nullable: true, description: '一个数据集 (仅数据管家)' })
   async dataset(@Arg('id', () => String) id: string, @Ctx() ctx: RequestContext): Promise<DatasetType | null> {
-    requireSteward(ctx, 'The dataset registry');
+    requireSteward(ctx.subject, 'The dataset registry');
     const d = (await datasetsByIds(ctx.stores.graph, [id])).get(id);
     return d ? toDataset(d) : null;
   }
@@ -179,7 +163,7 @@ export class DataGovernanceResolver {
     @Arg('depth', () => Int, { nullable: true }) depth: number | null,
     @Ctx() ctx: RequestContext,
   ): Promise<LineageType> {
-    requireSteward(ctx, 'Lineage');
+    requireSteward(ctx.subject, 'Lineage');
     const r = await walkLineage(ctx.stores.graph, node, { direction, depth });
     return {
       root: r.root ? toNode(r.root) : null,
@@ -199,14 +183,14 @@ export class DataGovernanceResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<ConflictPageType> {
-    requireSteward(ctx, 'The conflict list');
+    requireSteward(ctx.subject, 'The conflict list');
     const n = page(first);
     const { rows, total } = await listConflicts(
       ctx.stores.graph,
       { status: status ?? null, dataset: dataset ?? null, entity: entity ? requireCityCode(entity, 'entity') : null, after: after ?? null, first: n },
-      ctx.access.graphScope(),
+      ctx.release.graphScope(),
     );
-    return { totalCount: total, nodes: rows.map((c) => toConflict(ctx, c)), endCursor: rows.length === n ? rows[rows.length - 1].key : null };
+    return { totalCount: total, nodes: rows.map(toConflict), endCursor: rows.length === n ? rows[rows.length - 1].key : null };
   }
 
   @Mutation(() => ConflictType, { description: '裁决数据打架: 采用 A 或 B 的值 (仅数据管家; 留痕)' })
@@ -216,13 +200,13 @@ export class DataGovernanceResolver {
     @Arg('reason', () => String) reason: string,
     @Ctx() ctx: RequestContext,
   ): Promise<ConflictType> {
-    requireSteward(ctx, 'Resolving conflicts');
+    requireSteward(ctx.subject, 'Resolving conflicts');
     if (reason.trim() === '') throw badInput('A resolution needs a reason', 'Say why this value is right (核实依据).', { argument: 'reason' });
-    const c = await conflictByKey(ctx.stores.graph, id, ctx.access.graphScope());
+    const c = await conflictByKey(ctx.stores.graph, id, ctx.release.graphScope());
     if (!c) throw new CityCodeError('NOT_FOUND', `conflict ${id.slice(0, 80)} does not exist`, 'List conflicts with the conflicts query and pass an id from it.', { argument: 'id' });
     const spec = ATTRIBUTES[c.attribute];
     const [value, dataset, record, at] = choose === ConflictChoiceEnum.A ? [c.valueA, c.datasetA, c.recordA, c.atA] : [c.valueB, c.datasetB, c.recordB, c.atB];
-    const typed: string | number = spec.target === 'floors' || spec.target === 'registeredCapitalWan' ? Number(value) : value;
+    const typed: string | number = ATTRIBUTE_FIELDS.get(spec.classifiedAs)?.decl.type === 'Int' ? Number(value) : value;
     const stored = await datasetsByIds(ctx.stores.graph, [dataset]);
     const now = new Date().toISOString();
     await resolveConflict(ctx.stores.graph, {
@@ -236,8 +220,8 @@ export class DataGovernanceResolver {
       resolution: `${choose}: ${reason}`,
       now,
     });
-    audit(ctx, 'resolveConflict', { id, choose }, [catalogueKey(c.attribute)], [c.entity], { conflict: c.key, choose, dataset, reason });
-    return toConflict(ctx, { ...c, status: 'RESOLVED', resolvedBy: ctx.subject.username, resolution: `${choose}: ${reason}`, winnerDataset: dataset });
+    audit(ctx, 'resolveConflict', { id, choose }, [classifiedAs(c.attribute)], [c.entity], { conflict: c.key, choose, dataset, reason });
+    return toConflict({ ...c, status: 'RESOLVED', resolvedBy: ctx.subject.username, resolution: `${choose}: ${reason}`, winnerDataset: dataset });
   }
 
   @Query(() => [ReviewCaseType], { description: '疑似匹配复核队列 (仅数据管家)' })
@@ -247,12 +231,24 @@ export class DataGovernanceResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Ctx() ctx: RequestContext,
   ): Promise<ReviewCaseType[]> {
-    requireSteward(ctx, 'The review queue');
-    const rows = await listReviews(ctx.stores.graph, { status: status ?? null, dataset: dataset ?? null, first: page(first) }, ctx.access.graphScope());
+    requireSteward(ctx.subject, 'The review queue');
+    const rows = await listReviews(ctx.stores.graph, { status: status ?? null, dataset: dataset ?? null, first: page(first) }, ctx.release.graphScope());
+    const datasets = await datasetsByIds(ctx.stores.graph, [...new Set(rows.map((r) => r.dataset))]);
     return rows.map((r) => {
-      const values = JSON.parse(r.values ?? '{}') as Record<string, string | number>;
-      const guarded = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, guardValue(ctx, k, String(v), r.candidate)]));
-      return { id: r.key, dataset: r.dataset, recordKey: r.recordKey, line: r.line, candidate: r.candidate, score: r.score, status: r.status, values: JSON.stringify(guarded) };
+      // The record's values are the candidate's attributes: each released as that attribute of its row.
+      const at = { code: r.candidate, row: r.region };
+      const recordAttribute = recordKeyAttribute(datasets.get(r.dataset) ?? null);
+      return {
+        id: r.key,
+        dataset: r.dataset,
+        recordKey: r.recordKey,
+        line: r.line,
+        candidate: r.candidate,
+        score: r.score,
+        status: r.status,
+        values: r.values ?? '{}',
+        [RELEASED_AS]: { values: { at }, recordKey: recordAttribute ? { key: recordAttribute, at, onDeny: 'null' } : null },
+      };
     });
   }
 
@@ -263,8 +259,8 @@ export class DataGovernanceResolver {
     @Arg('reason', () => String) reason: string,
     @Ctx() ctx: RequestContext,
   ): Promise<ReviewCaseType> {
-    requireSteward(ctx, 'Deciding reviews');
-    const [rc] = await listReviews(ctx.stores.graph, { status: 'OPEN', dataset: null, key: id, first: 1 }, ctx.access.graphScope());
+    requireSteward(ctx.subject, 'Deciding reviews');
+    const [rc] = await listReviews(ctx.stores.graph, { status: 'OPEN', dataset: null, key: id, first: 1 }, ctx.release.graphScope());
     if (!rc) throw new CityCodeError('NOT_FOUND', `no open review case ${id.slice(0, 80)}`, 'List open cases with reviewQueue and pass an id from it.', { argument: 'id' });
     const dataset = await loadDataset(ctx.stores, rc.dataset);
     const sr = await sourceRecordValues(ctx.stores.graph, id);
@@ -297,7 +293,19 @@ export class DataGovernanceResolver {
     });
     await markReview(ctx.stores.graph, id, accept ? 'ACCEPTED' : 'REJECTED', ctx.subject.username, reason);
     audit(ctx, 'decideReview', { id, accept }, [], [rc.candidate], { review: id, accept, reason, dataset: rc.dataset });
-    return { id, dataset: rc.dataset, recordKey: rc.recordKey, line: rc.line, candidate: rc.candidate, score: rc.score, status: accept ? 'ACCEPTED' : 'REJECTED', values: null };
+    const at = { code: rc.candidate, row: rc.region };
+    const recordAttribute = recordKeyAttribute(await loadDataset(ctx.stores, rc.dataset).catch(() => null));
+    return {
+      id,
+      dataset: rc.dataset,
+      recordKey: rc.recordKey,
+      line: rc.line,
+      candidate: rc.candidate,
+      score: rc.score,
+      status: accept ? 'ACCEPTED' : 'REJECTED',
+      values: null,
+      [RELEASED_AS]: { values: { at }, recordKey: recordAttribute ? { key: recordAttribute, at, onDeny: 'null' } : null },
+    };
   }
 
   @Query(() => [SourceRecordType], { description: '数据集的源记录及其 MAPS_TO 边 (仅数据管家)' })
@@ -307,20 +315,33 @@ export class DataGovernanceResolver {
     @Arg('afterLine', () => Int, { nullable: true }) afterLine: number | null,
     @Ctx() ctx: RequestContext,
   ): Promise<SourceRecordType[]> {
-    requireSteward(ctx, 'Source records');
-    const rows = await sourceRecords(ctx.stores.graph, dataset, page(first), afterLine ?? null, ctx.access.graphScope());
-    return rows.map((r) => ({ id: r.key, recordKey: r.recordKey, line: r.line, status: r.status, method: r.method, score: r.score, at: r.at, entityCode: r.code, registeredTo: r.registeredTo }));
+    requireSteward(ctx.subject, 'Source records');
+    const rows = await sourceRecords(ctx.stores.graph, dataset, page(first), afterLine ?? null, ctx.release.graphScope());
+    const recordAttribute = recordKeyAttribute((await datasetsByIds(ctx.stores.graph, [dataset])).get(dataset) ?? null);
+    return rows.map((r) => ({
+      id: r.key,
+      recordKey: r.recordKey,
+      line: r.line,
+      status: r.status,
+      method: r.method,
+      score: r.score,
+      at: r.at,
+      entityCode: r.code,
+      registeredTo: r.registeredTo,
+      // A record key that is an attribute's value (a house code) is released as that attribute.
+      [RELEASED_AS]: { recordKey: recordAttribute ? { key: recordAttribute, at: { code: r.code ?? undefined, row: r.region }, onDeny: 'null' as const } : null },
+    }));
   }
 
   @Query(() => [DatasetQualityType], { description: '数据集质量: 完整性、及时性、匹配率、数据打架、空间配准率 (仅数据管家)' })
   async datasetQuality(@Arg('dataset', () => String, { nullable: true }) dataset: string | null, @Ctx() ctx: RequestContext): Promise<DatasetQualityType[]> {
-    requireSteward(ctx, 'Data quality');
+    requireSteward(ctx.subject, 'Data quality');
     return datasetQuality(ctx.stores.graph, dataset ?? null, new Date());
   }
 
   @Query(() => [DepartmentQualityType], { description: '部门数据质量 (仅数据管家)' })
   async departmentQuality(@Ctx() ctx: RequestContext): Promise<DepartmentQualityType[]> {
-    requireSteward(ctx, 'Data quality');
+    requireSteward(ctx.subject, 'Data quality');
     return departmentQuality(ctx.stores.graph, new Date());
   }
 
@@ -329,11 +350,12 @@ export class DataGovernanceResolver {
     @Arg('code', () => String) code: string,
     @Arg('attribute', () => String, { description: '属性名, 如 phone、residence (或 Person.phone)' }) attribute: string,
     @Ctx() ctx: RequestContext,
-  ): Promise<ProvenanceType | null> {
+  ): Promise<ProvenanceValue | null> {
     const c = requireCityCode(code);
     const record = await ctx.loaders.entity.load(c);
-    if (!record) return null;
-    return attributeProvenance(ctx, rowTypeOf(record.labels), c, record.props, attribute);
+    const kind = record && kindOfLabels(record.labels);
+    if (!record || !kind) return null;
+    return attributeProvenance(ctx, kind, c, record.props, attribute);
   }
 
   @Query(() => ChangePageType, { description: '数据回流: 某区域某数据域自 since 起变更的实体, 按调用方授权和范围过滤' })
@@ -345,14 +367,14 @@ export class DataGovernanceResolver {
     @Arg('after', () => String, { nullable: true, description: '上一页的 endCursor' }) after: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<ChangePageType> {
-    if (!['POPULATION', 'LEGAL_ENTITY', 'SPATIAL'].includes(domain)) {
-      throw badInput(`domain ${domain} has no rows`, 'Use POPULATION (persons), LEGAL_ENTITY (enterprises) or SPATIAL (city objects).', { argument: 'domain' });
+    if (!ROW_DOMAINS.includes(domain)) {
+      throw badInput(`domain ${domain} has no rows`, `Use a domain of the city model's rows: ${KIND_NAMES.map((k) => `${KINDS[k].rowDomain} (${k})`).join(', ')}.`, { argument: 'domain' });
     }
     if (!Number.isFinite(Date.parse(since))) throw badInput('since is not an ISO date-time', 'Pass e.g. 2026-01-01T00:00:00Z.', { argument: 'since' });
     region = region ?? null;
     if (region !== null && !/^(\d{6}|\d{9}|\d{12})$/.test(region)) throw badInput('region is not a region code', 'Pass a 6, 9 or 12-digit region code.', { argument: 'region' });
     // Filtering on where a person lives is filtering on Person.districtCode (L2): it must be readable.
-    if (region !== null && domain === 'POPULATION') ctx.access.assertCanUse('Person.districtCode', 'filter');
+    if (region !== null && domain === 'POPULATION') ctx.release.assertCanUse('Person.districtCode', 'filter');
     let sinceIso = new Date(Date.parse(since)).toISOString();
     let afterCode: string | null = null;
     if (after) {
@@ -361,8 +383,8 @@ export class DataGovernanceResolver {
       [sinceIso, afterCode] = decoded;
     }
     const n = page(first, 100);
-    const rows = await changedEntities(ctx.stores.graph, { domain, since: sinceIso, afterCode, region: region ?? null, first: n + 1 }, ctx.access.graphScope());
-    const nodes = rows.slice(0, n).map((r) => ({ code: r.code, changedAt: r.changedAt, entity: toEntity({ code: r.code, labels: r.labels, props: r.props }) }));
+    const rows = await changedEntities(ctx.stores.graph, { domain, since: sinceIso, afterCode, region: region ?? null, first: n + 1 }, ctx.release.graphScope());
+    const nodes = rows.slice(0, n).map((r) => ({ code: r.code, changedAt: r.changedAt, entity: asEntity(r) }));
     const last = nodes[nodes.length - 1];
     return { nodes, hasNextPage: rows.length > n, endCursor: last ? Buffer.from(`${last.changedAt}|${last.code}`).toString('base64url') : null };
   }
@@ -373,9 +395,9 @@ export class DataGovernanceResolver {
     @Arg('reason', () => String) reason: string,
     @Ctx() ctx: RequestContext,
   ): Promise<DatasetRegistrationType> {
-    requireSteward(ctx, 'Registering datasets');
-    const def = parseDatasetJson(definition, ctx.access.policy);
-    const r = await register(ctx.stores, ctx.access.policy, def, ctx.subject.username);
+    requireSteward(ctx.subject, 'Registering datasets');
+    const def = parseDatasetJson(definition, ctx.release.policy);
+    const r = await register(ctx.stores, ctx.release.policy, def, ctx.subject.username);
     audit(ctx, 'registerDataset', { id: def.id }, [`dataset:${def.id}`], [], { dataset: def.id, level: r.level, inheritedLevel: r.inheritedLevel, reason });
     return r;
   }
@@ -387,7 +409,7 @@ export class DataGovernanceResolver {
     @Arg('reason', () => String) reason: string,
     @Ctx() ctx: RequestContext,
   ): Promise<DatasetType> {
-    requireSteward(ctx, 'Approving dataset levels');
+    requireSteward(ctx.subject, 'Approving dataset levels');
     if (!(LEVELS as readonly string[]).includes(level)) throw badInput(`level ${level} is unknown`, 'Use L1..L4.', { argument: 'level' });
     if (reason.trim() === '') throw badInput('An approval needs a reason', 'Cite the review (脱敏/聚合评估) that justifies the lower level.', { argument: 'reason' });
     const d = await loadDataset(ctx.stores, dataset);

@@ -1,31 +1,25 @@
 import { createHash } from 'node:crypto';
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { verifyAudit } from '../audit/verify';
-import { badInput, CityCodeError } from '../core/errors';
-import { changeGrant, STEWARD_ROLE } from '../policy/store';
+import { badInput } from '../core/errors';
+import { requireSteward } from '../policy/roles';
+import { changeGrant } from '../store/policy';
 import type { RequestContext } from './context';
 import { AuditVerificationType, GrantChangeInput, GrantChangeResultType, PolicyVersionType } from './types/governance';
 
-function requireSteward(ctx: RequestContext, what: string): void {
-  if (ctx.subject.anonymous || !ctx.subject.roles.includes(STEWARD_ROLE)) {
-    throw new CityCodeError('FORBIDDEN', `${what} needs the ${STEWARD_ROLE} role`, 'Ask the data governance committee (数据治理委员会) for a data steward.', {
-      requiredRole: STEWARD_ROLE,
-    });
-  }
-}
 
 /** 数据治理: the policy in force, grant changes (audited), and verification of the audit chain. */
 @Resolver()
 export class GovernanceResolver {
   @Query(() => PolicyVersionType, { description: '当前生效的策略版本' })
   policyVersion(@Ctx() ctx: RequestContext): PolicyVersionType {
-    const policy = ctx.access.policy;
+    const policy = ctx.release.policy;
     return { version: policy.version, checksum: policy.checksum, effectiveFrom: policy.effectiveFrom, grants: policy.grants.length };
   }
 
   @Mutation(() => GrantChangeResultType, { description: '新增、修改或撤销一项授权 (仅数据管家; 每次变更写入策略变更记录和审计链)' })
   async changeGrant(@Arg('input', () => GrantChangeInput) input: GrantChangeInput, @Ctx() ctx: RequestContext): Promise<GrantChangeResultType> {
-    requireSteward(ctx, 'Changing grants');
+    requireSteward(ctx.subject, 'Changing grants');
     let grant: unknown;
     try {
       grant = JSON.parse(input.grant);
@@ -60,7 +54,7 @@ export class GovernanceResolver {
     @Arg('toId', () => Int, { nullable: true }) toId: number | null,
     @Ctx() ctx: RequestContext,
   ): Promise<AuditVerificationType> {
-    requireSteward(ctx, 'Verifying the audit trail');
+    requireSteward(ctx.subject, 'Verifying the audit trail');
     const v = await verifyAudit(ctx.stores.sql, { fromId: fromId ?? undefined, toId: toId ?? undefined });
     return {
       ok: v.ok,

@@ -5,7 +5,7 @@ import { idLookupKey, piiKeys } from '../domain/pii';
 import { identifierField } from '../policy/engine';
 import type { RequestContext } from './context';
 import { CodeResolution, IdentifierSchemeEnum } from './types/resolution';
-import { toEntity } from './types/entity';
+import { asEntity } from '../query/entities';
 
 @Resolver()
 export class ResolveCodeResolver {
@@ -24,8 +24,8 @@ export class ResolveCodeResolver {
     }
     // A look-up by an identifier is a filter on the field that holds it (CITIZEN_ID → Person.idNumber):
     // whoever may not read that field in clear may not probe it either.
-    const filterField = identifierField(ctx.access.policy, scheme);
-    if (filterField) ctx.access.assertCanUse(filterField, 'lookup');
+    const filterField = identifierField(ctx.release.policy, scheme);
+    if (filterField) ctx.release.assertCanUse(filterField, 'lookup');
     const { canonical, details } = resolved.value;
     let cityCode: string | null;
     if (scheme === IdentifierSchemeEnum.CITY_CODE) {
@@ -40,7 +40,7 @@ export class ResolveCodeResolver {
     return {
       scheme,
       cityCode: record ? cityCode : null,
-      entity: record ? toEntity(record) : null,
+      entity: record ? asEntity(record) : null,
       conforming: (details as { conforming?: boolean }).conforming !== false,
       warnings: resolved.value.warnings,
     };

@@ -1,18 +1,19 @@
-import type { AppServices } from '../api/services';
-import type { Stores } from '../api/stores';
 import type { Logger } from '../core/logger';
 import type { Subject } from '../core/subject';
-import type { RequestAccess } from './access';
-import type { Loaders } from './loaders';
+import type { Policy } from '../policy/model';
+import type { AuditEntry } from '../policy/release';
+import type { QueryContext } from '../query/context';
 
-/** What every resolver receives: the stores, the caller, their view of the policy, this request's loaders. */
-export interface RequestContext {
+/** What governance resolvers act on besides the stores: the policy in force and the audit trail (api/services.ts provides them). */
+export interface GovernanceServices {
+  policy: { current(): Policy; refresh(): Promise<void> };
+  audit: { record(entry: AuditEntry): void } | null;
+}
+
+/** What every resolver receives: the stores, the caller, the release gate with the caller's policy, this request's loaders. */
+export interface RequestContext extends QueryContext {
   requestId: string;
-  stores: Stores;
-  /** Policy source, audit writer: what governance resolvers act on. */
-  services: AppServices;
+  services: GovernanceServices;
   subject: Subject;
-  access: RequestAccess;
-  loaders: Loaders;
   log: Logger;
 }

@@ -1,28 +1,30 @@
 import 'reflect-metadata';
 import { GraphQLSchema } from 'graphql';
 import { buildSchema, buildSchemaSync, BuildSchemaOptions } from 'type-graphql';
-import { CityObjectResolver, EnterpriseResolver, EntityProvenanceResolver, EntityQueryResolver, PersonResolver } from './EntityResolver';
+import { bindModel } from './bindings';
 import { DataGovernanceResolver } from './DataGovernanceResolver';
-import { bindFieldParamsDirectly, resolveTypesDirectly } from './directParams';
-import { guardSchema } from './fieldGuard';
+import { EntityQueryResolver, KindQueries } from './EntityResolver';
 import { GovernanceResolver } from './GovernanceResolver';
+import { guardSchema } from './guard';
 import { ResolveCodeResolver } from './ResolveCodeResolver';
 import { SpatialResolver } from './SpatialResolver';
-import { CityObject, Enterprise, Person } from './types/entity';
+import { ENTITY_TYPES } from './types/entityTypes';
 
 const OPTIONS: BuildSchemaOptions = {
-  resolvers: [EntityQueryResolver, EntityProvenanceResolver, PersonResolver, EnterpriseResolver, CityObjectResolver, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver],
-  orphanedTypes: [Person, Enterprise, CityObject],
+  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver],
+  orphanedTypes: ENTITY_TYPES,
   validate: false,
 };
 
-/** The city schema, built once per process from the TypeGraphQL classes. */
+/**
+ * The city schema: the TypeGraphQL types (entity types derived from the city model), their fields
+ * bound to the query layer (resolvers/bindings.ts), every field behind the release gate
+ * (resolvers/guard.ts, which refuses a schema with a field that has no decision).
+ */
 export async function buildCitySchema(): Promise<GraphQLSchema> {
-  // Every field of every type passes the policy guard (allow / mask / deny, audit bookkeeping);
-  // field resolvers and interface types resolve without TypeGraphQL's async steps (resolvers/directParams.ts).
-  return guardSchema(resolveTypesDirectly(bindFieldParamsDirectly(await buildSchema(OPTIONS))));
+  return guardSchema(bindModel(await buildSchema(OPTIONS)));
 }
 
 export function buildCitySchemaSync(): GraphQLSchema {
-  return guardSchema(resolveTypesDirectly(bindFieldParamsDirectly(buildSchemaSync(OPTIONS))));
+  return guardSchema(bindModel(buildSchemaSync(OPTIONS)));
 }

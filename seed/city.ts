@@ -1,4 +1,4 @@
-import type { Stores } from '../api/stores';
+import type { Stores } from '../store/stores';
 import { cityCodeForCounter } from '../domain/citycode';
 import { serialKey } from '../registry/issuing';
 import { CityPlan, CodeFunction, LANDMARK_BUILDINGS, planCity } from './plan';

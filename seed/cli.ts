@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { closeStores, openStores } from '../api/stores';
+import { closeStores, openStores } from '../store/stores';
 import { loadConfig } from '../core/config';
 import { logger } from '../core/logger';
 import { seedCity } from './city';

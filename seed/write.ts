@@ -1,6 +1,7 @@
-import type { Stores } from '../api/stores';
+import type { Stores } from '../store/stores';
 import { encryptIdNumber, idLookupKey, piiKeys } from '../domain/pii';
 import { reserveSeedCodes } from '../registry/issuing';
+import { mergeEntities, mergeExternalIds, mergeRelations } from '../graph/cityWrites';
 import { upsertFeatures } from '../spatial/features';
 import type { CityPlan, SeedEdge, SeedNode } from './plan';
 import { progress } from './progress';
@@ -39,19 +40,10 @@ async function reserveCodes(stores: Stores, plan: CityPlan): Promise<void> {
   }
 }
 
-const LABELS: Record<string, string> = {
-  Person: ':Person',
-  Enterprise: ':Enterprise',
-  CityObject: ':CityObject',
-  'CityObject,Region': ':CityObject:Region',
-};
-
 async function writeNodes(stores: Stores, nodes: SeedNode[]): Promise<void> {
   const keys = piiKeys();
   const bar = progress('graph: entities', nodes.length);
-  for (const [labelKey, group] of groupBy(nodes, (n) => n.labels.join(','))) {
-    const labels = LABELS[labelKey];
-    if (!labels) throw new Error(`no label set for ${labelKey}`);
+  for (const group of groupBy(nodes, (n) => n.labels.join(',')).values()) {
     for (const batch of chunks(group)) {
       const rows = batch.map((n) => ({
         code: n.code,
@@ -59,47 +51,18 @@ async function writeNodes(stores: Stores, nodes: SeedNode[]): Promise<void> {
         idHash: n.citizenId ? idLookupKey(n.citizenId, keys.hmacKey) : null,
         idCipher: n.citizenId ? encryptIdNumber(n.citizenId, keys.encryptionKey) : null,
       }));
-      await stores.graph.write(
-        `UNWIND $rows AS r
-         MERGE (e:Entity {code: r.code})
-         SET e${labels}, e += r.props
-         WITH e, r WHERE r.idHash IS NOT NULL
-         SET e.idCipher = coalesce(e.idCipher, r.idCipher)
-         MERGE (x:ExternalId {scheme: 'CITIZEN_ID', value: r.idHash})
-         MERGE (x)-[:IDENTIFIES]->(e)`,
-        { rows },
-      );
+      await mergeEntities(stores.graph, batch[0].labels, rows);
       bar.advance(batch.length);
     }
   }
   bar.done();
 }
 
-const RELATION_TYPES = new Set([
-  'WITHIN',
-  'LOCATED_IN',
-  'PART_OF',
-  'INSTALLED_ON',
-  'RESIDES_IN',
-  'REGISTERED_AT',
-  'EMPLOYED_BY',
-  'LEGAL_REPRESENTATIVE_OF',
-  'OWNS',
-]);
-
 async function writeEdges(stores: Stores, edges: SeedEdge[]): Promise<void> {
   const bar = progress('graph: relations', edges.length);
   for (const [type, group] of groupBy(edges, (e) => e.type)) {
-    // The type goes into the statement text, so it must be one of ours.
-    if (!RELATION_TYPES.has(type)) throw new Error(`unknown relation type ${type}`);
     for (const batch of chunks(group)) {
-      await stores.graph.write(
-        `UNWIND $rows AS r
-         MATCH (a:Entity {code: r.from})
-         MATCH (b:Entity {code: r.to})
-         MERGE (a)-[:${type}]->(b)`,
-        { rows: batch.map((e) => ({ from: e.from, to: e.to })) },
-      );
+      await mergeRelations(stores.graph, type, batch);
       bar.advance(batch.length);
     }
   }
@@ -109,13 +72,7 @@ async function writeEdges(stores: Stores, edges: SeedEdge[]): Promise<void> {
 async function writeExternalIds(stores: Stores, plan: CityPlan): Promise<void> {
   const bar = progress('graph: external ids', plan.externalIds.length);
   for (const batch of chunks(plan.externalIds)) {
-    await stores.graph.write(
-      `UNWIND $rows AS r
-       MATCH (e:Entity {code: r.code})
-       MERGE (x:ExternalId {scheme: r.scheme, value: r.value})
-       MERGE (x)-[:IDENTIFIES]->(e)`,
-      { rows: batch },
-    );
+    await mergeExternalIds(stores.graph, batch);
     bar.advance(batch.length);
   }
   bar.done();

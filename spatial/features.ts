@@ -1,6 +1,6 @@
 import { badInput } from '../core/errors';
-import type { SqlStore } from './pool';
-import { regionScopeOf } from './regionScope';
+import type { SqlStore } from '../store/postgres';
+import { regionScopeOf } from '../domain/regions';
 import { geometryHint, validateGeometry } from './validate';
 
 /** GeoJSON geometry as returned to clients (RFC 7946 object). */

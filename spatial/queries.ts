@@ -1,7 +1,8 @@
 import { badInput, CityCodeError } from '../core/errors';
 import type { GeoJsonGeometry } from './features';
 import { assertBbox, assertCursor, assertKinds, assertRadius, pageSize } from './limits';
-import type { SqlStore } from './pool';
+import type { RowScope as PolicyRowScope } from '../policy/model';
+import type { SqlStore } from '../store/postgres';
 import { assertGeometry, assertLonLat, assertSearchExtent, Geometry, GeometryOptions } from './validate';
 
 /**
@@ -22,9 +23,18 @@ export interface RowScope {
   streetCodes?: readonly string[] | null;
 }
 
+/** A policy row scope (policy/scope.ts) in this module's terms: undefined = the whole city. */
+export function spatialScopeOf(scope: PolicyRowScope | undefined): RowScope | undefined {
+  if (!scope || scope.kind === 'NONE') return { districtCodes: [], streetCodes: [] };
+  if (scope.kind === 'ALL') return undefined;
+  return { districtCodes: scope.districtCodes, streetCodes: scope.streetCodes };
+}
+
 export interface SpatialSearchOptions {
   /** Feature kinds (objectKind: BUILDING, DEVICE, PARKING_SPACE, ...); absent = every kind, [] = none. */
   kinds?: readonly string[] | null;
+  /** Feature kinds never returned (the features of entities that are not city objects, e.g. PublicFacility). */
+  excludeKinds?: readonly string[] | null;
   /** Row scope pushed into the WHERE clause; absent = whole city. */
   scope?: RowScope | null;
   /** Where IoT devices (kind DEVICE) are visible, on top of `scope`; absent = wherever `scope` is. */
@@ -69,6 +79,7 @@ class Params {
 
 interface CheckedOptions {
   kinds?: string[];
+  excludeKinds?: string[];
   scope?: { districtCodes: string[]; streetCodes: string[] };
   deviceScope?: { districtCodes: string[]; streetCodes: string[] };
   first: number;
@@ -94,6 +105,7 @@ function checkOptions(opts: AreaSearchOptions): CheckedOptions {
   }
   return {
     kinds: assertKinds(o.kinds),
+    excludeKinds: o.excludeKinds ? stringList(o.excludeKinds, 'excludeKinds') : undefined,
     scope:
       o.scope === undefined || o.scope === null
         ? undefined
@@ -118,6 +130,7 @@ function checkOptions(opts: AreaSearchOptions): CheckedOptions {
 function filterClauses(p: Params, o: CheckedOptions): string[] {
   const where: string[] = [];
   if (o.kinds) where.push(o.kinds.length ? `f.kind = ANY(${p.add(o.kinds, '::text[]')})` : 'FALSE');
+  if (o.excludeKinds?.length) where.push(`f.kind <> ALL(${p.add(o.excludeKinds, '::text[]')})`);
   if (o.scope) {
     const parts: string[] = [];
     if (o.scope.districtCodes.length) parts.push(`f.district_code = ANY(${p.add(o.scope.districtCodes, '::text[]')})`);

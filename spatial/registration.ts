@@ -5,7 +5,7 @@
  * point-in-polygon and there to the nearest community (communities are points in the reference
  * data). The district/street/community codes come with it.
  */
-import type { SqlStore } from './pool';
+import type { SqlStore } from '../store/postgres';
 
 export const REGISTRATION_RADIUS_M = 50;
 

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { loadMigrations } from '../../migrations/run';
+import { loadMigrations } from '../../store/migrate';
 import { logger } from '../../core/logger';
 import { fromRoot } from '../../core/paths';
 import { futianConfig, type FutianConfig } from './config';

@@ -1,5 +1,7 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Entity } from './entity';
+import { RELEASED_AS, type ReleaseDescriptors } from '../../policy/release';
+import type { EntityValue } from '../../query/entities';
+import { Entity } from './entityTypes';
 
 export enum LineageDirectionEnum {
   UPSTREAM = 'UPSTREAM',
@@ -82,6 +84,9 @@ export class LineageType {
 
 @ObjectType({ description: '数据打架: 两个来源对同一属性给出不同的值' })
 export class ConflictType {
+  /** How the values are released (policy/release.ts RELEASED_AS). */
+  [RELEASED_AS]?: ReleaseDescriptors;
+
   @Field(() => ID) id!: string;
   @Field(() => String, { description: '实体城市码' }) entity!: string;
   @Field(() => String) entityType!: string;
@@ -111,6 +116,9 @@ export class ConflictPageType {
 
 @ObjectType({ description: '待人工复核的疑似匹配' })
 export class ReviewCaseType {
+  /** How the record key and values are released (policy/release.ts RELEASED_AS). */
+  [RELEASED_AS]?: ReleaseDescriptors;
+
   @Field(() => ID) id!: string;
   @Field(() => String) dataset!: string;
   @Field(() => String) recordKey!: string;
@@ -123,6 +131,9 @@ export class ReviewCaseType {
 
 @ObjectType({ description: '源记录及其 MAPS_TO 边' })
 export class SourceRecordType {
+  /** How the record key is released (policy/release.ts RELEASED_AS). */
+  [RELEASED_AS]?: ReleaseDescriptors;
+
   @Field(() => ID) id!: string;
   @Field(() => String) recordKey!: string;
   @Field(() => Int) line!: number;
@@ -132,21 +143,6 @@ export class SourceRecordType {
   @Field(() => String, { nullable: true, description: '匹配时间' }) at!: string | null;
   @Field(() => String, { nullable: true, description: '映射到的实体 (调用方不可见时为空)' }) entityCode!: string | null;
   @Field(() => String, { nullable: true, description: '空间配准到的建筑物' }) registeredTo!: string | null;
-}
-
-@ObjectType({ description: '属性值的来源 (数据集、记录、时间)' })
-export class ProvenanceType {
-  @Field(() => String) code!: string;
-  @Field(() => String) attribute!: string;
-  @Field(() => String, { nullable: true, description: '当前值 (按授权脱敏)' }) value!: string | null;
-  @Field(() => String, { nullable: true }) dataset!: string | null;
-  @Field(() => String, { nullable: true }) datasetName!: string | null;
-  @Field(() => String, { nullable: true }) department!: string | null;
-  @Field(() => String, { nullable: true }) departmentName!: string | null;
-  @Field(() => String, { nullable: true }) record!: string | null;
-  @Field(() => String, { nullable: true, description: '记录时间' }) at!: string | null;
-  @Field(() => Boolean, { description: '来源是否为该属性的权威数据集' }) authoritative!: boolean;
-  @Field(() => String, { nullable: true, description: '由数据管家裁决' }) resolvedBy!: string | null;
 }
 
 @ObjectType({ description: '数据集质量' })
@@ -185,7 +181,7 @@ export class DepartmentQualityType {
 export class ChangeType {
   @Field(() => String) code!: string;
   @Field(() => String) changedAt!: string;
-  @Field(() => Entity, { nullable: true }) entity!: Entity | null;
+  @Field(() => Entity, { nullable: true }) entity!: EntityValue | null;
 }
 
 @ObjectType()

@@ -17,7 +17,7 @@ import { loadConfig } from '../../core/config';
 import type { Logger } from '../../core/logger';
 import { fromRoot } from '../../core/paths';
 import type { Subject } from '../../core/subject';
-import { SqlStore } from '../../spatial/pool';
+import { SqlStore } from '../../store/postgres';
 import { TcpProxy } from '../support/tcpProxy';
 
 /**

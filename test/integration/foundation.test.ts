@@ -1,5 +1,5 @@
 import { landmarkCode, seedCodeOf } from '../../seed/city';
-import { migrateNeo4j, migratePostgres } from '../../migrations/run';
+import { migrateNeo4j, migratePostgres } from '../../store/migrate';
 import { gql, startTestApi, TestApi } from '../support/services';
 import { TcpProxy } from '../support/tcpProxy';
 

@@ -1,9 +1,9 @@
 import { startPolicySource } from '../../api/policySource';
 import { verifyAudit } from '../../audit/verify';
 import { loadConfig } from '../../core/config';
-import { currentPolicy } from '../../policy/store';
+import { currentPolicy } from '../../store/policy';
 import { planDemoCity } from '../../seed/city';
-import { SqlStore } from '../../spatial/pool';
+import { SqlStore } from '../../store/postgres';
 import { gql, startTestApi, TestApi } from '../support/services';
 import { bearer, tokenFor } from '../support/tokens';
 

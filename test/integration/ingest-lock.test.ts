@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeStores, openStores, Stores } from '../../api/stores';
+import { closeStores, openStores, Stores } from '../../store/stores';
 import type { CityCodeError } from '../../core/errors';
 import { loadConfig } from '../../core/config';
-import { withDatasetLock } from '../../ingest/lock';
+import { withDatasetLock } from '../../store/locks';
 import { ingestFile } from '../../ingest/pipeline';
 import { cleanTestDataset, personRows, registerTestDataset, snapshot, testDatasetId, unregisterTestDataset, writePersonCsv } from '../support/ingestFixtures';
 

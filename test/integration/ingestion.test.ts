@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeStores, openStores, Stores } from '../../api/stores';
+import { closeStores, openStores, Stores } from '../../store/stores';
 import { loadConfig } from '../../core/config';
 import { fromRoot } from '../../core/paths';
 import { ingestRun } from '../../graph/ingest';

@@ -11,7 +11,7 @@ import {
   retireCityCode,
   serialKey,
 } from '../../registry/issuing';
-import { SqlStore } from '../../spatial/pool';
+import { SqlStore } from '../../store/postgres';
 
 /**
  * City code issuing against the real PostgreSQL (migration 0003 applied by `npm run migrate`).

@@ -6,7 +6,7 @@ import { landmarkCode, planDemoCity } from '../../seed/city';
 import { gql, startTestApi, TestApi } from '../support/services';
 import { bearer, tokenFor } from '../support/tokens';
 
-// The example operations app teams start from (client/operations, typed by `npm run codegen`)
+// The example operations app teams start from (client/operations, typed by `npm run generate`)
 // must run against the demo city and return real data.
 let api: TestApi;
 let headers: Record<string, string>;

@@ -1,6 +1,6 @@
 import type { Subject } from '../../core/subject';
-import { ATTRIBUTES } from '../../ingest/datasets';
-import { catalogueKey } from '../../resolvers/provenance';
+import { ATTRIBUTES } from '../../domain/datasets';
+import { classifiedAs as catalogueKey } from '../../domain/modelIndex';
 import { DISTRICT_AREAS } from '../../policy/scope';
 import type { SeedNode } from '../../seed/plan';
 import {

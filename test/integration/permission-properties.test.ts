@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Subject } from '../../core/subject';
-import { ATTRIBUTES } from '../../ingest/datasets';
-import { catalogueKey } from '../../resolvers/provenance';
+import { ATTRIBUTES } from '../../domain/datasets';
+import { classifiedAs as catalogueKey } from '../../domain/modelIndex';
 import type { RowScope } from '../../policy/model';
 import type { SeedNode } from '../../seed/plan';
 import {

@@ -17,8 +17,8 @@ import {
   POLICY_DIR,
   syncPolicyFiles,
   type GrantChange,
-} from '../../policy/store';
-import { SqlStore } from '../../spatial/pool';
+} from '../../store/policy';
+import { SqlStore } from '../../store/postgres';
 
 /**
  * The policy store against the real PostgreSQL. The tables of migration 0004 are created in a

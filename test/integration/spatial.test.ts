@@ -1,8 +1,8 @@
 import { loadConfig } from '../../core/config';
 import { CityCodeError } from '../../core/errors';
 import { FeatureInput, featuresByCodes, upsertFeature, upsertFeatures } from '../../spatial/features';
-import type { SqlStore as SqlStoreType } from '../../spatial/pool';
-import { SqlStore } from '../../spatial/pool';
+import type { SqlStore as SqlStoreType } from '../../store/postgres';
+import { SqlStore } from '../../store/postgres';
 import {
   AreaSearchOptions,
   areaSquareMetres,

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import type { Stores } from '../../api/stores';
+import type { Stores } from '../../store/stores';
 import { makeCitizenId } from '../../domain/identifiers';
-import { parseDataset } from '../../ingest/datasets';
+import { parseDataset } from '../../domain/datasets';
 import { departmentsOf, register } from '../../ingest/registry';
-import { loadPolicyDir } from '../../policy/store';
+import { loadPolicyDir } from '../../store/policy';
 
 /**
  * Source files and datasets for ingestion tests. Each namespace ('A', 'B') has its own persons

@@ -7,7 +7,7 @@ import { parseCityCode } from '../../domain/citycode';
 import { applyDecision, canonicalJson, decideField, kindRowScope, rowScope } from '../../policy/engine';
 import type { Decision, Domain, NormalisedPolicyFiles, Policy, RowRegion, RowScope } from '../../policy/model';
 import { containsRow } from '../../policy/scope';
-import { loadPolicyDir } from '../../policy/store';
+import { loadPolicyDir } from '../../store/policy';
 import { planDemoCity } from '../../seed/city';
 import type { CityPlan, SeedFeature, SeedNode } from '../../seed/plan';
 import { decodeClaims } from './tokens';

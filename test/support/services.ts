@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from '../../api/app';
-import { closeStores, openStores, Stores } from '../../api/stores';
+import { closeStores, openStores, Stores } from '../../store/stores';
 import { Config, loadConfig } from '../../core/config';
 import { AppServices, startServices, stopServices } from '../../api/services';
 import { filePolicy } from '../../api/policySource';

@@ -1,10 +1,12 @@
 import { ANONYMOUS, type Subject } from '../../core/subject';
 import type { Policy } from '../../policy/model';
-import { callerDecisions } from '../../resolvers/decisionCache';
+import { callerDecisions } from '../../policy/decisions';
 
-/** Only the grants' expiry matters to the cache; the rest of the policy is never read. */
+/** Only the version and the grants' expiry matter to the cache; the rest of the policy is never read. */
+let versions = 0;
 function policyExpiring(...instants: string[]): Policy {
-  return { grants: instants.map((expiresAt, i) => ({ id: `g${i}`, expiresAt })) } as unknown as Policy;
+  versions++;
+  return { version: 'v1', checksum: `c${versions}`, grants: instants.map((expiresAt, i) => ({ id: `g${i}`, expiresAt })) } as unknown as Policy;
 }
 
 const police: Subject = { ...ANONYMOUS, id: 'u1', username: 'li.police', department: 'SZ-GAJ', departmentName: '市公安局', clearance: 'L3', anonymous: false };
@@ -14,11 +16,12 @@ describe('decisions kept across a caller\'s requests', () => {
   it('shares one set of decisions between requests of the same caller, purpose and policy', () => {
     const policy = policyExpiring('2027-01-01T00:00:00Z');
     const first = callerDecisions(policy, police, 'PUBLIC_SECURITY', at('2026-11-27T10:00:00Z'));
-    first.fields.set('Person.phone', null);
     expect(callerDecisions(policy, { ...police }, 'PUBLIC_SECURITY', at('2026-11-27T10:00:30Z'))).toBe(first);
+    // A reload of the same version (a new object with the same id and checksum) keeps them.
+    expect(callerDecisions({ ...policy } as Policy, police, 'PUBLIC_SECURITY', at('2026-11-27T10:00:40Z'))).toBe(first);
   });
 
-  it('starts afresh for another purpose, another claim, another policy version', () => {
+  it('starts afresh for another purpose, another claim, another policy version (one invalidation rule: version × subject × purpose)', () => {
     const policy = policyExpiring('2027-01-01T00:00:00Z');
     const now = at('2026-11-27T10:00:00Z');
     const first = callerDecisions(policy, police, 'PUBLIC_SECURITY', now);

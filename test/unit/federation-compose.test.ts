@@ -8,11 +8,11 @@ import { composeFromRepository } from '../../tools/compose';
 import { composeCheck } from '../../tools/citycode';
 
 describe('committed federation files', () => {
-  it('schema/subgraphs/city.graphql is the SDL the city subgraph serves (run `npm run compose`)', () => {
+  it('schema/subgraphs/city.graphql is the SDL the city subgraph serves (run `npm run generate`)', () => {
     expect(readFileSync(fromRoot('schema', 'subgraphs', 'city.graphql'), 'utf8').trim()).toBe(citySubgraphSdl().trim());
   });
 
-  it('schema/supergraph.graphql is the composition of the committed subgraphs (run `npm run compose`)', () => {
+  it('schema/supergraph.graphql is the composition of the committed subgraphs (run `npm run generate`)', () => {
     const outcome = composeFromRepository();
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
     expect(readFileSync(fromRoot(SUPERGRAPH_FILE), 'utf8').trim()).toBe(outcome.supergraphSdl.trim());

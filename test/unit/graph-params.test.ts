@@ -1,4 +1,4 @@
-import { usedParams } from '../../graph/driver';
+import { usedParams } from '../../store/neo4j';
 
 describe('usedParams (parameters a statement refers to)', () => {
   it('drops the parameters the statement never reads, and keeps the rest as they are', () => {

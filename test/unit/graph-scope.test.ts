@@ -1,39 +1,48 @@
 import { GraphScope, UNRESTRICTED, visible } from '../../graph/scope';
 
-const futian: GraphScope = {
-  person: { kind: 'REGIONS', districtCodes: ['440304'], streetCodes: [] },
-  enterprise: { kind: 'NONE' },
-  object: { kind: 'ALL' },
-  device: { kind: 'ALL' },
-};
+const ALL = { kind: 'ALL' } as const;
+const NONE = { kind: 'NONE' } as const;
+const scope = (kinds: Partial<Record<string, GraphScope['kinds'][string]>>, device: GraphScope['kinds'][string] = ALL): GraphScope => ({
+  kinds: { Person: ALL, Enterprise: ALL, CityObject: ALL, PublicFacility: ALL, ...kinds },
+  objectKinds: { DEVICE: device },
+});
+const futian = scope({ Person: { kind: 'REGIONS', districtCodes: ['440304'], streetCodes: [] }, Enterprise: NONE });
 
 describe('row-scope predicate (graph/scope.ts visible)', () => {
   it('adds the device scope to city objects: none, some districts, or every device the objects allow', () => {
-    const noDevices: GraphScope = { ...futian, device: { kind: 'NONE' } };
+    const noDevices = scope({ Person: futian.kinds.Person, Enterprise: NONE }, NONE);
     expect(visible('x', noDevices, 'CityObject')).toBe("coalesce(x.objectKind, '') <> 'DEVICE'");
-    const someDevices: GraphScope = { ...futian, object: { kind: 'REGIONS', districtCodes: ['440304', '440305'], streetCodes: [] }, device: { kind: 'REGIONS', districtCodes: ['440304'], streetCodes: [] } };
-    expect(visible('x', someDevices, 'CityObject')).toBe(
-      "(x.districtCode IN $scope.object.districts OR x.streetCode IN $scope.object.streets) AND (coalesce(x.objectKind, '') <> 'DEVICE' OR x.districtCode IN $scope.device.districts OR x.streetCode IN $scope.device.streets)",
+    const someDevices = scope(
+      { CityObject: { kind: 'REGIONS', districtCodes: ['440304', '440305'], streetCodes: [] } },
+      { kind: 'REGIONS', districtCodes: ['440304'], streetCodes: [] },
     );
-    expect(visible('x', { ...noDevices, object: { kind: 'NONE' } }, 'CityObject')).toBe('false');
+    expect(visible('x', someDevices, 'CityObject')).toBe(
+      "(x.districtCode IN $scope.CityObject.districts OR x.streetCode IN $scope.CityObject.streets) AND (coalesce(x.objectKind, '') <> 'DEVICE' OR x.districtCode IN $scope.DEVICE.districts OR x.streetCode IN $scope.DEVICE.streets)",
+    );
+    expect(visible('x', scope({ CityObject: NONE }, NONE), 'CityObject')).toBe('false');
     expect(visible('e', noDevices)).toContain("(e:CityObject AND coalesce(e.objectKind, '') <> 'DEVICE')");
   });
 
-  it('folds a domain seen whole to true and a domain not seen to false', () => {
+  it('folds a kind seen whole to true and a kind not seen to false', () => {
     expect(visible('x', UNRESTRICTED)).toBe('true');
     expect(visible('x', futian, 'CityObject')).toBe('true');
     expect(visible('x', futian, 'Enterprise')).toBe('false');
   });
 
-  it('tests the scope parameter for a domain seen in part', () => {
-    expect(visible('x', futian, 'Person')).toBe('(x.districtCode IN $scope.person.districts OR x.streetCode IN $scope.person.streets)');
+  it('tests the scope parameter for a kind seen in part', () => {
+    expect(visible('x', futian, 'Person')).toBe('(x.districtCode IN $scope.Person.districts OR x.streetCode IN $scope.Person.streets)');
   });
 
-  it('without a label, lets each label through only under its own domain', () => {
+  it('without a label, lets each label through only under its own kind', () => {
     expect(visible('e', futian)).toBe(
-      '((e:Person AND (e.districtCode IN $scope.person.districts OR e.streetCode IN $scope.person.streets)) OR e:CityObject)',
+      '((e:Person AND (e.districtCode IN $scope.Person.districts OR e.streetCode IN $scope.Person.streets)) OR e:CityObject OR e:PublicFacility)',
     );
-    const nothing: GraphScope = { person: { kind: 'NONE' }, enterprise: { kind: 'NONE' }, object: { kind: 'NONE' }, device: { kind: 'NONE' } };
-    expect(visible('e', nothing)).toBe('false');
+    expect(visible('e', scope({ Person: NONE, Enterprise: NONE, CityObject: NONE, PublicFacility: NONE }, NONE))).toBe('false');
+  });
+
+  it('shows no row of a kind the scope does not name (fail closed)', () => {
+    const partial: GraphScope = { kinds: { Person: ALL }, objectKinds: {} };
+    expect(visible('x', partial, 'Enterprise')).toBe('false');
+    expect(visible('e', partial)).toBe('(e:Person)');
   });
 });

@@ -1,7 +1,7 @@
 import { badInput } from '../../core/errors';
 import { makeCitizenId } from '../../domain/identifiers';
 import { DEV_PII_HMAC_KEY_HEX, idLookupKey } from '../../domain/pii';
-import { effectiveLevel, parseDataset } from '../../ingest/datasets';
+import { effectiveLevel, parseDataset } from '../../domain/datasets';
 import { lineageLid } from '../../ingest/lineage';
 import { mergeClaim } from '../../ingest/merge';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

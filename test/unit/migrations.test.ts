@@ -1,4 +1,4 @@
-import { splitCypher } from '../../migrations/run';
+import { splitCypher } from '../../store/migrate';
 import { formatError } from '../../api/app';
 
 describe('splitCypher', () => {

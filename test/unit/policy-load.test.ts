@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { fromRoot } from '../../core/paths';
 import { canonicalJson, loadPolicy, PolicyError, policyChecksum, policyToFiles, validateGrant } from '../../policy/engine';
 import type { Policy } from '../../policy/model';
-import { loadPolicyDir, loadPolicyFiles, POLICY_DIR, policyDir, policyVersionDirs, shenzhenStreetCodes } from '../../policy/store';
+import { loadPolicyDir, loadPolicyFiles, POLICY_DIR, policyDir, policyVersionDirs, shenzhenStreetCodes } from '../../store/policy';
 
 /** The policy loader: the committed files load, every rule has a precise message, round trips. */
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -38,16 +38,16 @@ function problems(edit: (f: { catalogue: Json; grants: Json; purposes: Json }) =
 
 const grantIndex = (files: { grants: Json }, id: string): number => files.grants.grants.findIndex((g: Json) => g.id === id);
 
-describe('the committed policy files (the newest, policies/v2)', () => {
+describe('the committed policy files (the newest, policies/v3)', () => {
   let policy: Policy;
   beforeAll(() => {
     policy = loadPolicyDir();
   });
 
   it('the default directory is the newest version, or env POLICY_DIR', () => {
-    expect(policyVersionDirs().map((v) => v.version)).toEqual(['v1', 'v2']);
-    expect(POLICY_DIR).toBe(fromRoot('policies', 'v2'));
-    expect(policyDir({})).toBe(fromRoot('policies', 'v2'));
+    expect(policyVersionDirs().map((v) => v.version)).toEqual(['v1', 'v2', 'v3']);
+    expect(POLICY_DIR).toBe(fromRoot('policies', 'v3'));
+    expect(policyDir({})).toBe(fromRoot('policies', 'v3'));
     expect(policyDir({ POLICY_DIR: 'policies/v1' })).toBe(fromRoot('policies', 'v1'));
     expect(policyDir({ POLICY_DIR: '/etc/citycode/policies' })).toBe('/etc/citycode/policies');
   });
@@ -56,7 +56,7 @@ describe('the committed policy files (the newest, policies/v2)', () => {
     const v1 = loadPolicyDir(fromRoot('policies', 'v1'));
     expect([v1.version, v1.effectiveFrom]).toEqual(['v1', '2026-01-01']);
     expect(v1.files.catalogue.fields['Person.provenance']).toBeUndefined();
-    const v2 = loadPolicyDir();
+    const v2 = loadPolicyDir(fromRoot('policies', 'v2'));
     expect(canonicalJson({ ...v2.files.grants, version: 'v1', effectiveFrom: '2026-01-01' })).toBe(canonicalJson(v1.files.grants));
     expect(canonicalJson({ ...v2.files.purposes, version: 'v1', effectiveFrom: '2026-01-01' })).toBe(canonicalJson(v1.files.purposes));
     const added = Object.keys(v2.files.catalogue.fields).filter((k) => !(k in v1.files.catalogue.fields));
@@ -73,11 +73,30 @@ describe('the committed policy files (the newest, policies/v2)', () => {
     );
   });
 
-  it('load as version v2, effective 2026-11-27', () => {
-    expect(policy.version).toBe('v2');
-    expect(policy.effectiveFrom).toBe('2026-11-27');
+  it('v3 is v2 plus what the city model added (public facilities, workplaces, premises), every v2 classification unchanged', () => {
+    const v2 = loadPolicyDir(fromRoot('policies', 'v2'));
+    const v3 = loadPolicyDir();
+    expect([v3.version, v3.effectiveFrom]).toEqual(['v3', '2026-12-03']);
+    const added = Object.keys(v3.files.catalogue.fields).filter((k) => !(k in v2.files.catalogue.fields));
+    expect(added).toEqual(expect.arrayContaining(['PublicFacility.serves', 'CityObject.servedBy', 'Person.workplace', 'CityObject.workers', 'Enterprise.premises', 'CityObject.operators']));
+    expect(added.every((k) => k.startsWith('PublicFacility.') || ['Person.workplace', 'CityObject.workers', 'Enterprise.premises', 'CityObject.operators', 'CityObject.servedBy', 'CityObject.facilities'].includes(k))).toBe(true);
+    const classification = (f: { domain: string; level: string; mask?: unknown; relation?: boolean }) => [f.domain, f.level, f.mask ?? null, f.relation ?? false];
+    for (const k of Object.keys(v2.files.catalogue.fields)) expect([k, classification(v3.files.catalogue.fields[k])]).toEqual([k, classification(v2.files.catalogue.fields[k])]);
+    expect(v3.files.catalogue.domains.PUBLIC_SERVICE).toEqual({ label: '公共服务', description: expect.any(String) });
+    expect(v3.grants.filter((g) => !v2.grants.some((o) => o.id === g.id)).map((g) => g.id)).toEqual(['zsj-public-service']);
+  });
+
+  it('an older version lists only the domains it knew, and a grant must be on one of them', () => {
+    const v2 = loadPolicyDir(fromRoot('policies', 'v2'));
+    expect(v2.domains.has('PUBLIC_SERVICE')).toBe(false);
+    expect(() => validateGrant(v2, { ...v2.grants[0], id: 'zsj-ps', domain: 'PUBLIC_SERVICE' })).toThrow(/domain PUBLIC_SERVICE is not one of this version's catalogue/);
+  });
+
+  it('load as version v3, effective 2026-12-03', () => {
+    expect(policy.version).toBe('v3');
+    expect(policy.effectiveFrom).toBe('2026-12-03');
     expect(policy.checksum).toMatch(/^[0-9a-f]{64}$/);
-    expect(policy.grants).toHaveLength(45);
+    expect(policy.grants).toHaveLength(46);
     expect([...policy.departments.keys()]).toEqual([
       'SZ-ZSJ', 'SZ-GAJ', 'SZ-SCJGJ', 'SZ-GHZY', 'SZ-ZJJ', 'SZ-JTJ', 'SZ-SWJ', 'SZ-YJGLJ', 'SZ-WJW', 'FT-GOV', 'NS-GOV',
     ]);
@@ -239,7 +258,7 @@ describe('validation: every problem, with file and path', () => {
       problems((f) => {
         f.grants.grants.push({ ...f.grants.grants[0] });
       }),
-    ).toEqual(['grants.json grants[45] (id "zsj-population").id: grant id zsj-population is also used by grants[0]; ids are unique']);
+    ).toEqual(['grants.json grants[46] (id "zsj-population").id: grant id zsj-population is also used by grants[0]; ids are unique']);
   });
 
   it('checks the catalogue: inverse relations, interface fields, masks, levels, domains', () => {
@@ -253,26 +272,36 @@ describe('validation: every problem, with file and path', () => {
       delete f.catalogue.domains.HEALTH;
     });
     expect(p).toEqual([
-      'catalogue.json domains.HEALTH: is missing (every domain needs a Chinese label)',
       'catalogue.json fields["Entity.name"].mask: an L1 field has no level below it, so a default mask would never be used',
       'catalogue.json fields["Person.code"].mask: an L1 field has no level below it, so a default mask would never be used',
-      'catalogue.json fields["CityObject.usage"].domain: must be one of POPULATION, LEGAL_ENTITY, SPATIAL, HOUSING, IOT, ECONOMY, SAFETY, HEALTH, TRANSPORT, got "WEATHER"',
+      'catalogue.json fields["CityObject.usage"].domain: must be one of POPULATION, LEGAL_ENTITY, SPATIAL, HOUSING, IOT, ECONOMY, SAFETY, HEALTH, TRANSPORT, PUBLIC_SERVICE, got "WEATHER"',
       'catalogue.json fields["Car.plate"]: type Car is not declared in types',
       expect.stringMatching(/^catalogue\.json fields\["Person\.residence"\]\.inverseOf: "CityObject\.residents" walks the same edge the other way, so it needs the same domain and level \(POPULATION L2 here, POPULATION L3 there\)/),
       expect.stringMatching(/^catalogue\.json fields\["CityObject\.residents"\]\.inverseOf: "Person\.residence" walks the same edge the other way/),
       'catalogue.json fields["Entity.name"]: an interface field is classified as its strictest implementation: Person.name (POPULATION L2 mask NAME)',
+      // A domain the catalogue does not list: no grant may be on it.
+      expect.stringMatching(/^grants\.json grants\[\d+\] \(id "zsj-health"\)\.domain: domain HEALTH is not one of this version's catalogue/),
+      expect.stringMatching(/^grants\.json grants\[\d+\] \(id "wjw-health"\)\.domain: domain HEALTH is not one of this version's catalogue/),
     ]);
+  });
+
+  it('refuses a field or type whose domain the catalogue does not list', () => {
+    const p = problems((f) => {
+      delete f.catalogue.domains.ECONOMY;
+      f.grants.grants = f.grants.grants.filter((g: Json) => g.domain !== 'ECONOMY');
+    });
+    expect(p).toEqual(['catalogue.json fields["Enterprise.registeredCapitalWan"].domain: domain ECONOMY is not listed in domains (give it a Chinese label there)']);
   });
 
   it('needs the three files to carry one version and one effective date', () => {
     expect(
       problems((f) => {
-        f.purposes.version = 'v3';
+        f.purposes.version = 'v4';
         f.grants.effectiveFrom = '2026-02-30';
       }),
     ).toEqual([
       'grants.json effectiveFrom: must be a date YYYY-MM-DD, got "2026-02-30"',
-      'purposes.json version: v3 differs from catalogue.json\'s v2; the three files form one version',
+      'purposes.json version: v4 differs from catalogue.json\'s v3; the three files form one version',
     ]);
   });
 
@@ -361,6 +390,6 @@ describe('round trip', () => {
     expect(Object.isFrozen(p.files.grants.grants[0])).toBe(true);
     const copy = policyToFiles(p);
     copy.grants.grants.pop();
-    expect(p.files.grants.grants).toHaveLength(45);
+    expect(p.files.grants.grants).toHaveLength(46);
   });
 });

@@ -3,7 +3,7 @@ import { fromRoot } from '../../core/paths';
 import type { Subject } from '../../core/subject';
 import { accessSummaryMarkdown, decisionTableMarkdown, demoSubjects, departmentSubject, permissionMatrix } from '../../policy/matrix';
 import type { Policy } from '../../policy/model';
-import { loadPolicyDir } from '../../policy/store';
+import { loadPolicyDir } from '../../store/policy';
 
 /** The permission matrix the lead's integration test runs against the live API, and the docs tables. */
 const NOW = new Date('2026-06-01T09:00:00+08:00');
@@ -78,7 +78,7 @@ describe('permissionMatrix', () => {
       purpose: null,
       scope: { kind: 'ALL' },
       expected: 'ALLOW',
-      policy: 'public@v2',
+      policy: 'public@v3',
       requiredLevel: 'L1',
       domain: 'POPULATION',
       needsPurpose: false,
@@ -92,18 +92,18 @@ describe('permissionMatrix', () => {
     const rows = permissionMatrix(policy, [gaj, ft], ['Person.idNumber', 'Person.phone', 'CityObject.houseCode'], [null, 'PUBLIC_SECURITY', 'GRID_GOVERNANCE'], NOW);
     const pick = (subject: string, field: string, purpose: string | null) =>
       rows.find((r) => r.subject === subject && r.field === field && r.purpose === purpose)!;
-    expect(pick('demo-sz-gaj', 'Person.idNumber', 'PUBLIC_SECURITY')).toMatchObject({ expected: 'ALLOW', policy: 'gaj-population@v2', scope: { kind: 'ALL' } });
-    expect(pick('demo-sz-gaj', 'Person.idNumber', null)).toMatchObject({ expected: 'DENY', policy: 'default-deny@v2', needsPurpose: true });
+    expect(pick('demo-sz-gaj', 'Person.idNumber', 'PUBLIC_SECURITY')).toMatchObject({ expected: 'ALLOW', policy: 'gaj-population@v3', scope: { kind: 'ALL' } });
+    expect(pick('demo-sz-gaj', 'Person.idNumber', null)).toMatchObject({ expected: 'DENY', policy: 'default-deny@v3', needsPurpose: true });
     expect(pick('demo-sz-gaj', 'Person.phone', null)).toMatchObject({ expected: 'MASK', mask: 'PHONE', needsPurpose: true });
     expect(pick('demo-ft-gov', 'Person.phone', 'GRID_GOVERNANCE')).toMatchObject({
       expected: 'ALLOW',
-      policy: 'ft-population@v2',
+      policy: 'ft-population@v3',
       scope: { kind: 'REGIONS', districtCodes: ['440304'], streetCodes: [] },
     });
     expect(pick('demo-ft-gov', 'Person.idNumber', 'GRID_GOVERNANCE')).toMatchObject({ expected: 'MASK', mask: 'ID_NUMBER' });
     expect(pick('demo-ft-gov', 'CityObject.houseCode', null)).toMatchObject({
       expected: 'ALLOW',
-      policy: 'ft-housing@v2',
+      policy: 'ft-housing@v3',
       domain: 'HOUSING',
       scope: { kind: 'REGIONS', districtCodes: ['440304'], streetCodes: [] },
     });

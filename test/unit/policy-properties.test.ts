@@ -4,7 +4,7 @@ import { decideField, loadPolicy, policyToFiles, rowScope } from '../../policy/e
 import { MASK_KINDS } from '../../policy/masks';
 import type { Decision, Effect, Grant, Policy, RowRegion } from '../../policy/model';
 import { containsRow, covers, fromDistrictScope, fromGrantScope, intersect, union } from '../../policy/scope';
-import { loadPolicyDir, shenzhenStreetCodes } from '../../policy/store';
+import { loadPolicyDir, shenzhenStreetCodes } from '../../store/policy';
 
 /**
  * Properties of the engine over random subjects, fields, purposes, instants and rows, checked
@@ -64,12 +64,12 @@ describe('decisions are sound', () => {
         const d = decideField(policy, subject, field, { purpose, now, row });
         const entry = policy.fields.get(d.field)!;
         const level = levelRank(entry.level);
-        expect(d.policy.endsWith('@v2')).toBe(true);
+        expect(d.policy.endsWith('@v3')).toBe(true);
         if (d.effect === 'DENY') {
-          expect(d.policy).toBe('default-deny@v2');
+          expect(d.policy).toBe('default-deny@v3');
           return;
         }
-        if (d.policy === 'public@v2') {
+        if (d.policy === 'public@v3') {
           expect([d.effect, level]).toEqual(['ALLOW', 1]);
           return;
         }

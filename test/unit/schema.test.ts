@@ -4,7 +4,7 @@ import { fromRoot } from '../../core/paths';
 import { buildCitySchemaSync } from '../../resolvers/schema';
 
 describe('committed schema SDL', () => {
-  it('matches the schema the server builds (run `npm run codegen` after changing types)', () => {
+  it('matches the schema the server builds (run `npm run generate` after changing types)', () => {
     const committed = printSchema(lexicographicSortSchema(buildSchema(readFileSync(fromRoot('schema', 'city.graphql'), 'utf8'))));
     const running = printSchema(lexicographicSortSchema(buildCitySchemaSync()));
     expect(committed).toBe(running);
@@ -30,6 +30,7 @@ describe('committed schema SDL', () => {
       'person',
       'policyVersion',
       'provenance',
+      'publicFacility',
       'region',
       'regions',
       'resolveCode',

@@ -11,7 +11,7 @@ import {
   MAX_RADIUS_M,
   pageSize,
 } from '../../spatial/limits';
-import { districtOfStreet, regionScopeOf } from '../../spatial/regionScope';
+import { districtOfStreet, regionScopeOf } from '../../domain/regions';
 import {
   assertGeometry,
   assertLonLat,

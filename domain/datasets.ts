@@ -6,9 +6,11 @@
  */
 import { badInput } from '../core/errors';
 import { LEVELS, Level, levelRank } from '../core/subject';
-import { DOMAINS, Domain } from '../policy/model';
+import { DOMAIN_CODES as DOMAINS, KINDS, type Domain, type KindName } from './model';
+import { FEEDABLE_ATTRIBUTES, isKindName, type FeedableAttribute } from './modelIndex';
 
-export type EntityType = 'Person' | 'Enterprise' | 'CityObject';
+/** The entity kinds of the city model (domain/model.ts) a dataset may describe. */
+export type EntityType = KindName;
 
 export const FIELD_TYPES = [
   'string',
@@ -32,46 +34,11 @@ export type FieldType = (typeof FIELD_TYPES)[number];
 /** Identifier field types: deterministic matching keys (ExternalId schemes). */
 export const IDENTIFIER_TYPES: ReadonlySet<string> = new Set(['CITIZEN_ID', 'USCC', 'BUILDING_CODE', 'HOUSE_CODE', 'DEVICE_CODE', 'PARKING_CODE']);
 
-/**
- * Entity attributes a dataset field may feed. `property`: stored on the entity node; `relation`:
- * the value is an identifier of another entity and the attribute is an edge to it; `identifier`:
- * the value identifies the entity itself (ExternalId).
- */
-export interface AttributeSpec {
-  entity: EntityType;
-  kind: 'property' | 'relation' | 'identifier';
-  /** Node property (property) or relation type (relation). */
-  target: string;
-  /** For relations and identifiers: the identifier scheme of the value. */
-  scheme?: string;
-  label: string;
-}
+/** An attribute a dataset field may feed (derived from the city model: domain/modelIndex.ts). */
+export type AttributeSpec = FeedableAttribute;
 
-export const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
-  'Person.name': { entity: 'Person', kind: 'property', target: 'name', label: '姓名' },
-  'Person.sex': { entity: 'Person', kind: 'property', target: 'sex', label: '性别' },
-  'Person.birthDate': { entity: 'Person', kind: 'property', target: 'birthDate', label: '出生日期' },
-  'Person.phone': { entity: 'Person', kind: 'property', target: 'phone', label: '联系电话' },
-  'Person.idNumber': { entity: 'Person', kind: 'identifier', target: 'idNumber', scheme: 'CITIZEN_ID', label: '公民身份号码' },
-  'Person.residence': { entity: 'Person', kind: 'relation', target: 'RESIDES_IN', scheme: 'HOUSE_CODE', label: '居住的房屋' },
-  'Enterprise.name': { entity: 'Enterprise', kind: 'property', target: 'name', label: '名称' },
-  'Enterprise.uscc': { entity: 'Enterprise', kind: 'identifier', target: 'uscc', scheme: 'USCC', label: '统一社会信用代码' },
-  'Enterprise.industry': { entity: 'Enterprise', kind: 'property', target: 'industry', label: '行业' },
-  'Enterprise.establishedOn': { entity: 'Enterprise', kind: 'property', target: 'establishedOn', label: '成立日期' },
-  'Enterprise.status': { entity: 'Enterprise', kind: 'property', target: 'status', label: '登记状态' },
-  'Enterprise.registeredCapitalWan': { entity: 'Enterprise', kind: 'property', target: 'registeredCapitalWan', label: '注册资本 (万元)' },
-  'Enterprise.address': { entity: 'Enterprise', kind: 'property', target: 'address', label: '注册地址' },
-  'Enterprise.registeredAt': { entity: 'Enterprise', kind: 'relation', target: 'REGISTERED_AT', scheme: 'BUILDING_CODE', label: '注册地 (建筑物)' },
-  'CityObject.name': { entity: 'CityObject', kind: 'property', target: 'name', label: '名称' },
-  'CityObject.address': { entity: 'CityObject', kind: 'property', target: 'address', label: '地址' },
-  'CityObject.usage': { entity: 'CityObject', kind: 'property', target: 'usage', label: '用途' },
-  'CityObject.floors': { entity: 'CityObject', kind: 'property', target: 'floors', label: '地上层数' },
-  'CityObject.buildingCode': { entity: 'CityObject', kind: 'identifier', target: 'buildingCode', scheme: 'BUILDING_CODE', label: '楼栋编码' },
-  'CityObject.houseCode': { entity: 'CityObject', kind: 'identifier', target: 'houseCode', scheme: 'HOUSE_CODE', label: '房屋编码' },
-  'CityObject.deviceCode': { entity: 'CityObject', kind: 'identifier', target: 'deviceCode', scheme: 'DEVICE_CODE', label: '设备编码 / 车位编码' },
-  'CityObject.parkingCode': { entity: 'CityObject', kind: 'identifier', target: 'deviceCode', scheme: 'PARKING_CODE', label: '车位编码' },
-  'CityObject.parent': { entity: 'CityObject', kind: 'relation', target: 'PART_OF', scheme: 'BUILDING_CODE', label: '所属建筑物' },
-};
+/** Attributes datasets may feed, by key (`Person.phone`), derived from the city model. */
+export const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = FEEDABLE_ATTRIBUTES;
 
 export interface DatasetField {
   name: string;
@@ -158,9 +125,7 @@ export function parseDataset(raw: unknown, departments: ReadonlySet<string>): Da
   const cadenceDays = CADENCES[cadence];
   if (cadenceDays === undefined) fail(`cadence ${cadence} is unknown`, `Use one of ${Object.keys(CADENCES).join(', ')}.`, 'cadence');
   const entity = text(r, 'entity');
-  if (entity !== 'Person' && entity !== 'Enterprise' && entity !== 'CityObject') {
-    fail(`entity ${entity} is unknown`, 'Use Person, Enterprise or CityObject.', 'entity');
-  }
+  if (!isKindName(entity)) fail(`entity ${entity} is unknown`, `Use one of the city model's kinds: ${Object.keys(KINDS).join(', ')}.`, 'entity');
   const classCode = text(r, 'classCode');
   if (!/^\d{6}$/.test(classCode)) fail('classCode must be 6 digits', 'Use the city code class of new entities, e.g. 010000 for a person.', 'classCode');
   const division = text(r, 'division', false) || '440300';

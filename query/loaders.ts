@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Stores } from '../api/stores';
+import type { Stores } from '../store/stores';
 import { datasetsByIds, StoredDataset } from '../graph/datasets';
 import { EntityRecord, entitiesByCodes } from '../graph/entities';
 import { codesByExternalIds, ExternalIdKey, externalIdKey } from '../graph/identifiers';

@@ -1,5 +1,5 @@
 import { CityCodeError, isPostgresUnavailable, unavailable } from '../core/errors';
-import type { SqlStore } from '../spatial/pool';
+import type { SqlStore } from './postgres';
 
 /**
  * One ingest of a dataset at a time, across processes and machines sharing the database: the run

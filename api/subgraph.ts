@@ -10,12 +10,12 @@ import {
 } from 'graphql';
 import { createResolversMap } from 'type-graphql';
 import { CityCodeError } from '../core/errors';
-import type { EntityKind as CodeKind } from '../domain/citycode';
-import { requireCityCode } from './codes';
-import type { RequestContext } from './context';
-import { guardSchema } from './fieldGuard';
-import { buildCitySchema, buildCitySchemaSync } from './schema';
-import { Entity, toEntity } from './types/entity';
+import { KINDS, KIND_NAMES } from '../domain/model';
+import { asEntity, type EntityValue } from '../query/entities';
+import { requireCityCode } from '../resolvers/codes';
+import type { RequestContext } from '../resolvers/context';
+import { guardSchema } from '../resolvers/guard';
+import { buildCitySchema, buildCitySchemaSync } from '../resolvers/schema';
 
 /**
  * The city schema as an Apollo Federation 2 subgraph (docs/federation.md).
@@ -30,12 +30,8 @@ import { Entity, toEntity } from './types/entity';
  */
 export const FEDERATION_VERSION = 'https://specs.apollo.dev/federation/v2.5';
 
-/** The city entities and their key field: what partner subgraphs may extend. */
-export const CITY_ENTITIES: Readonly<Record<string, { key: string; kind: CodeKind }>> = Object.freeze({
-  Person: { key: 'code', kind: 'PERSON' },
-  Enterprise: { key: 'code', kind: 'ENTERPRISE' },
-  CityObject: { key: 'code', kind: 'OBJECT' },
-});
+/** The city entities (every kind of the city model) and their key field: what partner subgraphs may extend. */
+export const CITY_ENTITIES = Object.freeze(Object.fromEntries(KIND_NAMES.map((k) => [k, { key: 'code', kind: KINDS[k].codeKind }])));
 
 function keyDirective(fields: string): ConstDirectiveNode {
   return {
@@ -87,18 +83,18 @@ function checkRepresentation(rep: unknown): { typename: string; code: string } |
  * and only ever return rows inside the caller's row scope; a row outside it is indistinguishable
  * from an unknown code, and both are recorded in the audit as DENY of `Query._entities`.
  */
-export async function resolveReferences(representations: readonly unknown[], ctx: RequestContext): Promise<(Entity | GraphQLError)[]> {
+export async function resolveReferences(representations: readonly unknown[], ctx: RequestContext): Promise<(EntityValue | GraphQLError)[]> {
   const checked = representations.map(checkRepresentation);
   const records = await Promise.all(
     checked.map((c) => (c instanceof GraphQLError ? null : ctx.loaders.entity.load(c.code))),
   );
   const denied: string[] = [];
-  const result = checked.map((c, i): Entity | GraphQLError => {
+  const result = checked.map((c, i): EntityValue | GraphQLError => {
     if (c instanceof GraphQLError) return c;
     const record = records[i];
-    const entity = record ? toEntity(record) : null;
+    const entity = record ? asEntity(record) : null;
     // A code of one kind sent under another type's name is refused like an invisible one.
-    if (entity && (entity as { __typename?: string }).__typename === c.typename) return entity;
+    if (entity && entity.__typename === c.typename) return entity;
     denied.push(c.code);
     return new CityCodeError('FORBIDDEN', `No ${c.typename} with code ${c.code} is visible to you`, NOT_VISIBLE_HINT, {
       typename: c.typename,
@@ -106,7 +102,7 @@ export async function resolveReferences(representations: readonly unknown[], ctx
     });
   });
   if (denied.length > 0) {
-    ctx.access.recordRowDenial('Query._entities', denied, 'entity representation outside the caller\'s row scope (or unknown)');
+    ctx.release.recordRowDenial('Query._entities', denied, 'entity representation outside the caller\'s row scope (or unknown)');
     ctx.log.warn({ codes: denied }, '_entities asked for entities the caller may not see');
   }
   return result;
@@ -118,8 +114,8 @@ function toSubgraph(schema: GraphQLSchema): GraphQLSchema {
   ]);
   const fields = subgraph.getQueryType()!.getFields();
   fields._entities.resolve = (_root, args, ctx) => resolveReferences((args as { representations: unknown[] }).representations, ctx as RequestContext);
-  // The city's fields keep their guarded resolvers; the federation fields (_entities, _service)
-  // go behind the same field guard here.
+  // The city's fields keep their guarded resolvers; the federation types (_Service) pass the same
+  // start-up check here, and every entity `_entities` returns is served through the release gate.
   return guardSchema(subgraph);
 }
 

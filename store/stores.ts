@@ -1,6 +1,6 @@
 import type { Config } from '../core/config';
-import { GraphStore } from '../graph/driver';
-import { SqlStore } from '../spatial/pool';
+import { GraphStore } from './neo4j';
+import { SqlStore } from './postgres';
 
 /** The backing stores of one API process; shared by all requests. */
 export interface Stores {

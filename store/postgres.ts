@@ -1,7 +1,7 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { Config } from '../core/config';
 import { isPostgresUnavailable, unavailable } from '../core/errors';
-import { withTimeout } from '../graph/driver';
+import { withTimeout } from './neo4j';
 
 /** The PostgreSQL connection pool: parameterised SQL only, errors translated to UNAVAILABLE. */
 export class SqlStore {

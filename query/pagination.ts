@@ -1,12 +1,19 @@
 import { isCityCode } from '../domain/citycode';
 import { badInput } from '../core/errors';
-import type { ConnectionShape } from './types/connection';
 
 import { MAX_PAGE } from '../spatial/limits';
 
 export const DEFAULT_PAGE = 20;
 /** The largest page any connection returns (one limit for relations and spatial searches); larger requests are refused, not truncated. */
 export { MAX_PAGE };
+
+/** One page of a connection: what every connection field answers (resolvers/types/connection.ts declares its GraphQL type). */
+export interface ConnectionShape<T> {
+  totalCount: number;
+  nodes: T[];
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
 
 const CURSOR_PREFIX = 'cc:';
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { loadConfig } from '../core/config';
 import { logger } from '../core/logger';
 import { fromRoot } from '../core/paths';
-import { GraphStore } from '../graph/driver';
-import { SqlStore } from '../spatial/pool';
-import { syncPolicyFiles } from '../policy/store';
+import { GraphStore } from './neo4j';
+import { SqlStore } from './postgres';
+import { syncPolicyFiles } from './policy';
 
 /**
  * Applies the versioned migrations in migrations/postgres (*.sql) and migrations/neo4j (*.cypher)

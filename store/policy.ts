@@ -4,9 +4,10 @@ import type { PoolClient } from 'pg';
 import { badInput, CityCodeError } from '../core/errors';
 import { fromRoot } from '../core/paths';
 import type { Subject } from '../core/subject';
-import type { SqlStore } from '../spatial/pool';
-import { canonicalJson, loadPolicy, PolicyError, policyToFiles, validateGrant, type LoadOptions } from './load';
-import type { Grant, NormalisedPolicyFiles, Policy, PolicyFiles } from './model';
+import { STEWARD_ROLE } from '../policy/roles';
+import type { SqlStore } from './postgres';
+import { canonicalJson, loadPolicy, PolicyError, policyToFiles, validateGrant, type LoadOptions } from '../policy/load';
+import type { Grant, NormalisedPolicyFiles, Policy, PolicyFiles } from '../policy/model';
 
 /**
  * Policies in PostgreSQL (migration 0004_policy.sql): every version of the policy (files loaded
@@ -47,7 +48,6 @@ export function policyDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export const POLICY_DIR = policyDir();
 export const POLICY_FILES = { catalogue: 'catalogue.json', grants: 'grants.json', purposes: 'purposes.json' } as const;
-export const STEWARD_ROLE = 'data-steward';
 /** The actor recorded for changes that come from the policy files. */
 export const FILES_ACTOR = 'policy-files';
 const LOCK = 'citycode:policy';

@@ -1,7 +1,8 @@
 import type { FieldNode, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
+import type { PlanningPolicy } from '../policy/release';
 
 /**
- * Look-ahead plans kept from one request to the next (resolvers/lookahead.ts).
+ * Look-ahead plans kept from one request to the next (query/plan.ts).
  *
  * A plan is a pure function of where it is made in a document (the field nodes being resolved:
  * Apollo keeps the parsed document of a query text, so every request with that text brings the
@@ -12,19 +13,15 @@ import type { FieldNode, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
  * grants to another: it is reused only where the decisions it rests on are the same.
  */
 
-/** The questions look-ahead asks of the caller's policy (answers must depend on the request only). */
-export interface PlanningPolicy {
-  mayRead(fieldKey: string): boolean;
-  mayFilterByKind(): boolean;
-}
-
 interface VariableRead {
   name: string;
   own: boolean;
   json: string | undefined;
 }
 
-type PolicyAnswer = { question: 'read'; fieldKey: string; answer: boolean } | { question: 'filter'; answer: boolean };
+type PolicyAnswer =
+  | { question: 'read' | 'row'; fieldKey: string; answer: boolean }
+  | { question: 'filter'; answer: boolean };
 
 interface Made {
   key: string;
@@ -56,7 +53,8 @@ function stillHolds(made: Made, variables: Record<string, unknown>, policy: Plan
     if (hasOwn(variables, v.name) !== v.own || JSON.stringify(variables[v.name]) !== v.json) return false;
   }
   for (const a of made.answers) {
-    const answer = a.question === 'read' ? policy.mayRead(a.fieldKey) : policy.mayFilterByKind();
+    const answer =
+      a.question === 'read' ? policy.mayRead(a.fieldKey) : a.question === 'row' ? policy.rowDependent(a.fieldKey) : policy.mayFilterByKind();
     if (answer !== a.answer) return false;
   }
   return true;
@@ -92,6 +90,11 @@ function recorded<P>(info: GraphQLResolveInfo, policy: PlanningPolicy, make: (in
     mayFilterByKind: () => {
       const answer = policy.mayFilterByKind();
       answers.push({ question: 'filter', answer });
+      return answer;
+    },
+    rowDependent: (fieldKey) => {
+      const answer = policy.rowDependent(fieldKey);
+      answers.push({ question: 'row', fieldKey, answer });
       return answer;
     },
   };

@@ -9,71 +9,63 @@ import {
   SelectionSetNode,
 } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values';
+import { PROVENANCE_FIELD, type KindName } from '../domain/model';
+import { ATTRIBUTE_FIELDS, isKindName, RELATION_FIELDS } from '../domain/modelIndex';
 import type { EntityPlan, PageRequest, RelationName, RelationPlan } from '../graph/relations';
-import type { RowLabel } from '../graph/scope';
+import type { PlanningPolicy } from '../policy/release';
 import { decodeCursor, pageSize } from './pagination';
-import { provenanceProperties, provenanceRelation, RowType } from './provenance';
-import { cachedPlan, PlanningPolicy } from './planCache';
-import { PROPERTIES_OF_FIELD } from './types/entity';
+import { provenanceProperties, provenanceRelation } from './provenance';
+import { cachedPlan } from './planCache';
 
 /**
  * Look-ahead: a field that loads entities (a by-code query, a relation connection) reads the
  * selection below it and fetches, in the same Cypher statement, the ancestors and relation pages
  * its nodes will ask for next, down to MAX_DEPTH levels; the loaders those fields use are primed
- * with the result (resolvers/loaders.ts). A relation asked twice with different arguments is
+ * with the result (query/loaders.ts). A relation asked twice with different arguments is
  * ambiguous and left to its own field. Look-ahead only saves round trips: a field that finds
  * nothing primed loads what it needs itself, so results never depend on it.
+ *
+ * What a field reads and which relation it follows come from the city model (domain/model.ts):
+ * an attribute reads its stored property, a relation field follows its relation, a field of a
+ * feature or of the code reads nothing stored. A field the policy decides row by row also reads
+ * its row's region (districtCode, streetCode), which the release gate decides it by.
  */
 const MAX_DEPTH = 3;
 
-const ROW_LABELS = new Set<string>(['Person', 'Enterprise', 'CityObject']);
+/** The stored properties that say where a row lies: what per-row decisions read. */
+const REGION_PROPERTIES = ['districtCode', 'streetCode'];
 
-/** Connection fields that follow a relation, by `Type.field`. */
-const CONNECTIONS: Record<string, RelationName> = {
-  'Person.employers': 'employers',
-  'Person.representedEnterprises': 'representedEnterprises',
-  'Person.owns': 'owns',
-  'Enterprise.employees': 'employees',
-  'Enterprise.owns': 'owns',
-  'CityObject.children': 'children',
-  'CityObject.contents': 'contents',
-  'CityObject.residents': 'residents',
-  'CityObject.registeredEnterprises': 'registeredEnterprises',
-  'CityObject.devices': 'devices',
-  'CityObject.owners': 'owners',
-};
-
-/** To-one fields that follow a relation (resolvers/relations.ts relationOne), by `Type.field`. */
-const TO_ONE: Record<string, RelationName> = {
-  'Person.residence': 'residence',
-  'Person.registeredAt': 'registeredAt',
-  'Enterprise.legalRepresentative': 'legalRepresentative',
-  'Enterprise.registeredAt': 'registeredAt',
-  'CityObject.parent': 'parent',
-};
-
-/** Fields that read no stored property of their node (they follow relations or read PostGIS by code). */
-const READS_NO_PROPERTY = new Set(['CityObject.ancestors', 'CityObject.geometry', 'CityObject.heightM']);
+const keyOf = (type: string, field: string): string => `${type}.${field}`;
 
 /**
- * The stored properties the fields selected on `type` read (resolvers/types/entity.ts), sorted, or
- * null (all properties) when a selected field's needs are not known.
+ * The stored properties the fields selected on `type` read, sorted, or null (all properties)
+ * when a selected field's needs are not known.
  */
-function propertiesRead(owners: readonly FieldNode[], type: GraphQLObjectType, info: GraphQLResolveInfo): string[] | null {
+function propertiesRead(owners: readonly FieldNode[], type: GraphQLObjectType, info: GraphQLResolveInfo, policy: PlanningPolicy): string[] | null {
   const props = new Set<string>();
   for (const f of selected(owners, type.name, info)) {
-    const key = `${type.name}.${f.name.value}`;
-    if (CONNECTIONS[key] || TO_ONE[key] || READS_NO_PROPERTY.has(key)) continue;
-    if (f.name.value === 'provenance') {
-      // The value and `_prov_<attribute>` of the attribute asked for (resolvers/provenance.ts).
-      const attribute = provenanceAttribute(type, f, info);
-      if (attribute === undefined) return null;
-      if (attribute !== null) for (const p of provenanceProperties(type.name as RowType, attribute)) props.add(p);
+    const name = f.name.value;
+    if (name === '__typename') continue;
+    const key = keyOf(type.name, name);
+    if (RELATION_FIELDS.has(key)) {
+      if (policy.rowDependent(key)) for (const p of REGION_PROPERTIES) props.add(p);
       continue;
     }
-    const read = PROPERTIES_OF_FIELD[f.name.value];
-    if (!read) return null;
-    for (const p of read) props.add(p);
+    if (name === PROVENANCE_FIELD.name) {
+      // The value and `_prov_<attribute>` of the attribute asked for (query/provenance.ts).
+      const attribute = provenanceAttribute(type, f, info);
+      if (attribute === undefined) return null;
+      if (attribute !== null) {
+        const found = provenanceProperties(type.name as KindName, attribute);
+        for (const p of found.props) props.add(p);
+        if (found.key && policy.rowDependent(found.key)) for (const p of REGION_PROPERTIES) props.add(p);
+      }
+      continue;
+    }
+    const attribute = ATTRIBUTE_FIELDS.get(key);
+    if (!attribute) return null;
+    for (const p of attribute.reads) props.add(p);
+    if (policy.rowDependent(key)) for (const p of REGION_PROPERTIES) props.add(p);
   }
   return [...props].sort();
 }
@@ -84,7 +76,7 @@ function propertiesRead(owners: readonly FieldNode[], type: GraphQLObjectType, i
  */
 function provenanceAttribute(type: GraphQLObjectType, field: FieldNode, info: GraphQLResolveInfo): string | null | undefined {
   const def = type.getFields()[field.name.value];
-  if (!def || !ROW_LABELS.has(type.name)) return undefined;
+  if (!def || !isKindName(type.name)) return undefined;
   try {
     const args = getArgumentValues(def, field, info.variableValues) as { attribute?: unknown };
     return typeof args.attribute === 'string' ? args.attribute : null;
@@ -104,12 +96,6 @@ export function pageRequest(args: { first?: number | null; after?: string | null
     kinds: args.kinds && args.kinds.length > 0 ? [...args.kinds].sort() : null,
   };
 }
-
-/**
- * What look-ahead may fetch on the caller's behalf: nothing for a field the policy denies (it
- * would only answer FORBIDDEN_FIELD), and a filter by kind only when the caller may filter by it.
- */
-export type LookaheadPolicy = PlanningPolicy;
 
 /** True when a fragment on `condition` applies to objects of type `typeName` (the type itself, or an interface or union it belongs to). */
 function applies(condition: string | undefined, typeName: string, info: GraphQLResolveInfo): boolean {
@@ -156,18 +142,11 @@ function connectionSelection(fieldNodes: readonly FieldNode[], connection: Graph
 }
 
 /** The relation plan of one selected relation field, or null when its arguments are bad. */
-function planOfField(
-  type: GraphQLObjectType,
-  field: FieldNode,
-  info: GraphQLResolveInfo,
-  policy: LookaheadPolicy,
-  depth: number,
-): RelationPlan | null {
-  const key = `${type.name}.${field.name.value}`;
-  const toOne = TO_ONE[key];
-  if (toOne) return { relation: toOne, page: ONE, count: false, props: null, nested: [], more: false };
-  const relation = CONNECTIONS[key];
-  if (!relation) return null;
+function planOfField(type: GraphQLObjectType, field: FieldNode, info: GraphQLResolveInfo, policy: PlanningPolicy, depth: number): RelationPlan | null {
+  const key = keyOf(type.name, field.name.value);
+  const relation = RELATION_FIELDS.get(key);
+  if (!relation || relation.shape === 'ancestors') return null;
+  if (relation.shape === 'one') return { relation: key, page: ONE, count: false, props: null, nested: [], more: false };
   const def = type.getFields()[field.name.value];
   let page: PageRequest;
   try {
@@ -180,35 +159,32 @@ function planOfField(
   if (!isObjectType(connection)) return null;
   const sel = connectionSelection([field], connection, info);
   const nested = sel.nodeType && depth > 1 ? plansOf(sel.owners, sel.nodeType, info, policy, depth - 1).relations : [];
-  const props = sel.nodeType ? propertiesRead(sel.owners, sel.nodeType, info) : null;
-  return { relation, page, count: sel.count, props, nested, more: sel.more };
+  const props = sel.nodeType ? propertiesRead(sel.owners, sel.nodeType, info, policy) : null;
+  return { relation: key, page, count: sel.count, props, nested, more: sel.more };
 }
 
 /** Ancestors and relations that the selections `owners` make on `type`, unambiguous ones only. */
-function plansOf(
-  owners: readonly FieldNode[],
-  type: GraphQLObjectType,
-  info: GraphQLResolveInfo,
-  policy: LookaheadPolicy,
-  depth: number,
-): EntityPlan {
+function plansOf(owners: readonly FieldNode[], type: GraphQLObjectType, info: GraphQLResolveInfo, policy: PlanningPolicy, depth: number): EntityPlan {
   const byRelation = new Map<RelationName, (RelationPlan | null)[]>();
   const ancestorNodes: FieldNode[] = [];
   for (const f of selected(owners, type.name, info)) {
-    const key = `${type.name}.${f.name.value}`;
-    if (key === 'CityObject.ancestors' && policy.mayRead(key)) ancestorNodes.push(f);
-    if (f.name.value === 'provenance') {
+    const key = keyOf(type.name, f.name.value);
+    if (f.name.value === PROVENANCE_FIELD.name) {
       // The value of a relation attribute is its target: fetch it as the to-one field would.
       const attribute = provenanceAttribute(type, f, info);
-      const target = attribute ? provenanceRelation(type.name as RowType, attribute) : null;
-      if (target && policy.mayRead(target.fieldKey)) {
-        byRelation.set(target.relation, [...(byRelation.get(target.relation) ?? []), { relation: target.relation, page: ONE, count: false, props: null, nested: [], more: false }]);
+      const target = attribute ? provenanceRelation(type.name as KindName, attribute) : null;
+      if (target && policy.mayRead(target)) {
+        byRelation.set(target, [...(byRelation.get(target) ?? []), { relation: target, page: ONE, count: false, props: null, nested: [], more: false }]);
       }
       continue;
     }
-    const relation = CONNECTIONS[key] ?? TO_ONE[key];
+    const relation = RELATION_FIELDS.get(key);
     if (!relation || !policy.mayRead(key)) continue;
-    byRelation.set(relation, [...(byRelation.get(relation) ?? []), planOfField(type, f, info, policy, depth)]);
+    if (relation.shape === 'ancestors') {
+      ancestorNodes.push(f);
+      continue;
+    }
+    byRelation.set(key, [...(byRelation.get(key) ?? []), planOfField(type, f, info, policy, depth)]);
   }
   const relations: RelationPlan[] = [];
   for (const plans of byRelation.values()) {
@@ -216,32 +192,29 @@ function plansOf(
     if (first && plans.every((p) => p !== null && JSON.stringify(p) === JSON.stringify(first))) relations.push(first);
   }
   const ancestors = ancestorNodes.length > 0;
-  return { ancestors, ancestorProps: ancestors ? ancestorPropertiesOf(ancestorNodes, info) : null, relations };
+  return { ancestors, ancestorProps: ancestors ? ancestorPropertiesOf(ancestorNodes, info, policy) : null, relations };
 }
 
 /**
  * The stored properties the `object` of `ancestors` selections (`owners`, any aliases together)
  * read, or null for all of them.
  */
-function ancestorPropertiesOf(owners: readonly FieldNode[], info: GraphQLResolveInfo): string[] | null {
+function ancestorPropertiesOf(owners: readonly FieldNode[], info: GraphQLResolveInfo, policy: PlanningPolicy): string[] | null {
   const cityObject = info.schema.getType('CityObject');
   if (!cityObject || !isObjectType(cityObject)) return null;
   const objects = selected(owners, 'Ancestor', info).filter((f) => f.name.value === 'object');
-  return propertiesRead(objects, cityObject, info);
+  return propertiesRead(objects, cityObject, info, policy);
 }
 
-/** Planning that asks the policy nothing. */
-const NO_QUESTIONS: PlanningPolicy = { mayRead: () => true, mayFilterByKind: () => true };
-
 /** What the `ancestors` field being resolved reads of each ancestor (its stored properties, null: all). */
-export function ancestorProperties(info: GraphQLResolveInfo): readonly string[] | null {
-  return cachedPlan(info, NO_QUESTIONS, 'ancestors', (i) => ancestorPropertiesOf(i.fieldNodes, i));
+export function ancestorProperties(info: GraphQLResolveInfo, policy: PlanningPolicy): readonly string[] | null {
+  return cachedPlan(info, policy, 'ancestors', (i, p) => ancestorPropertiesOf(i.fieldNodes, i, p));
 }
 
 type PageArgs = { first?: number | null; after?: string | null; kinds?: string[] | null };
 
 /** The plan of a relation connection field being resolved: its page, count and nested relations. */
-export function connectionPlan(relation: RelationName, args: PageArgs, info: GraphQLResolveInfo | undefined, policy: LookaheadPolicy): RelationPlan {
+export function connectionPlan(relation: RelationName, args: PageArgs, info: GraphQLResolveInfo | undefined, policy: PlanningPolicy): RelationPlan {
   const page = pageRequest(args);
   const connection = info && getNamedType(info.returnType);
   if (!info || !connection || !isObjectType(connection)) return { relation, page, count: true, props: null, nested: [] };
@@ -250,7 +223,7 @@ export function connectionPlan(relation: RelationName, args: PageArgs, info: Gra
   return cachedPlan(info, policy, kind, (i, p) => {
     const sel = connectionSelection(i.fieldNodes, connection, i);
     const nested = sel.nodeType ? plansOf(sel.owners, sel.nodeType, i, p, MAX_DEPTH).relations : [];
-    const props = sel.nodeType ? propertiesRead(sel.owners, sel.nodeType, i) : null;
+    const props = sel.nodeType ? propertiesRead(sel.owners, sel.nodeType, i, p) : null;
     return { relation, page, count: sel.count, props, nested, more: sel.more };
   });
 }
@@ -261,15 +234,20 @@ export interface EntityAhead {
   geometry: boolean;
 }
 
+/** True when a field of the type reads the entity's feature (PostGIS). */
+function readsFeature(type: string, field: string): boolean {
+  return ATTRIBUTE_FIELDS.get(keyOf(type, field))?.source.from === 'feature';
+}
+
 /** What a by-code field returning `type` will ask of its entity next, to fetch with it. */
-export function entityPlan(info: GraphQLResolveInfo, policy: LookaheadPolicy): EntityAhead {
+export function entityPlan(info: GraphQLResolveInfo, policy: PlanningPolicy): EntityAhead {
   return cachedPlan(info, policy, 'entity', (i, p) => {
     const type = getNamedType(i.returnType);
     if (!isObjectType(type)) return { entity: { ancestors: false, relations: [] }, geometry: false };
     const plan = plansOf(i.fieldNodes, type, i, p, MAX_DEPTH);
-    const label = ROW_LABELS.has(type.name) ? (type.name as RowLabel) : undefined;
-    const props = propertiesRead(i.fieldNodes, type, i);
-    const geometry = type.name === 'CityObject' && selected(i.fieldNodes, type.name, i).some((f) => f.name.value === 'geometry' || f.name.value === 'heightM');
+    const label = isKindName(type.name) ? type.name : undefined;
+    const props = propertiesRead(i.fieldNodes, type, i, p);
+    const geometry = selected(i.fieldNodes, type.name, i).some((f) => readsFeature(type.name, f.name.value));
     return { entity: { ...plan, label, props }, geometry };
   });
 }

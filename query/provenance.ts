@@ -1,0 +1,150 @@
+import { badInput } from '../core/errors';
+import { ATTRIBUTES, type AttributeSpec } from '../domain/datasets';
+import type { KindName } from '../domain/model';
+import { RELATION_FIELDS } from '../domain/modelIndex';
+import { decryptIdNumber, piiKeys } from '../domain/pii';
+import type { StoredDataset } from '../graph/datasets';
+import { parseProvenance, provenanceKey } from '../graph/provenanceRecord';
+import { RELEASED_AS, regionOf, type ReleaseDescriptors } from '../policy/release';
+import type { QueryContext } from './context';
+import { toOnePlan } from './fetch';
+
+/**
+ * The provenance of one attribute value of one entity (dataset, department, record, time), shared
+ * by the entity field `provenance(attribute:)` and the query `provenance(code, attribute)`.
+ *
+ * Permission: exactly the attribute's own decision for the entity's row (docs/permissions.md §3):
+ * denied → FORBIDDEN_FIELD naming the attribute; masked → the value masked like the attribute.
+ * The answer carries its values raw with a release descriptor (policy/release.ts RELEASED_AS): the
+ * release gate serves `value` as the attribute and `record` as the attribute its dataset's record
+ * key feeds, when it feeds one.
+ */
+export interface ProvenanceValue {
+  code: string;
+  attribute: string;
+  value: unknown;
+  dataset: string | null;
+  datasetName: string | null;
+  department: string | null;
+  departmentName: string | null;
+  record: string | null;
+  at: string | null;
+  authoritative: boolean;
+  resolvedBy: string | null;
+  [RELEASED_AS]: ReleaseDescriptors;
+}
+
+/** `phone` or `Person.phone` → the ingested attribute of `kind`, or null when there is none. */
+export function attributeOf(kind: KindName, attribute: string): { key: string; spec: AttributeSpec } | null {
+  const key = attribute.includes('.') ? attribute : `${kind}.${attribute}`;
+  const spec = ATTRIBUTES[key];
+  return spec && spec.entity === kind ? { key, spec } : null;
+}
+
+/** The attribute of `kind`, or BAD_USER_INPUT saying which ones exist. */
+export function requireAttribute(kind: KindName, attribute: string): { key: string; spec: AttributeSpec } {
+  const found = attributeOf(kind, attribute);
+  if (!found) {
+    const known = Object.keys(ATTRIBUTES).filter((a) => a.startsWith(`${kind}.`)).map((a) => a.split('.')[1]);
+    throw badInput(
+      `${attribute.slice(0, 80)} is not an ingested attribute of ${kind}`,
+      known.length ? `Use one of ${known.join(', ')}.` : `No dataset feeds ${kind} yet.`,
+      { argument: 'attribute' },
+    );
+  }
+  return found;
+}
+
+/** The stored property holding the attribute's value, or null for a relation (its value is the target's code). */
+function valueProperty(spec: AttributeSpec): string | null {
+  if (spec.kind === 'relation') return null;
+  return spec.scheme === 'CITIZEN_ID' ? 'idCipher' : spec.target;
+}
+
+/** The stored properties the provenance of `attribute` reads, and the catalogue key it is decided as (look-ahead). */
+export function provenanceProperties(kind: KindName, attribute: string): { props: string[]; key: string | null } {
+  const found = attributeOf(kind, attribute);
+  if (!found) return { props: [], key: null };
+  const value = valueProperty(found.spec);
+  return { props: [...(value ? [value] : []), provenanceKey(found.key)], key: found.spec.classifiedAs };
+}
+
+/** The to-one relation field whose target is the value of `attribute`, if it is one (look-ahead). */
+export function provenanceRelation(kind: KindName, attribute: string): string | null {
+  const found = attributeOf(kind, attribute);
+  const relation = found && found.spec.kind === 'relation' ? RELATION_FIELDS.get(found.key) : undefined;
+  return relation && relation.shape === 'one' ? relation.key : null;
+}
+
+/** True when `props` carry the properties the provenance of `key` reads, and the row's region. */
+function carries(props: Readonly<Record<string, unknown>>, key: string, spec: AttributeSpec): boolean {
+  if (!(provenanceKey(key) in props) || !('districtCode' in props)) return false;
+  const value = valueProperty(spec);
+  return value === null || value in props;
+}
+
+/**
+ * The record key, which is a value of the dataset's record-key field: when that field feeds an
+ * attribute (zjj-room's `house_code` → CityObject.houseCode, swj-device's `device_code` →
+ * CityObject.deviceCode), it is released as that attribute; otherwise it is plain.
+ */
+export function recordKeyAttribute(dataset: StoredDataset | null): string | null {
+  if (!dataset) return null;
+  const field = dataset.definition.fields.find((f) => f.name === dataset.definition.recordKey);
+  return field?.attribute ? (ATTRIBUTES[field.attribute]?.classifiedAs ?? field.attribute) : null;
+}
+
+/**
+ * The provenance of `attribute` of the entity `code` of `kind`. `props` are the node's properties
+ * as fetched (possibly a projection planned by look-ahead); missing ones are loaded by code through
+ * the request's entity loader (batched; already cached for by-code and federation look-ups).
+ */
+export async function attributeProvenance(
+  ctx: QueryContext,
+  kind: KindName,
+  code: string,
+  props: Readonly<Record<string, unknown>> | undefined,
+  attribute: string,
+): Promise<ProvenanceValue | null> {
+  const { key, spec } = requireAttribute(kind, attribute);
+  let source = props;
+  if (!source || !carries(source, key, spec)) {
+    const full = await ctx.loaders.entity.load(code);
+    if (!full) return null; // outside the caller's row scope (or gone)
+    source = full.props;
+  }
+  const at = { code, row: regionOf(source) };
+  // Readable exactly when the attribute is, for this entity's row.
+  ctx.release.check(spec.classifiedAs, at);
+  let raw: unknown;
+  const relation = provenanceRelation(kind, attribute);
+  if (relation) {
+    // The target as the relation field shows it: through the caller's row scope.
+    const page = await ctx.loaders.relation(toOnePlan(relation)).load(code);
+    raw = page.items[0]?.code ?? null;
+  } else if (spec.scheme === 'CITIZEN_ID') {
+    raw = typeof source.idCipher === 'string' ? () => decryptIdNumber(source.idCipher as string, piiKeys().encryptionKey) : null;
+  } else {
+    raw = source[spec.target] ?? null;
+  }
+  const prov = parseProvenance(source[provenanceKey(key)]);
+  const dataset = prov ? await ctx.loaders.dataset.load(prov.dataset) : null;
+  const recordAttribute = recordKeyAttribute(dataset);
+  return {
+    code,
+    attribute: key,
+    value: raw,
+    dataset: prov?.dataset ?? null,
+    datasetName: dataset?.definition.name ?? null,
+    department: dataset?.definition.department ?? null,
+    departmentName: dataset?.departmentName ?? null,
+    record: prov?.record ?? null,
+    at: prov?.at ?? null,
+    authoritative: prov?.authoritative ?? false,
+    resolvedBy: prov?.resolvedBy ?? null,
+    [RELEASED_AS]: {
+      value: { key: spec.classifiedAs, at },
+      record: recordAttribute ? { key: recordAttribute, at, onDeny: 'null' } : null,
+    },
+  };
+}
