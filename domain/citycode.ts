@@ -36,6 +36,8 @@ export interface CityCodeClass {
   readonly name: string;
   readonly kind: EntityKind;
   readonly objectKind?: ObjectKind;
+  /** The city model's kind (domain/model.ts) of the objects of this class, when it is not CityObject. */
+  readonly modelKind?: string;
 }
 
 /**
@@ -79,6 +81,12 @@ export const CITY_CODE_CLASSES = {
   '500400': { label: '电力管线', name: 'Power duct', kind: 'OBJECT', objectKind: 'PIPE' },
   '500500': { label: '通信管线', name: 'Telecom duct', kind: 'OBJECT', objectKind: 'PIPE' },
   '500600': { label: '综合管廊', name: 'Utility tunnel', kind: 'OBJECT', objectKind: 'PIPE' },
+
+  // Public-service facilities (公共服务设施): objects of their own kind in the city model (PublicFacility).
+  '600100': { label: '学校', name: 'School', kind: 'OBJECT', modelKind: 'PublicFacility' },
+  '600200': { label: '医院', name: 'Hospital', kind: 'OBJECT', modelKind: 'PublicFacility' },
+  '600300': { label: '公园', name: 'Park', kind: 'OBJECT', modelKind: 'PublicFacility' },
+  '600400': { label: '养老机构', name: 'Elderly-care home', kind: 'OBJECT', modelKind: 'PublicFacility' },
 } as const satisfies Record<string, CityCodeClass>;
 
 export type CityCodeClassCode = keyof typeof CITY_CODE_CLASSES;
@@ -92,6 +100,7 @@ export const CLASS_FIRST_LEVELS = {
   '30': { label: '物联设备', name: 'IoT device', kind: 'OBJECT' },
   '40': { label: '停车', name: 'Parking', kind: 'OBJECT' },
   '50': { label: '地下管线', name: 'Pipe / underground network', kind: 'OBJECT' },
+  '60': { label: '公共服务设施', name: 'Public-service facility', kind: 'OBJECT' },
 } as const satisfies Record<string, { label: string; name: string; kind: EntityKind }>;
 
 export interface DivisionOfIssue {

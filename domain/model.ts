@@ -338,7 +338,7 @@ export const KINDS = {
     attributes: {
       ...entityFields({
         ...codeParts('PUBLIC_SERVICE'),
-        name: L1('PUBLIC_SERVICE', '设施名称'),
+        name: { ...L1('PUBLIC_SERVICE', '设施名称'), feed: { as: 'property' } },
         districtCode: L1('PUBLIC_SERVICE', '所在区'),
         streetCode: L1('PUBLIC_SERVICE', '所在街道'),
         communityCode: L1('PUBLIC_SERVICE', '所在社区'),
@@ -349,9 +349,9 @@ export const KINDS = {
         ...L1('PUBLIC_SERVICE', '设施类别'),
         description: '设施类别: SCHOOL 学校 / HOSPITAL 医院 / PARK 公园 / ELDERLY_CARE 养老机构',
       },
-      capacity: { type: 'Int', ...L1('PUBLIC_SERVICE', '服务能力'), description: '服务能力 (学位、床位或日均游客容量)' },
-      address: { type: 'String', ...L1('PUBLIC_SERVICE', '地址') },
-      servicePhone: { type: 'String', ...L1('PUBLIC_SERVICE', '服务电话') },
+      capacity: { type: 'Int', ...L1('PUBLIC_SERVICE', '服务能力'), description: '服务能力 (学位、床位或日均游客容量)', feed: { as: 'property' } },
+      address: { type: 'String', ...L1('PUBLIC_SERVICE', '地址'), feed: { as: 'property' } },
+      servicePhone: { type: 'String', ...L1('PUBLIC_SERVICE', '服务电话'), feed: { as: 'property' } },
       geometry: { type: 'GeoJSON', ...L1('PUBLIC_SERVICE', '位置'), description: '位置 (GeoJSON, EPSG:4490)', source: { from: 'feature', part: 'geometry' } },
     },
   },

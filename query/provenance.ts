@@ -76,9 +76,9 @@ export function provenanceRelation(kind: KindName, attribute: string): string | 
   return relation && relation.shape === 'one' ? relation.key : null;
 }
 
-/** True when `props` carry the properties the provenance of `key` reads, and the row's region. */
-function carries(props: Readonly<Record<string, unknown>>, key: string, spec: AttributeSpec): boolean {
-  if (!(provenanceKey(key) in props) || !('districtCode' in props)) return false;
+/** True when `props` carry the properties the provenance of `key` reads (and the row's region, when the decision needs it). */
+function carries(props: Readonly<Record<string, unknown>>, key: string, spec: AttributeSpec, needsRegion: boolean): boolean {
+  if (!(provenanceKey(key) in props) || (needsRegion && !('districtCode' in props))) return false;
   const value = valueProperty(spec);
   return value === null || value in props;
 }
@@ -108,7 +108,7 @@ export async function attributeProvenance(
 ): Promise<ProvenanceValue | null> {
   const { key, spec } = requireAttribute(kind, attribute);
   let source = props;
-  if (!source || !carries(source, key, spec)) {
+  if (!source || !carries(source, key, spec, ctx.release.rowDependent(spec.classifiedAs))) {
     const full = await ctx.loaders.entity.load(code);
     if (!full) return null; // outside the caller's row scope (or gone)
     source = full.props;
@@ -123,14 +123,15 @@ export async function attributeProvenance(
     const page = await ctx.loaders.relation(toOnePlan(relation)).load(code);
     raw = page.items[0]?.code ?? null;
   } else if (spec.scheme === 'CITIZEN_ID') {
-    raw = typeof source.idCipher === 'string' ? () => decryptIdNumber(source.idCipher as string, piiKeys().encryptionKey) : null;
+    raw = typeof source.idCipher === 'string' ? source.idCipher : null;
   } else {
     raw = source[spec.target] ?? null;
   }
   const prov = parseProvenance(source[provenanceKey(key)]);
   const dataset = prov ? await ctx.loaders.dataset.load(prov.dataset) : null;
   const recordAttribute = recordKeyAttribute(dataset);
-  return {
+  const cipher = spec.scheme === 'CITIZEN_ID' ? raw : null;
+  const answer: ProvenanceValue = {
     code,
     attribute: key,
     value: raw,
@@ -147,4 +148,7 @@ export async function attributeProvenance(
       record: recordAttribute ? { key: recordAttribute, at, onDeny: 'null' } : null,
     },
   };
+  // An ID number is decrypted only when the release gate reads the value, after it allowed (or masks) it.
+  if (typeof cipher === 'string') Object.defineProperty(answer, 'value', { get: () => decryptIdNumber(cipher, piiKeys().encryptionKey), enumerable: true });
+  return answer;
 }

@@ -1,3 +1,4 @@
+import type { KindName } from '../domain/model';
 import { makeCitizenId } from '../domain/identifiers/citizenId';
 import { DEVICE_CATEGORIES, DeviceCategory, makeDeviceCode, makeParkingCode } from '../domain/identifiers/deviceCode';
 import { makeBuildingCode, makeHouseCode } from '../domain/identifiers/houseCode';
@@ -12,7 +13,7 @@ import { SEED_TODAY, SeedScale } from './scales';
  * The demo city as plain data, generated from a seed: the same seed and scale always give the
  * same city, code for code. Nothing here touches a database (seed/write.ts does).
  */
-export type SeedLabel = 'Person' | 'Enterprise' | 'CityObject' | 'Region';
+export type SeedLabel = KindName | 'Region';
 export type SeedRelation =
   | 'WITHIN'
   | 'LOCATED_IN'
@@ -22,7 +23,10 @@ export type SeedRelation =
   | 'REGISTERED_AT'
   | 'EMPLOYED_BY'
   | 'LEGAL_REPRESENTATIVE_OF'
-  | 'OWNS';
+  | 'OWNS'
+  | 'WORKS_AT'
+  | 'OPERATES'
+  | 'SERVES';
 
 export interface SeedNode {
   code: string;
@@ -133,6 +137,14 @@ const COMPONENT_KINDS = [
 ] as const;
 
 const DEVICE_KINDS = Object.keys(DEVICE_CATEGORIES) as DeviceCategory[];
+
+/** Kinds of public-service facility: city code class, label, capacity range (学位、床位、日均游客). */
+const FACILITY_TYPES = [
+  { key: 'SCHOOL', classCode: '600100', label: '学校', capacity: [600, 3_000] },
+  { key: 'HOSPITAL', classCode: '600200', label: '社康中心', capacity: [20, 800] },
+  { key: 'PARK', classCode: '600300', label: '公园', capacity: [500, 20_000] },
+  { key: 'ELDERLY_CARE', classCode: '600400', label: '长者服务中心', capacity: [30, 400] },
+] as const;
 
 /** Real buildings placed first, so their codes are the first of their district and stable. */
 export const LANDMARK_BUILDINGS = [
@@ -471,6 +483,7 @@ export function planCity(regions: RegionTable, scale: SeedScale, seed: number, c
   const eRng = root.fork('enterprises');
   const workplaces = buildings.filter((b) => b.usage !== '住宅');
   const enterprises: string[] = [];
+  const registeredBuilding: string[] = [];
   for (let i = 0; i < scale.enterprises; i++) {
     const type = eRng.weighted<'company' | 'individual' | 'organisation'>([
       ['company', 62],
@@ -519,6 +532,7 @@ export function planCity(regions: RegionTable, scale: SeedScale, seed: number, c
       },
     });
     edges.push({ from: code, type: 'REGISTERED_AT', to: b.code });
+    registeredBuilding.push(b.code);
     if (adults.length) edges.push({ from: eRng.pick(adults).code, type: 'LEGAL_REPRESENTATIVE_OF', to: code });
     externalIds.push({ scheme: 'USCC', value: uscc, code });
     if (parking.length && eRng.chance(0.1)) edges.push({ from: code, type: 'OWNS', to: eRng.pick(parking) });
@@ -527,8 +541,69 @@ export function planCity(regions: RegionTable, scale: SeedScale, seed: number, c
 
   // Employment: most working-age adults work for one enterprise.
   const wRng = root.fork('employment');
+  const employed: { person: string; employer: string }[] = [];
   if (enterprises.length) {
-    for (const p of adults) if (wRng.chance(0.6)) edges.push({ from: p.code, type: 'EMPLOYED_BY', to: wRng.pick(enterprises) });
+    for (const p of adults) {
+      if (!wRng.chance(0.6)) continue;
+      const employer = wRng.pick(enterprises);
+      edges.push({ from: p.code, type: 'EMPLOYED_BY', to: employer });
+      employed.push({ person: p.code, employer });
+    }
+  }
+
+  // Premises (经营场所): an enterprise operates in its registered building, some also elsewhere;
+  // its employees work at one of its premises (工作地点).
+  const oRng = root.fork('premises');
+  const premises = new Map<string, string[]>();
+  enterprises.forEach((code, i) => {
+    const list = [registeredBuilding[i]];
+    if (workplaces.length && oRng.chance(0.2)) {
+      const other = oRng.pick(workplaces).code;
+      if (other !== list[0]) list.push(other);
+    }
+    premises.set(code, list);
+    for (const b of list) edges.push({ from: code, type: 'OPERATES', to: b });
+  });
+  for (const e of employed) {
+    if (oRng.chance(0.8)) edges.push({ from: e.person, type: 'WORKS_AT', to: oRng.pick(premises.get(e.employer)!) });
+  }
+
+  // Public-service facilities (公共服务设施): schools, hospitals, parks and elderly-care homes, each
+  // in a public-service building of its community (a park in the community itself), serving its
+  // community and up to two more of the same street.
+  const fRng = root.fork('facilities');
+  const publicBuildings = new Map<string, BuildingInfo[]>();
+  for (const b of buildings.filter((x) => x.usage === '公共服务')) {
+    publicBuildings.set(b.place.community.code, [...(publicBuildings.get(b.place.community.code) ?? []), b]);
+  }
+  const communitiesOfStreet = new Map<string, Place[]>();
+  for (const p of places) communitiesOfStreet.set(p.street.code, [...(communitiesOfStreet.get(p.street.code) ?? []), p]);
+  for (let i = 0; i < scale.facilities; i++) {
+    const type = FACILITY_TYPES[i % FACILITY_TYPES.length];
+    const place = i < places.length ? places[(i * 7) % places.length] : fRng.pick(places);
+    const inBuilding = type.key !== 'PARK' ? publicBuildings.get(place.community.code) : undefined;
+    const building = inBuilding?.length ? fRng.pick(inBuilding) : null;
+    const code = codes.take(divisionOfIssue(place.district.code), type.classCode);
+    const communityName = place.community.name.replace(/(社区)?(居民委员会|村民委员会)$/, '');
+    nodes.push({
+      code,
+      labels: ['PublicFacility'],
+      props: {
+        name: `${communityName}${type.label}${i >= FACILITY_TYPES.length ? Math.floor(i / FACILITY_TYPES.length) + 1 : ''}`,
+        facilityType: type.key,
+        capacity: fRng.int(type.capacity[0], type.capacity[1]),
+        address: streetAddress(fRng, { district: place.district.name, street: place.street.name }),
+        servicePhone: `0755-${pad(fRng.int(20_000_000, 89_999_999), 8)}`,
+        ...scopeProps(place),
+      },
+    });
+    edges.push({ from: code, type: 'LOCATED_IN', to: building ? building.code : regionCode.get(place.community.code)! });
+    const served = new Set([place.community.code]);
+    const neighbours = communitiesOfStreet.get(place.street.code) ?? [];
+    for (let k = fRng.int(0, 2); k > 0 && neighbours.length > 1; k--) served.add(fRng.pick(neighbours).community.code);
+    for (const c of served) edges.push({ from: code, type: 'SERVES', to: regionCode.get(c)! });
+    const point = building ? building.point : pointNear(fRng, place.center, 300, place.district);
+    placeFeature(code, 'PublicFacility', { type: 'Point', coordinates: point }, place);
   }
 
   return { nodes, edges, externalIds, features, codeBlocks: codes.blocks() };

@@ -7,11 +7,13 @@ export interface SeedScale {
   detailedBuildings: number;
   devices: number;
   parkingSpaces: number;
+  /** Public-service facilities: schools, hospitals, parks, elderly-care homes. */
+  facilities: number;
 }
 
 export const SCALES = {
-  tiny: { persons: 2_000, enterprises: 500, buildings: 300, detailedBuildings: 10, devices: 300, parkingSpaces: 300 },
-  demo: { persons: 20_000, enterprises: 5_000, buildings: 2_000, detailedBuildings: 100, devices: 3_000, parkingSpaces: 3_000 },
+  tiny: { persons: 2_000, enterprises: 500, buildings: 300, detailedBuildings: 10, devices: 300, parkingSpaces: 300, facilities: 40 },
+  demo: { persons: 20_000, enterprises: 5_000, buildings: 2_000, detailedBuildings: 100, devices: 3_000, parkingSpaces: 3_000, facilities: 300 },
   large: {
     persons: 200_000,
     enterprises: 50_000,
@@ -19,6 +21,7 @@ export const SCALES = {
     detailedBuildings: 1_000,
     devices: 30_000,
     parkingSpaces: 30_000,
+    facilities: 3_000,
   },
 } as const satisfies Record<string, SeedScale>;
 

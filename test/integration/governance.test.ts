@@ -60,8 +60,8 @@ describe('governance: grant changes', () => {
     );
     expect(created.errors).toBeUndefined();
     expect(created.data?.changeGrant.grantId).toBe(id);
-    // A change on top of the files in force (policies/v2, loaded by the migrations): v2.M.
-    expect(created.data?.changeGrant.version).toMatch(/^v2\.\d+$/);
+    // A change on top of the files in force (policies/v3, loaded by the migrations): v3.M.
+    expect(created.data?.changeGrant.version).toMatch(/^v3\.\d+$/);
 
     const after = await gql<{ person: { name: string | null } }>(api.url, NAME, { c: p.code }, water);
     expect(after.errors).toBeUndefined();

@@ -7,6 +7,7 @@ import type { SeedNode } from '../../seed/plan';
 import {
   createOracle,
   denialOf,
+  regionOf,
   expectedDenial,
   expectedValue,
   samePolicyContent,
@@ -17,14 +18,17 @@ import { gql, startTestApi } from '../support/services';
 import { bearer, DEMO_USERS, tokenFor } from '../support/tokens';
 
 /**
- * Property tests of enforcement against the live API: random users (demo users and anonymous),
+ * Property tests of enforcement against the live API over the whole schema (every kind and every
+ * relation of the city model, reached by typed queries, `entity(code:)` and federation
+ * `_entities`): random users (demo users and anonymous),
  * purposes (none, the department's, other departments', spelled loosely, unknown), random
  * subsets of fields, aliases (including an alias that names another field), inline and named
  * fragments (on the type and on Entity), random roots from the seed plan inside and outside the
  * caller's scope, and random nesting through relations. Properties:
  *
- *  1. no value above the grant: every scalar is what the oracle allows (clear, masked, or null
- *     with a FORBIDDEN_FIELD error at its path), and relations the policy denies are null;
+ *  1. no value above the grant: every scalar is what the oracle allows for its row (clear,
+ *     masked, or null with a FORBIDDEN_FIELD error at its path; a grant covering some regions
+ *     applies to exactly their rows), and relations the policy denies for the row are null;
  *  2. no row outside the row scope: every returned Person / Enterprise / CityObject lies, by the
  *     seed plan's district and street codes, inside rowScope of its type's row domain, and every
  *     by-code root is there exactly when it is in scope;
@@ -94,6 +98,15 @@ const RELATIONS: RelationDef[] = [
     // A room's residents; a building's are those of its rooms.
     pattern: '(p)<-[:PART_OF*0..1]-(:CityObject)<-[:RESIDES_IN]-(x:Person)',
   },
+  // Added with the city model (domain/model.ts): workplaces, premises, public-service facilities.
+  { type: 'Person', name: 'workplace', target: 'CityObject', shape: 'one', pattern: '(p)-[:WORKS_AT]->(x:CityObject)' },
+  { type: 'CityObject', name: 'workers', target: 'Person', shape: 'connection', pattern: '(p)<-[:WORKS_AT]-(x:Person)' },
+  { type: 'Enterprise', name: 'premises', target: 'CityObject', shape: 'connection', pattern: '(p)-[:OPERATES]->(x:CityObject)' },
+  { type: 'CityObject', name: 'operators', target: 'Enterprise', shape: 'connection', pattern: '(p)<-[:OPERATES]-(x:Enterprise)' },
+  { type: 'CityObject', name: 'servedBy', target: 'PublicFacility', shape: 'connection', pattern: '(p)<-[:SERVES]-(x:PublicFacility)' },
+  { type: 'CityObject', name: 'facilities', target: 'PublicFacility', shape: 'connection', pattern: '(p)<-[:LOCATED_IN]-(x:PublicFacility)' },
+  { type: 'PublicFacility', name: 'serves', target: 'CityObject', shape: 'connection', pattern: '(p)-[:SERVES]->(x:CityObject)' },
+  { type: 'PublicFacility', name: 'site', target: 'CityObject', shape: 'one', pattern: '(p)-[:LOCATED_IN]->(x:CityObject)' },
 ];
 const relationsOf = (type: RowType) => RELATIONS.filter((r) => r.type === type);
 const relation = (type: RowType, name: string) => RELATIONS.find((r) => r.type === type && r.name === name)!;
@@ -114,7 +127,7 @@ const provenanceFields = (type: RowType): string[] =>
 /** What a position of a static type can select: real fields and provenance pseudo fields. */
 const ENTITY_SELECTABLE = [...ENTITY_FIELDS, `${PROVENANCE}name`];
 const selectable = (type: StaticType): string[] => (type === 'Entity' ? ENTITY_SELECTABLE : [...oracle.scalarFields(type), ...provenanceFields(type)]);
-const CONCRETE: RowType[] = ['Person', 'Enterprise', 'CityObject'];
+const CONCRETE: RowType[] = ['Person', 'Enterprise', 'CityObject', 'PublicFacility'];
 
 // ---------------------------------------------------------------------------------------------
 // Roots: codes from the seed plan, in and out of every user's scope
@@ -135,6 +148,8 @@ function buildRoots(): Root[] {
   const buildingsWithResidents = new Set(plan.edges.filter((e) => e.type === 'PART_OF' && roomsWithResidents.has(e.from)).map((e) => e.to));
   const withEnterprises = has('REGISTERED_AT', 'to');
   const withDevices = has('INSTALLED_ON', 'to');
+  const withWorkers = has('WORKS_AT', 'to');
+  const servedCommunities = has('SERVES', 'to');
   const roots: Root[] = [];
   const take = (label: string, district: string | null, n: number, pred: (node: SeedNode) => boolean) => {
     const found = plan.nodes.filter((node) => (node.props.districtCode ?? null) === district && pred(node));
@@ -152,7 +167,9 @@ function buildRoots(): Root[] {
     take('building with enterprises', d, 1, (x) => x.props.objectKind === 'BUILDING' && withEnterprises.has(x.code));
     take('building with devices', d, 1, (x) => x.props.objectKind === 'BUILDING' && withDevices.has(x.code));
     take('room', d, 1, (x) => x.props.objectKind === 'ROOM' && roomsWithResidents.has(x.code));
-    take('community', d, 1, (x) => x.props.objectKind === 'COMMUNITY');
+    take('community', d, 1, (x) => x.props.objectKind === 'COMMUNITY' && servedCommunities.has(x.code));
+    take('building with workers', d, 1, (x) => x.props.objectKind === 'BUILDING' && withWorkers.has(x.code));
+    take('public facility', d, 2, (x) => x.labels.includes('PublicFacility'));
   }
   take('city', null, 1, (x) => x.props.objectKind === 'CITY');
   return roots;
@@ -192,7 +209,8 @@ type SelSpec = FieldSpec | RelationSpec | WrapSpec;
 
 interface RootSpec {
   root: Root;
-  viaEntity: boolean;
+  /** How the root is read: its kind's by-code query, `entity(code:)`, or federation `_entities`. */
+  via: 'typed' | 'entity' | 'entities';
   selection: SelSpec[];
 }
 
@@ -205,6 +223,7 @@ type Resolved =
 interface RootResolved {
   key: string;
   root: Root;
+  via: RootSpec['via'];
   children: Resolved[];
 }
 
@@ -274,17 +293,17 @@ class Printer {
   }
 }
 
-const ROOT_FIELD: Record<RowType, string> = { Person: 'person', Enterprise: 'enterprise', CityObject: 'cityObject' };
+const ROOT_FIELD: Record<RowType, string> = { Person: 'person', Enterprise: 'enterprise', CityObject: 'cityObject', PublicFacility: 'publicFacility' };
 
 function printQuery(roots: RootSpec[]): { query: string; roots: RootResolved[] } {
   const printer = new Printer();
   const out: RootResolved[] = [];
   const lines = roots.map((r, i) => {
     const key = `r${i}`;
-    const field = r.viaEntity ? 'entity' : ROOT_FIELD[r.root.type];
-    const { text, resolved } = printer.entity(r.selection, r.viaEntity ? 'Entity' : r.root.type);
-    out.push({ key, root: r.root, children: resolved });
-    return `${key}: ${field}(code: "${r.root.code}") { ${text} }`;
+    const { text, resolved } = printer.entity(r.selection, r.via === 'entity' ? 'Entity' : r.root.type);
+    out.push({ key, root: r.root, via: r.via, children: resolved });
+    if (r.via === 'entities') return `${key}: _entities(representations: [{ __typename: "${r.root.type}", code: "${r.root.code}" }]) { __typename ... on ${r.root.type} { ${text} } }`;
+    return `${key}: ${r.via === 'entity' ? 'entity' : ROOT_FIELD[r.root.type]}(code: "${r.root.code}") { ${text} }`;
   });
   return { query: `query Probe {\n  ${lines.join('\n  ')}\n}\n${printer.fragments.join('\n')}`, roots: out };
 }
@@ -368,11 +387,11 @@ function selectionArb(type: StaticType, depth: number): fc.Arbitrary<SelSpec[]> 
     .map(([fields, ...relations]) => [...fields, ...relations.filter((r): r is RelationSpec => r !== null)]);
 }
 
-/** A root from `pool`, read through its typed query field or through `entity`. */
+/** A root from `pool`, read through its typed query field, through `entity`, or through federation `_entities`. */
 function rootArb(pool: Root[]): fc.Arbitrary<RootSpec> {
   return fc
-    .record({ root: fc.constantFrom(...pool), viaEntity: fc.boolean() })
-    .chain(({ root, viaEntity }) => selectionArb(viaEntity ? 'Entity' : root.type, 0).map((selection) => ({ root, viaEntity, selection })));
+    .record({ root: fc.constantFrom(...pool), via: fc.constantFrom<RootSpec['via']>('typed', 'typed', 'entity', 'entities') })
+    .chain(({ root, via }) => selectionArb(via === 'entity' ? 'Entity' : root.type, 0).map((selection) => ({ root, via, selection })));
 }
 
 /** The nesting the brief singles out: building → residents → employers → employees, with random fields. */
@@ -400,7 +419,7 @@ function chainArb(buildings: Root[]): fc.Arbitrary<RootSpec> {
       const employees = rel(relation('Enterprise', 'employees'), 2, employee);
       const employers = rel(relation('Person', 'employers'), 1, [...employer, employees]);
       const residents = rel(relation('CityObject', 'residents'), 0, [...resident, employers]);
-      return { root, viaEntity: false, selection: [...building, residents] };
+      return { root, via: 'typed' as const, selection: [...building, residents] };
     });
 }
 
@@ -468,7 +487,7 @@ interface RelationCheck {
 
 type Json = Record<string, unknown>;
 
-const stats = { runs: 0, refused: 0, roots: 0, outOfScopeRoots: 0, rows: 0, rowsThreeHopsDeep: 0, scalars: 0, provenances: 0, masked: 0, denied: 0, relations: 0, deniedRelations: 0, cypherChecks: 0, totalCounts: 0 };
+const stats = { perRow: 0, entities: 0, runs: 0, refused: 0, roots: 0, outOfScopeRoots: 0, rows: 0, rowsThreeHopsDeep: 0, scalars: 0, provenances: 0, masked: 0, denied: 0, relations: 0, deniedRelations: 0, cypherChecks: 0, totalCounts: 0 };
 
 function flatten(sels: Resolved[], runtime: RowType): Resolved[] {
   return sels.flatMap((s) => (s.kind === 'cond' ? (s.on === runtime || s.on === 'Entity' ? flatten(s.children, runtime) : []) : [s]));
@@ -512,7 +531,7 @@ class Checker {
       if (sel.kind === 'field' && name.startsWith(PROVENANCE)) {
         // Decided as the attribute: its value (as text) clear or masked, or null with the attribute's denial.
         const key = catalogueKey(`${type}.${name.slice(PROVENANCE.length)}`);
-        const decision = oracle.decide(this.subject, key, this.purpose, this.now);
+        const decision = oracle.decide(this.subject, key, this.purpose, this.now, regionOf(node));
         if (decision.effect === 'DENY') this.expectedErrors.set(here, expectedDenial(decision, this.served, policy.version));
         stats.scalars++;
         stats.provenances++;
@@ -525,7 +544,8 @@ class Checker {
         }
         continue;
       }
-      const decision = oracle.decide(this.subject, `${type}.${name}`, this.purpose, this.now);
+      const decision = oracle.decide(this.subject, `${type}.${name}`, this.purpose, this.now, regionOf(node));
+      if (decision.policy !== oracle.decide(this.subject, `${type}.${name}`, this.purpose, this.now).policy) stats.perRow++;
       const got = obj[sel.key];
       if (decision.effect === 'DENY') this.expectedErrors.set(here, expectedDenial(decision, this.served, policy.version));
       if (sel.kind === 'field') {
@@ -566,7 +586,7 @@ function cypherScope(s: RowScope): { all: boolean; districts: string[]; streets:
 }
 
 const IN_SCOPE = (v: string) =>
-  `(${['Person', 'Enterprise', 'CityObject']
+  `(${['Person', 'Enterprise', 'CityObject', 'PublicFacility']
     .map((l) => `(${v}:${l} AND ($s.${l}.all OR ${v}.districtCode IN $s.${l}.districts OR ${v}.streetCode IN $s.${l}.streets))`)
     .join(' OR ')})` +
   // …and a device only inside the device scope.
@@ -613,6 +633,10 @@ async function checkRelations(checker: Checker, subject: Subject, now: Date): Pr
         if (got !== (codes[0] ?? null)) checker.problems.push(`${c.path}: ${def.type}.${def.name} of ${c.parent} is ${String(got)}, expected (first in scope) ${codes[0] ?? null}`);
         continue;
       }
+      if (c.value === null || c.value === undefined) {
+        checker.problems.push(`${c.path}: ${def.type}.${def.name} of ${c.parent} is allowed for its row but came back null`);
+        continue;
+      }
       const conn = c.value as { totalCount?: number; pageInfo?: { hasNextPage: boolean }; nodes?: Json[]; edges?: { node: Json }[] };
       const page = (c.spec.via === 'nodes' ? (conn.nodes ?? []) : (conn.edges ?? []).map((e) => e.node)).map((n) => n.code);
       if (c.spec.totalCount) {
@@ -648,7 +672,8 @@ afterAll(async () => {
     `permission properties: ${stats.runs} runs (seed ${SEED}) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${stats.refused} refused for an unknown purpose; ` +
       `${stats.roots} roots (${stats.outOfScopeRoots} out of scope), ${stats.rows} rows (${stats.rowsThreeHopsDeep} three relations deep), ${stats.scalars} scalar values (${stats.provenances} of them provenance(attribute:) values) ` +
       `(${stats.masked} masked, ${stats.denied} denied), ${stats.relations} relation fields (${stats.deniedRelations} denied), ` +
-      `${stats.totalCounts} totalCounts, ${stats.cypherChecks} Cypher comparisons`,
+      `${stats.totalCounts} totalCounts, ${stats.cypherChecks} Cypher comparisons; ${stats.entities} roots through _entities; ` +
+      `${stats.perRow} fields decided for their row otherwise than for the whole scope`,
   );
 });
 
@@ -686,11 +711,16 @@ describe('enforcement properties (live API)', () => {
           stats.roots++;
           const node = oracle.node(r.root.code)!;
           const inScope = oracle.inScope(subject, node, now);
-          const value = res.data?.[r.key] ?? null;
+          const raw = res.data?.[r.key] ?? null;
+          const value = r.via === 'entities' ? ((raw as Json[] | null)?.[0] ?? null) : raw;
+          const path = r.via === 'entities' ? [r.key, 0] : [r.key];
+          if (r.via === 'entities') stats.entities++;
           if (!inScope) stats.outOfScopeRoots++;
           if (inScope && value === null) checker.problems.push(`${r.key}: ${r.root.label} ${r.root.code} is in scope but came back null`);
           if (!inScope && value !== null) checker.problems.push(`${r.key}: ${r.root.label} ${r.root.code} is outside the row scope but came back`);
-          checker.entity(value, r.children, [r.key]);
+          // `_entities` answers a representation outside the scope with FORBIDDEN in its place.
+          if (!inScope && r.via === 'entities') checker.expectedErrors.set(path.join('.'), { code: 'FORBIDDEN' });
+          checker.entity(value, r.children, path);
         }
         await checkRelations(checker, subject, now);
 

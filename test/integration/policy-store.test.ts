@@ -369,31 +369,39 @@ describe('the shipped files upgrade a store that has v1 loaded', () => {
     store = new SqlStore({ ...config.postgres, poolSize: 2 });
     store.pool.options.options = `-c search_path=${UPGRADE},public`;
     await store.query(readFileSync(fromRoot('migrations', 'postgres', '0004_policy.sql'), 'utf8'));
+    await store.query(readFileSync(fromRoot('migrations', 'postgres', '0007_policy_grant_domains.sql'), 'utf8'));
   });
   afterAll(async () => {
     await store?.close();
     await admin?.query(`DROP SCHEMA IF EXISTS ${UPGRADE} CASCADE`);
   });
 
-  it('loads POLICY_DIR (v2, the newest) on top of v1: same grants, the catalogue classifies provenance', async () => {
-    expect(POLICY_DIR).toBe(fromRoot('policies', 'v2'));
+  it('loads v2 on top of v1 (same grants, the catalogue classifies provenance), then POLICY_DIR (v3, the newest): the model additions and one grant more', async () => {
+    expect(POLICY_DIR).toBe(fromRoot('policies', 'v3'));
     expect(await syncPolicyFiles(store, V1_DIR)).toMatchObject({ changed: true, version: 'v1', changes: 45 });
-    const v2 = loadPolicyDir();
-    // What the migrations and the API do at start: syncPolicyFiles with the default directory.
-    expect(await syncPolicyFiles(store)).toEqual({ changed: true, version: 'v2', checksum: v2.checksum, changes: 0, replacedChangeVersions: [] });
-    const current = await currentPolicy(store);
+    const v2 = loadPolicyDir(fromRoot('policies', 'v2'));
+    expect(await syncPolicyFiles(store, fromRoot('policies', 'v2'))).toEqual({ changed: true, version: 'v2', checksum: v2.checksum, changes: 0, replacedChangeVersions: [] });
+    let current = await currentPolicy(store);
     expect([current.version, current.checksum]).toEqual(['v2', v2.checksum]);
     expect(current.files.catalogue.fields['Person.provenance']).toMatchObject({ domain: 'POPULATION', level: 'L1' });
     expect(await currentPolicyVersion(store)).toMatchObject({ id: 'v2', origin: 'FILES', basedOn: 'v1', effectiveFrom: '2026-11-27' });
     // Unchanged grants keep the version that gave them their form.
     const grants = await store.query<{ version_id: string; n: string }>('SELECT version_id, count(*) AS n FROM policy_grant GROUP BY version_id');
     expect(grants).toEqual([{ version_id: 'v1', n: '45' }]);
-    // Idempotent, and an instance still shipping v1 does not roll it back.
-    expect(await syncPolicyFiles(store)).toMatchObject({ changed: false, version: 'v2', changes: 0 });
+
+    // What the migrations and the API do at start: syncPolicyFiles with the default directory (v3).
+    const v3 = loadPolicyDir();
+    expect(await syncPolicyFiles(store)).toEqual({ changed: true, version: 'v3', checksum: v3.checksum, changes: 1, replacedChangeVersions: [] });
+    current = await currentPolicy(store);
+    expect(current.files.catalogue.fields['PublicFacility.serves']).toMatchObject({ domain: 'PUBLIC_SERVICE', level: 'L1', relation: true });
+    const byVersion = await store.query<{ version_id: string; n: string }>('SELECT version_id, count(*) AS n FROM policy_grant GROUP BY version_id ORDER BY version_id');
+    expect(byVersion).toEqual([{ version_id: 'v1', n: '45' }, { version_id: 'v3', n: '1' }]);
+    // Idempotent, and an instance still shipping v1 or v2 does not roll it back.
+    expect(await syncPolicyFiles(store)).toMatchObject({ changed: false, version: 'v3', changes: 0 });
     expect(await syncPolicyFiles(store, V1_DIR)).toMatchObject({ changed: false, version: 'v1' });
-    expect((await currentPolicy(store)).version).toBe('v2');
+    expect((await currentPolicy(store)).version).toBe('v3');
     // Decisions name the new version.
     const d = decideField(current, swj, 'CityObject.deviceCode', { purpose: 'WATER_ADMIN', now: new Date('2026-12-01T00:00:00Z') });
-    expect([d.effect, d.policy]).toEqual(['ALLOW', 'swj-iot@v2']);
+    expect([d.effect, d.policy]).toEqual(['ALLOW', 'swj-iot@v3']);
   });
 });

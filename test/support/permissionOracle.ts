@@ -17,8 +17,8 @@ import { decodeClaims } from './tokens';
  * seeded row, computed from the policy files (policies/v1, through the engine's decideField and
  * rowScope) and the seed plan (the clear values), never from the API.
  */
-export type RowType = 'Person' | 'Enterprise' | 'CityObject';
-export const ROW_TYPES: readonly RowType[] = ['Person', 'Enterprise', 'CityObject'];
+export type RowType = 'Person' | 'Enterprise' | 'CityObject' | 'PublicFacility';
+export const ROW_TYPES: readonly RowType[] = ['Person', 'Enterprise', 'CityObject', 'PublicFacility'];
 
 export interface Oracle {
   /** The policy of the repository's files. */
@@ -33,14 +33,18 @@ export interface Oracle {
   typeOf(node: SeedNode): RowType;
   /** The value the API holds for the field, before any decision (from the seed plan). */
   clearValue(node: SeedNode, type: RowType, field: string): unknown;
-  decide(subject: Subject, fieldKey: string, purpose: string | null, now: Date): Decision;
+  /**
+   * The decision for a field: of the given row (a grant covering only some regions applies to its
+   * rows), or, without one, for every row the subject sees.
+   */
+  decide(subject: Subject, fieldKey: string, purpose: string | null, now: Date, row?: RowRegion): Decision;
   rowScopeOf(subject: Subject, type: RowType, now: Date): RowScope;
   /** Where the subject sees IoT devices (on top of the city-object row scope). */
   deviceScopeOf(subject: Subject, now: Date): RowScope;
   inScope(subject: Subject, node: SeedNode, now: Date): boolean;
 }
 
-const KIND: Record<RowType, string> = { Person: 'PERSON', Enterprise: 'ENTERPRISE', CityObject: 'OBJECT' };
+const KIND: Record<RowType, string> = { Person: 'PERSON', Enterprise: 'ENTERPRISE', CityObject: 'OBJECT', PublicFacility: 'OBJECT' };
 
 export function regionOf(node: SeedNode): RowRegion {
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
@@ -69,8 +73,7 @@ export function createOracle(): Oracle {
   const relations = new Map(ROW_TYPES.map((t) => [t, catalogueFields(t, true)]));
   for (const t of ROW_TYPES) if (!isObjectType(schema.getType(t))) throw new Error(`${t} is not an object type of the schema`);
 
-  const typeOf = (node: SeedNode): RowType =>
-    node.labels.includes('Person') ? 'Person' : node.labels.includes('Enterprise') ? 'Enterprise' : 'CityObject';
+  const typeOf = (node: SeedNode): RowType => ROW_TYPES.find((t) => (node.labels as string[]).includes(t)) ?? 'CityObject';
   const rowDomain = (type: RowType): Domain => {
     const domain = policy.types.get(type)?.rowDomain;
     if (!domain) throw new Error(`the catalogue gives ${type} no row domain`);
@@ -109,7 +112,7 @@ export function createOracle(): Oracle {
         }
       }
     },
-    decide: (subject, fieldKey, purpose, now) => decideField(policy, subject, fieldKey, { purpose, now }),
+    decide: (subject, fieldKey, purpose, now, row) => decideField(policy, subject, fieldKey, { purpose, now, ...(row ? { row } : {}) }),
     rowScopeOf: (subject, type, now) => rowScope(policy, subject, rowDomain(type), { now }),
     inScope: (subject, node, now) =>
       containsRow(rowScope(policy, subject, rowDomain(typeOf(node)), { now }), regionOf(node)) &&
