@@ -45,9 +45,11 @@ case "$cmd" in
   test)
     prepare
     seed
-    log "lint and type-check"
+    log "lint, type-check, import directions (docs/architecture.md), derived artefacts current"
     npm run -s lint
     npm run -s typecheck
+    npm run -s arch
+    node dist/tools/generate.js --check
     log "jest"
     results="$CITYCODE_DATA/jest-results.json"
     rc=0

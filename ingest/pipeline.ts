@@ -24,7 +24,7 @@ import { blockingCandidates, EntityState, entityStates, existingRecords, finishR
 import { codesByExternalIds, externalIdKey } from '../graph/identifiers';
 import { sourceRecordCodes } from '../registry/sourceCodes';
 import { registerPoints } from '../spatial/registration';
-import { progress, Progress } from '../seed/progress';
+import { progress, Progress } from '../core/progress';
 import { ATTRIBUTES, DatasetDefinition } from '../domain/datasets';
 import { bestMatch, blockingKeys, Comparable, matchConfigOf } from './matching';
 import { parseProvenance, provenanceKey, type Provenance } from '../graph/provenanceRecord';

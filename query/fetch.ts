@@ -1,10 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { RelationName, RelationPage, RelationPlan } from '../graph/relations';
+import type { RelationName, RelationPage } from '../graph/relations';
 import type { SpatialFeature } from '../spatial/features';
 import type { QueryContext } from './context';
 import { asEntity, entitiesOf, type EntityValue } from './entities';
 import { toConnection, type ConnectionShape } from './pagination';
-import { connectionPlan, entityPlan, ONE } from './plan';
+import { connectionPlan, entityPlan, toOnePlan } from './plan';
 
 /**
  * What the schema's entity fields ask of the query layer: an entity by code with what its query
@@ -40,17 +40,6 @@ export function relationConnection(
   const inHand = ctx.loaders.relationInHand(plan, parentCode);
   if (inHand) return connectionOf(inHand);
   return ctx.loaders.relation(plan).load(parentCode).then(connectionOf);
-}
-
-/** The plan of a to-one relation: one target, whole (one object per relation, so its loader key and statement are made once). */
-const toOnePlans = new Map<RelationName, RelationPlan>();
-export function toOnePlan(relation: RelationName): RelationPlan {
-  let plan = toOnePlans.get(relation);
-  if (!plan) {
-    plan = Object.freeze({ relation, page: ONE, count: false, props: null, nested: [], more: false });
-    toOnePlans.set(relation, plan);
-  }
-  return plan;
 }
 
 /** The single target of a to-one relation (e.g. an enterprise's legal representative), or null. */

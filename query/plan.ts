@@ -14,7 +14,7 @@ import { ATTRIBUTE_FIELDS, isKindName, RELATION_FIELDS } from '../domain/modelIn
 import type { EntityPlan, PageRequest, RelationName, RelationPlan } from '../graph/relations';
 import type { PlanningPolicy } from '../policy/release';
 import { decodeCursor, pageSize } from './pagination';
-import { provenanceProperties, provenanceRelation } from './provenance';
+import { provenanceProperties, provenanceRelation } from './attributes';
 import { cachedPlan } from './planCache';
 
 /**
@@ -87,6 +87,17 @@ function provenanceAttribute(type: GraphQLObjectType, field: FieldNode, info: Gr
 
 /** The page request of a to-one relation. */
 export const ONE: PageRequest = Object.freeze({ first: 1, after: null, kinds: null }) as PageRequest;
+
+/** The plan of a to-one relation: one target, whole (one object per relation, so its loader key and statement are made once). */
+const toOnePlans = new Map<RelationName, RelationPlan>();
+export function toOnePlan(relation: RelationName): RelationPlan {
+  let plan = toOnePlans.get(relation);
+  if (!plan) {
+    plan = Object.freeze({ relation, page: ONE, count: false, props: null, nested: [], more: false });
+    toOnePlans.set(relation, plan);
+  }
+  return plan;
+}
 
 /** The page request a relation field's arguments make, exactly as relationConnection makes it. */
 export function pageRequest(args: { first?: number | null; after?: string | null; kinds?: string[] | null }): PageRequest {

@@ -1,13 +1,12 @@
-import { badInput } from '../core/errors';
 import { ATTRIBUTES, type AttributeSpec } from '../domain/datasets';
 import type { KindName } from '../domain/model';
-import { RELATION_FIELDS } from '../domain/modelIndex';
 import { decryptIdNumber, piiKeys } from '../domain/pii';
 import type { StoredDataset } from '../graph/datasets';
 import { parseProvenance, provenanceKey } from '../graph/provenanceRecord';
 import { RELEASED_AS, regionOf, type ReleaseDescriptors } from '../policy/release';
 import type { QueryContext } from './context';
-import { toOnePlan } from './fetch';
+import { provenanceRelation, requireAttribute, valueProperty } from './attributes';
+import { toOnePlan } from './plan';
 
 /**
  * The provenance of one attribute value of one entity (dataset, department, record, time), shared
@@ -32,48 +31,6 @@ export interface ProvenanceValue {
   authoritative: boolean;
   resolvedBy: string | null;
   [RELEASED_AS]: ReleaseDescriptors;
-}
-
-/** `phone` or `Person.phone` → the ingested attribute of `kind`, or null when there is none. */
-export function attributeOf(kind: KindName, attribute: string): { key: string; spec: AttributeSpec } | null {
-  const key = attribute.includes('.') ? attribute : `${kind}.${attribute}`;
-  const spec = ATTRIBUTES[key];
-  return spec && spec.entity === kind ? { key, spec } : null;
-}
-
-/** The attribute of `kind`, or BAD_USER_INPUT saying which ones exist. */
-export function requireAttribute(kind: KindName, attribute: string): { key: string; spec: AttributeSpec } {
-  const found = attributeOf(kind, attribute);
-  if (!found) {
-    const known = Object.keys(ATTRIBUTES).filter((a) => a.startsWith(`${kind}.`)).map((a) => a.split('.')[1]);
-    throw badInput(
-      `${attribute.slice(0, 80)} is not an ingested attribute of ${kind}`,
-      known.length ? `Use one of ${known.join(', ')}.` : `No dataset feeds ${kind} yet.`,
-      { argument: 'attribute' },
-    );
-  }
-  return found;
-}
-
-/** The stored property holding the attribute's value, or null for a relation (its value is the target's code). */
-function valueProperty(spec: AttributeSpec): string | null {
-  if (spec.kind === 'relation') return null;
-  return spec.scheme === 'CITIZEN_ID' ? 'idCipher' : spec.target;
-}
-
-/** The stored properties the provenance of `attribute` reads, and the catalogue key it is decided as (look-ahead). */
-export function provenanceProperties(kind: KindName, attribute: string): { props: string[]; key: string | null } {
-  const found = attributeOf(kind, attribute);
-  if (!found) return { props: [], key: null };
-  const value = valueProperty(found.spec);
-  return { props: [...(value ? [value] : []), provenanceKey(found.key)], key: found.spec.classifiedAs };
-}
-
-/** The to-one relation field whose target is the value of `attribute`, if it is one (look-ahead). */
-export function provenanceRelation(kind: KindName, attribute: string): string | null {
-  const found = attributeOf(kind, attribute);
-  const relation = found && found.spec.kind === 'relation' ? RELATION_FIELDS.get(found.key) : undefined;
-  return relation && relation.shape === 'one' ? relation.key : null;
 }
 
 /** True when `props` carry the properties the provenance of `key` reads (and the row's region, when the decision needs it). */

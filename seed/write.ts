@@ -4,7 +4,7 @@ import { reserveSeedCodes } from '../registry/issuing';
 import { mergeEntities, mergeExternalIds, mergeRelations } from '../graph/cityWrites';
 import { upsertFeatures } from '../spatial/features';
 import type { CityPlan, SeedEdge, SeedNode } from './plan';
-import { progress } from './progress';
+import { progress } from '../core/progress';
 
 /**
  * Writes a city plan. Every write is keyed by city code (MERGE / upsert), so writing the same

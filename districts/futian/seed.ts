@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { logger } from '../../core/logger';
 import { landmarkCode, planDemoCity } from '../../seed/city';
 import type { CityPlan } from '../../seed/plan';
-import { progress } from '../../seed/progress';
+import { progress } from '../../core/progress';
 import { createRng } from '../../seed/rng';
 import { isScaleName, SCALES } from '../../seed/scales';
 import { futianConfig, type FutianConfig } from './config';

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { logger } from '../core/logger';
+import { logger } from './logger';
 
 /**
  * A progress bar on a terminal; on a pipe (CI, logs) one structured log line per quarter, so
