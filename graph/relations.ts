@@ -90,7 +90,7 @@ function compact(cypher: string): string {
 const compacted = new Map<string, string>();
 
 /** A planned statement: its folded text and the parameters the plan fixes (pages, kinds). */
-interface PlannedStatement {
+export interface PlannedStatement {
   cypher: string;
   params: Readonly<Record<string, unknown>>;
 }
@@ -185,6 +185,32 @@ function toPage(plan: RelationPlan, row: PlannedRow): RelationPage {
   };
 }
 
+/** The statement of a relation plan for a row scope: its text and the parameters the plan fixes (besides $codes and $scope). */
+export function relationStatement(plan: RelationPlan, scope: GraphScope): PlannedStatement {
+  return statementOf(plan, scope, (fixed) => {
+    const { calls, out } = planCalls(plan, 'p', '0', scope, fixed);
+    return `UNWIND $codes AS code
+     MATCH (p:Entity {code: code})
+     ${calls}
+     RETURN code, ${out} AS rel`;
+  });
+}
+
+/** The statement of an entity plan for a row scope (see relationStatement). */
+export function entityStatement(plan: EntityPlan, scope: GraphScope): PlannedStatement {
+  return statementOf(plan, scope, (fixed) => {
+    const relations = plan.relations.map((r, i) => planCalls(r, 'e', String(i), scope, fixed));
+    const ancestors = plan.ancestors ? `CALL (e) { ${ancestorsOfE(scope, plan.ancestorProps)} AS ancestors }` : 'WITH *, null AS ancestors';
+    return `UNWIND $codes AS code
+     MATCH (e:Entity {code: code})
+     WHERE ${plan.label ? `e:${plan.label} AND ${visible('e', scope, plan.label)}` : visible('e', scope)}
+     ${ancestors}
+     ${relations.map((r) => r.calls).join('\n     ')}
+     RETURN e.code AS code, labels(e) AS labels, ${propertiesOf('e', plan.props)} AS props, ancestors,
+            [${relations.map((r) => r.out).join(', ')}] AS relations`;
+  });
+}
+
 /**
  * One page of one relation for many parents, in one round trip: the total (if planned), and the
  * targets ordered by city code after the cursor — with, for each target, the pages of the
@@ -196,13 +222,7 @@ export async function relationPages(
   parentCodes: readonly string[],
   scope: GraphScope,
 ): Promise<Map<string, RelationPage>> {
-  const { cypher, params } = statementOf(plan, scope, (fixed) => {
-    const { calls, out } = planCalls(plan, 'p', '0', scope, fixed);
-    return `UNWIND $codes AS code
-     MATCH (p:Entity {code: code})
-     ${calls}
-     RETURN code, ${out} AS rel`;
-  });
+  const { cypher, params } = relationStatement(plan, scope);
   const rows = await graph.read<{ code: string; rel: PlannedRow }>(cypher, { ...params, codes: [...parentCodes], scope: scopeParam(scope) });
   return new Map(rows.map((row) => [row.code, toPage(plan, row.rel)]));
 }
@@ -236,17 +256,7 @@ export async function entitiesWithPlan(
   scope: GraphScope,
 ): Promise<EntityWithRelations[]> {
   if (codes.length === 0) return [];
-  const { cypher, params } = statementOf(plan, scope, (fixed) => {
-    const relations = plan.relations.map((r, i) => planCalls(r, 'e', String(i), scope, fixed));
-    const ancestors = plan.ancestors ? `CALL (e) { ${ancestorsOfE(scope, plan.ancestorProps)} AS ancestors }` : 'WITH *, null AS ancestors';
-    return `UNWIND $codes AS code
-     MATCH (e:Entity {code: code})
-     WHERE ${plan.label ? `e:${plan.label} AND ${visible('e', scope, plan.label)}` : visible('e', scope)}
-     ${ancestors}
-     ${relations.map((r) => r.calls).join('\n     ')}
-     RETURN e.code AS code, labels(e) AS labels, ${propertiesOf('e', plan.props)} AS props, ancestors,
-            [${relations.map((r) => r.out).join(', ')}] AS relations`;
-  });
+  const { cypher, params } = entityStatement(plan, scope);
   const rows = await graph.read<EntityRecord & { ancestors: AncestorRow[] | null; relations: PlannedRow[] }>(cypher, {
     ...params,
     codes: [...codes],

@@ -72,8 +72,14 @@ function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | 
   return keys.map((k) => index.get(k) ?? null);
 }
 
-/** Loaders that only ever return rows inside `scope` (the caller's row scope per domain). */
-export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED): Loaders {
+/** One planned statement a request ran: what it fetched, for how many codes (query/explain.ts prints them). */
+export type PlannedStep = { what: 'entity'; plan: EntityPlan; codes: number } | { what: 'relation'; plan: RelationPlan; codes: number };
+
+/**
+ * Loaders that only ever return rows inside `scope` (the caller's row scope per domain);
+ * `observe` hears of every planned statement they run.
+ */
+export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED, observe?: (step: PlannedStep) => void): Loaders {
   const entity = new DataLoader<string, EntityRecord | null>(async (codes) =>
     byKey(codes, await entitiesByCodes(stores.graph, codes, scope), (r) => r.code),
   );
@@ -136,6 +142,7 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
     let loader = relationLoaders.get(shape);
     if (!loader) {
       loader = new DataLoader(async (parents) => {
+        observe?.({ what: 'relation', plan, codes: parents.length });
         const pages = await relationPages(stores.graph, plan, parents, scope);
         for (const page of pages.values()) primeContents(plan, page);
         return parents.map((code) => {
@@ -154,6 +161,7 @@ export function createLoaders(stores: Stores, scope: GraphScope = UNRESTRICTED):
     let loader = entityLoaders.get(shape);
     if (!loader) {
       loader = new DataLoader(async (codes) => {
+        observe?.({ what: 'entity', plan, codes: codes.length });
         const found = await entitiesWithPlan(stores.graph, codes, plan, scope);
         for (const row of found) {
           const record: EntityRecord = { code: row.code, labels: row.labels, props: row.props };
