@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
-import type { Subject } from '../core/subject';
+import type { AuditEntry } from '../policy/release';
 import { logger as rootLogger, Logger } from '../core/logger';
 import type { SqlStore } from '../store/postgres';
-import { AuditDecision, AuditRow, AuditRowContent, DECISIONS, isoMillis, JsonValue, rowHash } from './chain';
+import { AuditRow, AuditRowContent, DECISIONS, isoMillis, JsonValue, rowHash } from './chain';
 import { auditSettingsFromEnv, AuditSettings } from './config';
 import { insertRows, readHead } from './rows';
 
@@ -21,25 +21,8 @@ import { insertRows, readHead } from './rows';
  * with back-off; beyond maxQueue new entries are dropped, logged and counted in metrics.
  */
 
-export interface AuditEntry {
-  /** When the access happened; default: when record() is called. */
-  at?: Date;
-  subject: Subject;
-  /** The declared purpose (数据用途); required by policy for L3+ reads. */
-  purpose?: string | null;
-  /** sha256 of the GraphQL document + variables (chain.ts operationHash). */
-  operationHash: string;
-  operationName?: string | null;
-  /** City codes of the entities read or denied, in the order served. */
-  entityCodes: string[];
-  /** Fields read or denied, e.g. Person.idNumber. */
-  fields: string[];
-  decision: AuditDecision;
-  /** The deciding policy, id@version. */
-  policy: string;
-  /** Anything else worth keeping (JSON). The key `actor` is set by the writer. */
-  detail?: Record<string, unknown> | null;
-}
+/** One audit entry: what the release gate (policy/release.ts) records of a request, or a governance change. */
+export type { AuditEntry } from '../policy/release';
 
 export interface AuditWriterMetrics {
   /** Entries accepted by record(). */

@@ -11,6 +11,10 @@ import { cpuPerRequest, sampleCpu } from './cpu';
 /**
  * Knowledge-graph benchmark: GraphQL against the direct-driver floor, at N connections.
  *   node dist/bench/graphql.js [--connections 1000] [--duration 30] [--rounds 1] [--warmup 15] [--only by-code|near]
+ *                              [--baseline DIR [--baseline-db NAME]]
+ * --baseline runs a built checkout of an earlier commit (DIR/dist) beside this one, with and
+ * without permissions, in the same interleaved rounds: the ratio of a change measured in one run.
+ * Its PostgreSQL database (default citycode_baseline) holds a policy that commit can read.
  * Needs the services up and the demo city seeded (npm start does both). With --rounds N the
  * scenarios run N times interleaved and each figure is the median of its N runs, so that a burst
  * of load from a neighbour on a shared machine moves one run, not the result. Besides requests/s
@@ -25,6 +29,8 @@ const { values } = parseArgs({
     label: { type: 'string', default: 'knowledge-graph' },
     rounds: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '15' },
+    baseline: { type: 'string' },
+    'baseline-db': { type: 'string', default: 'citycode_baseline' },
   },
 });
 const CONNECTIONS = Number(values.connections);
@@ -33,6 +39,8 @@ const ROUNDS = Math.max(1, Number(values.rounds));
 const API_PORT = 4200; // permissions and audit on, requests carry a real Keycloak token
 const OPEN_PORT = 4201; // POLICY_ENFORCEMENT=off: the same API without permissions and audit
 const FLOOR_PORT = 4100;
+const BASE_PORT = 4202; // --baseline: the earlier commit, permissions and audit on
+const BASE_OPEN_PORT = 4203; // --baseline: the earlier commit without them
 
 const NEAR_QUERY = `query ($lon: Float!, $lat: Float!) {
   objectsNear(lon: $lon, lat: $lat, radiusM: 500, first: 50) { totalCount nodes { code name objectKind } }
@@ -41,7 +49,7 @@ const NEAR_QUERY = `query ($lon: Float!, $lat: Float!) {
 interface Scenario {
   name: string;
   /** Which process serves it: the API with permissions, the API without, or the floor. */
-  server: 'api' | 'open' | 'floor';
+  server: 'api' | 'open' | 'floor' | 'base' | 'baseOpen';
   url: string;
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
@@ -169,16 +177,35 @@ async function main(): Promise<void> {
         return { path: `/floor/near?lon=${lon}&lat=${lat}` };
       },
     },
-  ].filter((s) => !values.only || s.name.includes(values.only)) as Scenario[];
+  ] as Scenario[];
+  if (values.baseline) {
+    // The same GraphQL scenarios against the earlier commit, right after their own.
+    const withBase: Scenario[] = [];
+    for (const s of scenarios) {
+      withBase.push(s);
+      if (s.server === 'api' || s.server === 'open') {
+        const base = s.server === 'api' ? { server: 'base' as const, port: BASE_PORT } : { server: 'baseOpen' as const, port: BASE_OPEN_PORT };
+        withBase.push({ ...s, name: `${s.name} [baseline]`, server: base.server, url: s.url.replace(/:\d+\//, `:${base.port}/`) });
+      }
+    }
+    scenarios.splice(0, scenarios.length, ...withBase);
+  }
+  const selected = scenarios.filter((s) => !values.only || s.name.includes(values.only));
+  scenarios.splice(0, scenarios.length, ...selected);
 
   const api = startServer('api/server.js', { PORT: String(API_PORT), PG_POOL_SIZE: '40' });
   const open = startServer('api/server.js', { PORT: String(OPEN_PORT), PG_POOL_SIZE: '40', POLICY_ENFORCEMENT: 'off' });
   const floor = startServer('bench/floor.js', { FLOOR_PORT: String(FLOOR_PORT), PG_POOL_SIZE: '40' });
+  const baseEnv = { PG_POOL_SIZE: '40', PG_DATABASE: values['baseline-db']! };
+  const base = values.baseline ? startServer('api/server.js', { ...baseEnv, PORT: String(BASE_PORT) }, values.baseline) : null;
+  const baseOpen = values.baseline ? startServer('api/server.js', { ...baseEnv, PORT: String(BASE_OPEN_PORT), POLICY_ENFORCEMENT: 'off' }, values.baseline) : null;
   try {
+    if (base) await waitFor(`http://127.0.0.1:${BASE_PORT}/healthz`);
+    if (baseOpen) await waitFor(`http://127.0.0.1:${BASE_OPEN_PORT}/healthz`);
     await waitFor(`http://127.0.0.1:${API_PORT}/healthz`);
     await waitFor(`http://127.0.0.1:${OPEN_PORT}/healthz`);
     await waitFor(`http://127.0.0.1:${FLOOR_PORT}/floor/near?lon=114.05&lat=22.54`);
-    const pids = { api: api.pid!, open: open.pid!, floor: floor.pid! };
+    const pids = { api: api.pid!, open: open.pid!, floor: floor.pid!, base: base?.pid ?? 0, baseOpen: baseOpen?.pid ?? 0 };
     // First a warm-up of every scenario (--warmup seconds each): the GraphQL servers run far more
     // JavaScript than the floor, and V8 takes longer to optimise it; a deployed server is warm.
     for (const s of scenarios) await warm(s, Number(values.warmup));
@@ -198,10 +225,10 @@ async function main(): Promise<void> {
     mkdirSync(fromRoot('bench', 'results'), { recursive: true });
     writeFileSync(
       fromRoot('bench', 'results', `${values.label}.json`),
-      JSON.stringify({ at: new Date().toISOString(), machine, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, warmupS: Number(values.warmup), results, runs: Object.fromEntries(runs) }, null, 2) + '\n',
+      JSON.stringify({ at: new Date().toISOString(), machine, baseline: values.baseline ?? null, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, warmupS: Number(values.warmup), results, runs: Object.fromEntries(runs) }, null, 2) + '\n',
     );
   } finally {
-    await Promise.all([stopServer(api), stopServer(open), stopServer(floor)]);
+    await Promise.all([stopServer(api), stopServer(open), stopServer(floor), ...[base, baseOpen].filter((c) => c !== null).map((c) => stopServer(c))]);
   }
 }
 

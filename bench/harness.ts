@@ -1,5 +1,6 @@
 import type autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fromRoot } from '../core/paths';
 
 /** What the benchmarks share: the token, the by-code query, and starting and stopping servers. */
@@ -65,9 +66,9 @@ export function runResult(
   };
 }
 
-/** Starts a compiled server script (dist/<script>) with extra environment. */
-export function startServer(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [fromRoot('dist', script)], {
+/** Starts a compiled server script (dist/<script> of this checkout, or of `root`) with extra environment. */
+export function startServer(script: string, env: Record<string, string>, root = fromRoot()): ChildProcess {
+  return spawn(process.execPath, [join(root, 'dist', script)], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -24,7 +24,6 @@ import {
   type MaskSpec,
   type PiiKind,
   type Source,
-  type ValueType,
 } from './model';
 import type { IdentifierScheme } from './identifiers';
 
@@ -144,7 +143,7 @@ export function kindOfLabels(labels: readonly string[]): KindName | null {
 export const INTERFACE_FIELDS = Object.keys(ENTITY_INTERFACE.fields);
 
 /** The provenance field's catalogue key on a kind (or on the interface). */
-export const provenanceKey = (kind: string): string => keyOf(kind, PROVENANCE_FIELD.name);
+export const provenanceFieldKey = (kind: string): string => keyOf(kind, PROVENANCE_FIELD.name);
 
 // ---------------------------------------------------------------------------------------------
 // The policy catalogue's sections, derived (policies/<newest>/catalogue.json; npm run generate)
@@ -169,10 +168,10 @@ export function catalogueFields(): Record<string, CatalogueField> {
     const top = impls.reduce((a, b) => (LEVEL_RANK[b.decl.level] > LEVEL_RANK[a.decl.level] ? b : a));
     out[keyOf('Entity', field)] = entry(top.decl);
   }
-  out[provenanceKey('Entity')] = { domain: KINDS[KIND_NAMES[0]].rowDomain, level: 'L1', label: PROVENANCE_FIELD.label };
+  out[provenanceFieldKey('Entity')] = { domain: KINDS[KIND_NAMES[0]].rowDomain, level: 'L1', label: PROVENANCE_FIELD.label };
   for (const kind of KIND_NAMES) {
     for (const a of attributesOf(kind)) out[a.key] = entry(a.decl);
-    out[provenanceKey(kind)] = { domain: KINDS[kind].rowDomain, level: 'L1', label: PROVENANCE_FIELD.label };
+    out[provenanceFieldKey(kind)] = { domain: KINDS[kind].rowDomain, level: 'L1', label: PROVENANCE_FIELD.label };
     for (const r of relationFieldsOf(kind)) {
       const inverses = [...relationFields.values()].filter((o) => o.key === r.decl.inverse || o.decl.inverse === r.key).map((o) => o.key);
       out[r.key] = entry(r.decl, { relation: true, ...(inverses.length ? { inverseOf: [...new Set(inverses)].sort() } : {}) });
@@ -292,9 +291,4 @@ export function outputRelease(type: string, field: string): OutputRelease | null
     if (type.endsWith(suffix) && type !== suffix) return OUTPUT_FIELDS[`*${suffix}`][field] ?? null;
   }
   return null;
-}
-
-/** The GraphQL scalar name of a value type. */
-export function graphqlTypeName(type: ValueType): string {
-  return type;
 }

@@ -217,7 +217,7 @@ export interface ChangeRow {
 }
 
 /** The kind whose rows belong to each row domain (the change feed is asked by domain). */
-export const KIND_OF_ROW_DOMAIN: Readonly<Record<string, KindName>> = Object.fromEntries(KIND_NAMES.map((k) => [KINDS[k].rowDomain, k]));
+const KIND_OF_ROW_DOMAIN: Readonly<Record<string, KindName>> = Object.fromEntries(KIND_NAMES.map((k) => [KINDS[k].rowDomain, k]));
 
 /**
  * Entities of one row domain changed after (since, afterCode), in (changedAt, code) order, inside

@@ -146,11 +146,6 @@ for (const kind of KIND_NAMES) {
 /** Every class the schema must know even where no query returns it directly. */
 export const ENTITY_TYPES: ClassType[] = [...Object.values(KIND_TYPES), ...Object.values(CONNECTIONS), Ancestor, PageInfo];
 
-/** The class of a kind (for the by-code queries' return types). */
-export function kindType(kind: KindName): ClassType {
-  return KIND_TYPES[kind];
-}
-
 /** The connection type of a kind (for queries that answer a page of one kind). */
 export function connectionType(kind: KindName | 'Entity'): ClassType {
   return CONNECTIONS[kind];
