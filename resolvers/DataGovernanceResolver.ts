@@ -9,7 +9,7 @@ import { RELEASED_AS } from '../policy/release';
 import { asEntity } from '../query/entities';
 import { attributeProvenance, recordKeyAttribute, type ProvenanceValue } from '../query/provenance';
 import { allDatasets, approveDatasetLevel, datasetsByIds, StoredDataset } from '../graph/datasets';
-import { changedEntities, conflictByKey, ConflictRecord, listConflicts, listReviews, markReview, resolveConflict, sourceRecords, sourceRecordValues } from '../graph/governance';
+import { changedEntities, conflictByKey, ConflictRecord, listConflicts, listReviews, ReviewRecord, markReview, resolveConflict, sourceRecords, sourceRecordValues } from '../graph/governance';
 import type { LineageNodeRecord } from '../graph/lineage';
 import { ATTRIBUTES } from '../domain/datasets';
 import { walkLineage } from '../ingest/lineage';
@@ -130,6 +130,26 @@ function toConflict(c: ConflictRecord): ConflictType {
   };
 }
 
+/**
+ * A review case with its record's values raw: they are the candidate's attributes, each released
+ * by the gate as that attribute of the candidate's row, and so is the record key when it is one.
+ */
+function toReviewCase(r: Omit<ReviewRecord, 'values'> & { values: string | null }, dataset: StoredDataset | null): ReviewCaseType {
+  const at = { code: r.candidate, row: r.region };
+  const recordAttribute = recordKeyAttribute(dataset);
+  return {
+    id: r.key,
+    dataset: r.dataset,
+    recordKey: r.recordKey,
+    line: r.line,
+    candidate: r.candidate,
+    score: r.score,
+    status: r.status,
+    values: r.values,
+    [RELEASED_AS]: { values: { at }, recordKey: recordAttribute ? { key: recordAttribute, at, onDeny: 'null' } : null },
+  };
+}
+
 const PAGE_MAX = 500;
 
 /** The row domains of the city model's kinds: what the change feed is asked by. */
@@ -234,22 +254,7 @@ export class DataGovernanceResolver {
     requireSteward(ctx.subject, 'The review queue');
     const rows = await listReviews(ctx.stores.graph, { status: status ?? null, dataset: dataset ?? null, first: page(first) }, ctx.release.graphScope());
     const datasets = await datasetsByIds(ctx.stores.graph, [...new Set(rows.map((r) => r.dataset))]);
-    return rows.map((r) => {
-      // The record's values are the candidate's attributes: each released as that attribute of its row.
-      const at = { code: r.candidate, row: r.region };
-      const recordAttribute = recordKeyAttribute(datasets.get(r.dataset) ?? null);
-      return {
-        id: r.key,
-        dataset: r.dataset,
-        recordKey: r.recordKey,
-        line: r.line,
-        candidate: r.candidate,
-        score: r.score,
-        status: r.status,
-        values: r.values ?? '{}',
-        [RELEASED_AS]: { values: { at }, recordKey: recordAttribute ? { key: recordAttribute, at, onDeny: 'null' } : null },
-      };
-    });
+    return rows.map((r) => toReviewCase({ ...r, values: r.values ?? '{}' }, datasets.get(r.dataset) ?? null));
   }
 
   @Mutation(() => ReviewCaseType, { description: '复核疑似匹配: 接受 (并入候选实体) 或拒绝 (赋新码) (仅数据管家; 留痕)' })
@@ -293,19 +298,7 @@ export class DataGovernanceResolver {
     });
     await markReview(ctx.stores.graph, id, accept ? 'ACCEPTED' : 'REJECTED', ctx.subject.username, reason);
     audit(ctx, 'decideReview', { id, accept }, [], [rc.candidate], { review: id, accept, reason, dataset: rc.dataset });
-    const at = { code: rc.candidate, row: rc.region };
-    const recordAttribute = recordKeyAttribute(await loadDataset(ctx.stores, rc.dataset).catch(() => null));
-    return {
-      id,
-      dataset: rc.dataset,
-      recordKey: rc.recordKey,
-      line: rc.line,
-      candidate: rc.candidate,
-      score: rc.score,
-      status: accept ? 'ACCEPTED' : 'REJECTED',
-      values: null,
-      [RELEASED_AS]: { values: { at }, recordKey: recordAttribute ? { key: recordAttribute, at, onDeny: 'null' } : null },
-    };
+    return toReviewCase({ ...rc, status: accept ? 'ACCEPTED' : 'REJECTED', values: null }, dataset);
   }
 
   @Query(() => [SourceRecordType], { description: '数据集的源记录及其 MAPS_TO 边 (仅数据管家)' })
