@@ -32,7 +32,7 @@ export interface RelationPage {
 
 /**
  * What to fetch of one relation in one statement: a page of it, whether to count it, and for
- * each target the relations to fetch with it (look-ahead, resolvers/lookahead.ts).
+ * each target the relations to fetch with it (look-ahead, query/plan.ts).
  */
 export interface RelationPlan {
   relation: RelationName;
@@ -98,7 +98,7 @@ export interface PlannedStatement {
 /**
  * Statements by plan and by the shape of the row scope (which domains the caller sees whole,
  * partly or not at all: all that `visible` puts into the text). Plans are kept from one request
- * to the next (resolvers/planCache.ts), so a by-code query's statement is written once.
+ * to the next (query/planCache.ts), so a by-code query's statement is written once.
  */
 const statements = new WeakMap<object, Map<string, PlannedStatement>>();
 

@@ -10,7 +10,7 @@ import { SpatialFeature, featuresByCodes } from '../spatial/features';
 /**
  * Per-request DataLoaders: every look-up within one request is batched into one round trip per
  * store and per shape of request (relation plan, entity plan), whatever the size of the result.
- * A loader that fetched more than it was asked (look-ahead, resolvers/lookahead.ts) primes the
+ * A loader that fetched more than it was asked (look-ahead, query/plan.ts) primes the
  * loaders that will be asked for it, so those ask nothing of the database.
  */
 export interface Loaders {
@@ -41,7 +41,7 @@ export interface Loaders {
 const EMPTY_PAGE: RelationPage = { totalCount: 0, items: [], hasNextPage: false };
 
 /**
- * Loader keys by plan: plans are kept from one request to the next (resolvers/planCache.ts), so
+ * Loader keys by plan: plans are kept from one request to the next (query/planCache.ts), so
  * each is turned into its key once.
  */
 const shapes = new WeakMap<RelationPlan | EntityPlan, string>();
