@@ -13,10 +13,18 @@
  * lenient base64 and swallows parse errors), bound the key fetch with a timeout (its HTTP call has
  * none), answer with the reason (its middleware swallows every error and answers 403 "Access
  * denied"), and tell "Keycloak unreachable" (503) from "bad token" (401). See docs/identity.md.
+ *
+ * Token lifecycle: a signed token stays valid until it expires, so on top of the signature the API
+ * asks Keycloak's token introspection (as its own client, `citycode-api`, which every token names
+ * in `aud`) whether the token is still active, and takes the caller's claims (department,
+ * clearance, district scope, roles) from that answer: a user disabled, a session revoked or a role
+ * removed takes effect within `recheckMs` (default 15 s; TOKEN_RECHECK_MS). The answer is kept per
+ * token for that long, shared by concurrent requests of the token (core/recheck.ts).
  */
 import type { Request, RequestHandler, Response } from 'express';
 import Keycloak from 'keycloak-connect';
 import { Config, loadConfig } from '../core/config';
+import { Recheck } from '../core/recheck';
 import { ANONYMOUS, LEVELS, Level, Subject } from '../core/subject';
 
 export type AnonymousAccess = 'public' | 'deny';
@@ -31,6 +39,14 @@ export interface AuthConfig {
   anonymous: AnonymousAccess;
   /** How long to wait for the realm's signing keys before answering 503 (default 5000 ms). */
   keyFetchTimeoutMs?: number;
+  /**
+   * The API's own confidential client, with which it asks Keycloak's token introspection whether a
+   * token is still active and what its user's claims are now; null turns the check off (tokens are
+   * then trusted until they expire: tests of the local checks only).
+   */
+  introspection: { clientId: string; clientSecret: string } | null;
+  /** How long an introspection answer is kept per token (default 15000 ms): the bound on revocation. */
+  recheckMs?: number;
 }
 
 export interface Auth {
@@ -61,6 +77,9 @@ export class AuthError extends Error {
 }
 
 const ACCEPTED_ALG = 'RS256';
+/** The API's client in the realm: the audience of its tokens, and who asks the introspection. */
+const API_CLIENT = 'citycode-api';
+const DEFAULT_RECHECK_MS = 15_000;
 const MAX_TOKEN_LENGTH = 16 * 1024;
 /** How many verified tokens are remembered (see `verify`). */
 const VERIFIED_TOKEN_CACHE = 10_000;
@@ -82,7 +101,20 @@ export function authConfigFromEnv(base: Pick<Config, 'keycloak'> = loadConfig(),
   if (anonymous !== 'public' && anonymous !== 'deny') {
     throw new Error(`ANONYMOUS_ACCESS must be "public" or "deny", got "${env.ANONYMOUS_ACCESS}"`);
   }
-  return { keycloakUrl: base.keycloak.url, realm: base.keycloak.realm, audience: 'citycode-api', anonymous };
+  const recheck = env.TOKEN_RECHECK_MS?.trim();
+  const recheckMs = recheck ? Number(recheck) : DEFAULT_RECHECK_MS;
+  if (!Number.isInteger(recheckMs) || recheckMs < 0 || recheckMs > 300_000) {
+    throw new Error(`TOKEN_RECHECK_MS must be a whole number of milliseconds from 0 to 300000, got "${env.TOKEN_RECHECK_MS}"`);
+  }
+  return {
+    keycloakUrl: base.keycloak.url,
+    realm: base.keycloak.realm,
+    audience: API_CLIENT,
+    anonymous,
+    // DEVELOPMENT-ONLY default secret (infra/keycloak/citycode-realm.json); production sets its own.
+    introspection: { clientId: API_CLIENT, clientSecret: env.KEYCLOAK_API_CLIENT_SECRET || 'citycode-api-dev-secret' },
+    recheckMs,
+  };
 }
 
 type Claims = Record<string, unknown>;
@@ -256,22 +288,70 @@ export function createAuth(config: AuthConfig): Auth {
   }
 
   /**
-   * Tokens already verified, until they expire: a token is immutable, so verifying the same bytes
-   * again can only give the same answer (revocation is not checked either way, docs/identity.md).
-   * Bounded; the oldest entry goes first.
+   * Tokens whose signature and claims were verified, until they expire: a token is immutable, so
+   * verifying the same bytes again can only give the same answer (revocation is what the
+   * introspection checks). Bounded; the oldest entry goes first.
    */
   const verified = new Map<string, { subject: Subject; expMs: number }>();
 
-  async function verify(token: string): Promise<Subject> {
-    const now = Date.now();
+  async function verifyLocally(token: string, now: number): Promise<{ subject: Subject; expMs: number }> {
     const known = verified.get(token);
-    if (known && known.expMs > now) return known.subject;
+    if (known && known.expMs > now) return known;
     if (known) verified.delete(token);
     const { kid, expMs } = checkClaims(token, issuer, config.audience, now);
-    const subject = subjectFromClaims(await verifySignature(token, kid));
+    const fresh = { subject: subjectFromClaims(await verifySignature(token, kid)), expMs };
     if (verified.size >= VERIFIED_TOKEN_CACHE) verified.delete(verified.keys().next().value as string);
-    verified.set(token, { subject, expMs });
-    return subject;
+    verified.set(token, fresh);
+    return fresh;
+  }
+
+  /** Keycloak's word on a token now: still active, and its user's claims as they are now. */
+  async function introspect(token: string, client: { clientId: string; clientSecret: string }): Promise<Claims> {
+    let response: globalThis.Response;
+    try {
+      response = await fetch(`${issuer}/protocol/openid-connect/token/introspect`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch {
+      throw new AuthError(
+        'Keycloak is unreachable, so whether the token is still active cannot be checked',
+        503, undefined, 'UNAVAILABLE', 'Retry shortly; if it persists, check that Keycloak is up (GET /readyz).',
+      );
+    }
+    if (!response.ok) {
+      // The API's own client was refused (a wrong secret): a server problem, not the caller's.
+      throw new AuthError(
+        `Keycloak refused the API's token check (HTTP ${response.status})`,
+        503, undefined, 'UNAVAILABLE', 'The API cannot check tokens right now; the operators are told by the logs. Retry later.',
+      );
+    }
+    const answer = (await response.json().catch(() => null)) as Claims | null;
+    if (!answer || typeof answer !== 'object') throw new AuthError('Keycloak answered the token check with no JSON', 503, undefined, 'UNAVAILABLE', 'Retry shortly.');
+    if (answer.active !== true) {
+      throw invalidToken(
+        'token is no longer active: its session was ended, or its user was disabled or removed',
+        'Sign in again; if you should still have access, ask the Keycloak administrator (docs/identity.md).',
+      );
+    }
+    return answer;
+  }
+
+  /** Introspection answers per token (the subject they give, or the refusal), kept for `recheckMs`. */
+  const rechecked = new Recheck<Subject>(config.recheckMs ?? DEFAULT_RECHECK_MS);
+
+  async function verify(token: string): Promise<Subject> {
+    const now = Date.now();
+    const local = await verifyLocally(token, now);
+    const client = config.introspection;
+    if (!client) return local.subject;
+    // The token's own claims give the identity; Keycloak's answer gives what holds now.
+    return rechecked.get(token, now, async () => subjectFromClaims({ ...(await introspect(token, client)), sub: local.subject.id }));
   }
 
   const subjects = new WeakMap<Request, Subject>();

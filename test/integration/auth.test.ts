@@ -16,7 +16,13 @@ import { bearer, decodeClaims, DEMO_USERS, requestToken, serviceToken, tokenFor 
 const { keycloak } = loadConfig();
 const KC = keycloak.url;
 const REALM = keycloak.realm;
-const BASE: AuthConfig = { keycloakUrl: KC, realm: REALM, audience: 'citycode-api', anonymous: 'public' };
+const BASE: AuthConfig = {
+  keycloakUrl: KC,
+  realm: REALM,
+  audience: 'citycode-api',
+  anonymous: 'public',
+  introspection: { clientId: 'citycode-api', clientSecret: 'citycode-api-dev-secret' },
+};
 
 interface WhoAmI {
   url: string;
@@ -284,7 +290,19 @@ describe('api/auth: no token', () => {
 
   it('authConfigFromEnv reads ANONYMOUS_ACCESS and refuses anything but public|deny', () => {
     const base = { keycloak: { url: 'http://kc.example:8080', realm: 'citycode' } };
-    expect(authConfigFromEnv(base, {})).toEqual({ keycloakUrl: 'http://kc.example:8080', realm: 'citycode', audience: 'citycode-api', anonymous: 'public' });
+    expect(authConfigFromEnv(base, {})).toEqual({
+      keycloakUrl: 'http://kc.example:8080',
+      realm: 'citycode',
+      audience: 'citycode-api',
+      anonymous: 'public',
+      introspection: { clientId: 'citycode-api', clientSecret: 'citycode-api-dev-secret' },
+      recheckMs: 15_000,
+    });
+    expect(authConfigFromEnv(base, { TOKEN_RECHECK_MS: '2000', KEYCLOAK_API_CLIENT_SECRET: 's3cret' })).toMatchObject({
+      introspection: { clientId: 'citycode-api', clientSecret: 's3cret' },
+      recheckMs: 2000,
+    });
+    expect(() => authConfigFromEnv(base, { TOKEN_RECHECK_MS: 'soon' })).toThrow(/TOKEN_RECHECK_MS/);
     expect(authConfigFromEnv(base, { ANONYMOUS_ACCESS: 'deny' }).anonymous).toBe('deny');
     expect(() => authConfigFromEnv(base, { ANONYMOUS_ACCESS: 'yes' })).toThrow(/ANONYMOUS_ACCESS/);
   });
