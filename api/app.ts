@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../core/config';
 import { logger } from '../core/logger';
 import type { RequestContext } from '../resolvers/context';
+import { ensureCatalogue } from '../ingest/catalogue';
 import { createLoaders } from '../query/loaders';
 import { operationHash } from '../audit/chain';
 import { buildCitySubgraphSchema } from './subgraph';
@@ -112,6 +113,8 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
     ],
   });
   await apollo.start();
+  // A database the seed did not fill still gets its catalogue (数据资源目录), once, in the background.
+  ensureCatalogue(stores, services.policy.current()).catch((err) => logger.warn({ err }, 'could not build the catalogue'));
 
   const app = express();
   app.disable('x-powered-by');

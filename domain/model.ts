@@ -106,6 +106,8 @@ export interface AttributeDecl extends Classification {
   feedAliases?: Record<string, { scheme: IdentifierScheme; label: string; authoritative?: string }>;
   /** The dataset that is the authoritative source (权威来源, 一数一源) of the attribute. */
   authoritative?: string;
+  /** Other words people search the catalogue (数据资源目录) with: 手机号 for 联系电话. */
+  synonyms?: readonly string[];
 }
 
 /** How a relation field walks its edge from the entity it is on. */
@@ -138,6 +140,7 @@ export interface RelationFieldDecl extends Classification {
   /** Datasets may feed the relation: the value is an identifier of the target (stored as `stored`). */
   feed?: { scheme: IdentifierScheme; stored: string };
   authoritative?: string;
+  synonyms?: readonly string[];
 }
 
 export interface RelationDecl {
@@ -184,7 +187,7 @@ export const ENTITY_INTERFACE = {
 } as const satisfies { label: string; fields: Record<string, Pick<AttributeDecl, 'type' | 'required' | 'source' | 'description'>> };
 export type InterfaceField = keyof typeof ENTITY_INTERFACE.fields;
 
-type Classified = Classification & { label: string; pii?: PiiKind; feed?: Feed; authoritative?: string; description?: string };
+type Classified = Classification & { label: string; pii?: PiiKind; feed?: Feed; authoritative?: string; description?: string; synonyms?: readonly string[] };
 
 /** The interface fields of one kind, classified: the shape from ENTITY_INTERFACE, the rest from `c`. */
 function entityFields(c: Record<InterfaceField, Classified>): Record<InterfaceField, AttributeDecl> {
@@ -223,7 +226,7 @@ export const KINDS = {
     attributes: {
       ...entityFields({
         ...codeParts('POPULATION'),
-        name: { domain: 'POPULATION', level: 'L2', mask: { kind: 'NAME' }, label: '姓名', pii: 'NAME', feed: { as: 'property' }, authoritative: 'gaj-population' },
+        name: { domain: 'POPULATION', level: 'L2', mask: { kind: 'NAME' }, label: '姓名', pii: 'NAME', feed: { as: 'property' }, authoritative: 'gaj-population', synonyms: ['名字', '人员姓名'] },
         districtCode: L2('POPULATION', '居住地所在区'),
         streetCode: L2('POPULATION', '居住地所在街道'),
         communityCode: L2('POPULATION', '居住地所在社区'),
@@ -240,7 +243,17 @@ export const KINDS = {
         feed: { as: 'property' },
         authoritative: 'gaj-population',
       },
-      phone: { type: 'String', domain: 'POPULATION', level: 'L3', mask: { kind: 'PHONE' }, label: '联系电话', pii: 'PHONE', feed: { as: 'property' }, authoritative: 'gaj-population' },
+      phone: {
+        type: 'String',
+        domain: 'POPULATION',
+        level: 'L3',
+        mask: { kind: 'PHONE' },
+        label: '联系电话',
+        pii: 'PHONE',
+        feed: { as: 'property' },
+        authoritative: 'gaj-population',
+        synonyms: ['手机号', '手机号码', '电话号码', '联系方式'],
+      },
       idNumber: {
         type: 'String',
         domain: 'POPULATION',
@@ -252,6 +265,7 @@ export const KINDS = {
         source: { from: 'encrypted', property: 'idCipher' },
         feed: { as: 'identifier', scheme: 'CITIZEN_ID' },
         authoritative: 'gaj-population',
+        synonyms: ['身份证号', '身份证号码', '证件号码'],
       },
     },
   },
@@ -269,7 +283,13 @@ export const KINDS = {
         streetCode: L1('LEGAL_ENTITY', '所在街道'),
         communityCode: L1('LEGAL_ENTITY', '所在社区'),
       }),
-      uscc: { type: 'String', ...L1('LEGAL_ENTITY', '统一社会信用代码'), feed: { as: 'identifier', scheme: 'USCC' }, authoritative: 'scjgj-enterprise' },
+      uscc: {
+        type: 'String',
+        ...L1('LEGAL_ENTITY', '统一社会信用代码'),
+        feed: { as: 'identifier', scheme: 'USCC' },
+        authoritative: 'scjgj-enterprise',
+        synonyms: ['信用代码', '社会信用代码', '营业执照号'],
+      },
       industry: { type: 'String', ...L1('LEGAL_ENTITY', '行业'), feed: { as: 'property' } },
       establishedOn: { type: 'String', ...L1('LEGAL_ENTITY', '成立日期'), description: '成立日期 (YYYY-MM-DD)', feed: { as: 'property' }, authoritative: 'scjgj-enterprise' },
       status: { type: 'String', ...L1('LEGAL_ENTITY', '登记状态'), description: '登记状态 (存续 / 注销 …)', feed: { as: 'property' }, authoritative: 'scjgj-enterprise' },
@@ -387,6 +407,7 @@ export const RELATIONS = {
         inverse: 'CityObject.residents',
         feed: { scheme: 'HOUSE_CODE', stored: 'RESIDES_IN' },
         authoritative: 'gaj-population',
+        synonyms: ['住址', '居住地', '现住址'],
       },
       {
         on: 'CityObject',
@@ -629,10 +650,12 @@ export const IDENTIFIER_ATTRIBUTES = {
  *    own fields are decided);
  *  - 'attribute': the value of an entity's attribute, which the object names (ProvenanceType.value
  *    is the value of `attribute` of entity `code`): decided as that attribute, for that entity's row;
- *  - 'attributes': a JSON map of attribute → value of one entity, each entry decided as its attribute.
+ *  - 'attributes': a JSON map of attribute → value of one entity, each entry decided as its attribute;
+ *  - 'metadata': a description of data of some domain and level (the catalogue's): shown to callers
+ *    who may read data of that domain at that level somewhere.
  * A schema field that is neither classified by a kind nor listed here is refused at start-up.
  */
-export type OutputRelease = 'structural' | 'attribute' | 'attributes';
+export type OutputRelease = 'structural' | 'attribute' | 'attributes' | 'metadata';
 
 const structural = (...fields: string[]): Record<string, OutputRelease> => Object.fromEntries(fields.map((f) => [f, 'structural' as const]));
 
@@ -680,6 +703,15 @@ export const OUTPUT_FIELDS: Readonly<Record<string, Readonly<Record<string, Outp
   PolicyVersionType: structural('version', 'checksum', 'effectiveFrom', 'grants'),
   GrantChangeResultType: structural('version', 'changeId', 'grantId', 'action', 'department'),
   AuditVerificationType: structural('ok', 'checkedRows', 'checkpointsVerified', 'firstBrokenId', 'reason', 'message'),
+  CataloguePageType: structural('totalCount', 'nodes', 'endCursor', 'hasNextPage'),
+  CatalogueEntryType: {
+    ...structural(
+      'key', 'kind', 'name', 'entityKind', 'department', 'departmentName', 'topic', 'domain', 'domainLabel', 'level', 'pii',
+      'authoritativeDataset', 'authoritativeDepartment', 'cadenceDays', 'lastIngest', 'fresh', 'quality', 'rowCount', 'synonyms',
+    ),
+    description: 'metadata',
+  },
+  CatalogueQualityType: structural('completeness', 'matchRate', 'registrationRate', 'conflicts', 'openConflicts', 'reviewOpen'),
 };
 
 /** The field on every entity kind that answers where an attribute's value came from (resolvers/bindings.ts). */

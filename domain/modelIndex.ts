@@ -25,6 +25,7 @@ import {
   type PiiKind,
   type Source,
 } from './model';
+import { CITY_CODE_CLASSES, parseCityCode } from './citycode';
 import type { IdentifierScheme } from './identifiers';
 
 export type { KindName } from './model';
@@ -137,6 +138,20 @@ export function isKindName(name: string): name is KindName {
 export function kindOfLabels(labels: readonly string[]): KindName | null {
   for (const kind of KIND_NAMES) if (labels.includes(kind)) return kind;
   return null;
+}
+
+/** The kind of the entity a city code names (its class says: 600100 is a PublicFacility, 200100 a CityObject), or null. */
+export function kindOfCode(code: string): KindName | null {
+  const parsed = parseCityCode(code);
+  if (!parsed.ok) return null;
+  const cls = CITY_CODE_CLASSES[parsed.value.classCode] as { kind: string; modelKind?: string };
+  const kind = cls.modelKind ?? KIND_NAMES.find((k) => KINDS[k].codeKind === cls.kind && !isModelKindOfSomeClass(k));
+  return kind && isKindName(kind) ? kind : null;
+}
+
+/** True for a kind that only classes naming it (modelKind) issue codes to. */
+function isModelKindOfSomeClass(kind: string): boolean {
+  return Object.values(CITY_CODE_CLASSES).some((c) => (c as { modelKind?: string }).modelKind === kind);
 }
 
 /** The interface field names (Entity.*). */

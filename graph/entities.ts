@@ -1,3 +1,4 @@
+import { KIND_NAMES } from '../domain/model';
 import type { GraphStore } from '../store/neo4j';
 import { GraphScope, scopeParam, visible } from './scope';
 
@@ -45,4 +46,11 @@ export async function regionByAdminCode(graph: GraphStore, regionCode: string, s
     { regionCode, scope: scopeParam(scope) },
   );
   return rows[0] ?? null;
+}
+
+/** How many entities of each kind the graph holds (Neo4j answers a count by label from its count store). */
+export async function countsByKind(graph: GraphStore): Promise<Map<string, number>> {
+  const branches = KIND_NAMES.map((k) => `MATCH (n:${k}) RETURN '${k}' AS kind, count(n) AS n`).join(' UNION ALL ');
+  const rows = await graph.read<{ kind: string; n: number }>(`CALL () { ${branches} } RETURN kind, n`);
+  return new Map(rows.map((r) => [r.kind, r.n]));
 }

@@ -7,6 +7,8 @@ import { loadConfig } from '../core/config';
 import { logger } from '../core/logger';
 import { ingestFile, IngestSummary } from './pipeline';
 import { registerDatasetFiles } from './registry';
+import { refreshCatalogue } from './catalogue';
+import { currentPolicy } from '../store/policy';
 
 /**
  * citycode ingest: loads a department's file into the knowledge graph.
@@ -75,6 +77,8 @@ async function main(): Promise<number> {
       onRejected: rejects ? (r) => rejects.write(`${JSON.stringify(r)}\n`) : undefined,
     });
     await new Promise<void>((resolve) => (rejects ? rejects.end(resolve) : resolve()));
+    // The catalogue shows each dataset's rows, quality and freshness: as of this run.
+    if (summary.written) await refreshCatalogue(stores, await currentPolicy(stores.sql));
     if (values.json) process.stdout.write(`${JSON.stringify({ ...summary, rejectedRows: summary.rejectedRows.slice(0, 100) })}\n`);
     else printSummary(summary);
     return summary.written ? 0 : 2;

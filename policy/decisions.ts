@@ -1,4 +1,4 @@
-import type { Subject } from '../core/subject';
+import type { Level, Subject } from '../core/subject';
 import type { FieldRule } from './engine';
 import type { Policy, RowScope } from './model';
 import type { GraphScope } from './scope';
@@ -25,6 +25,8 @@ export interface CallerDecisions {
   readonly rules: Map<string, FieldRule>;
   /** Row scopes by domain. */
   readonly rowScopes: Map<string, RowScope>;
+  /** The highest level of each domain the caller may read somewhere (catalogue metadata). */
+  readonly reachable: Map<string, Level>;
   /** The caller's graph scope, once computed. */
   graph?: GraphScope;
 }
@@ -82,7 +84,7 @@ export function callerDecisions(policy: Policy, subject: Subject, purpose: strin
   if (found && found.from <= at && at < found.until) return found;
   if (found) kept.delete(key);
   if (kept.size >= MAX_CALLERS) kept.delete(kept.keys().next().value!);
-  const fresh: Kept = { rules: new Map(), rowScopes: new Map(), ...unchangedAround(policy, at) };
+  const fresh: Kept = { rules: new Map(), rowScopes: new Map(), reachable: new Map(), ...unchangedAround(policy, at) };
   kept.set(key, fresh);
   return fresh;
 }

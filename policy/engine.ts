@@ -126,6 +126,19 @@ export function rowScope(policy: Policy, subject: Subject, domain: Domain, ctx: 
 }
 
 /**
+ * The highest level of a domain the subject may read anywhere, with the right purpose: public
+ * access, or the best usable grant of its department capped by its clearance. What metadata the
+ * catalogue shows in full (the description of an L4 attribute is for those who may read L4 data
+ * of its domain somewhere; everyone sees that it exists).
+ */
+export function reachableLevel(policy: Policy, subject: Subject, domain: Domain, ctx: Pick<DecisionContext, 'now'>): Level {
+  let best = publicScope(policy, subject).kind === 'NONE' ? 0 : levelRank(policy.public.maxLevel);
+  const clearance = levelRank(subject.clearance);
+  for (const { grant } of usableGrants(policy, subject, domain, ctx.now)) best = Math.max(best, Math.min(levelRank(grant.maxLevel), clearance));
+  return levelOf(Math.max(best, 1));
+}
+
+/**
  * City objects of these kinds belong to another domain than their type's: an IoT device is a
  * CityObject (SPATIAL rows), but what devices exist where is IoT data (物联), classified by the
  * relation field that lists them. Such a row is visible only where that field is readable.

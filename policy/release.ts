@@ -1,9 +1,9 @@
-import type { Subject } from '../core/subject';
+import { levelRank, type Level, type Subject } from '../core/subject';
 import { piiKeys } from '../domain/pii';
-import { KINDS, KIND_NAMES } from '../domain/model';
+import { isDomain, KINDS, KIND_NAMES } from '../domain/model';
 import { ROW_KIND_FIELDS } from '../domain/modelIndex';
 import { callerDecisions, type CallerDecisions } from './decisions';
-import { applyDecision, assertCanFilterOrSort, fieldDeniedError, fieldRule, kindRowScope, rowScope, type FieldRule } from './engine';
+import { applyDecision, assertCanFilterOrSort, fieldDeniedError, fieldRule, kindRowScope, reachableLevel, rowScope, type FieldRule } from './engine';
 import type { Decision, Domain, Policy, RowRegion, RowScope } from './model';
 import { ALL, NONE, type GraphScope } from './scope';
 
@@ -42,6 +42,8 @@ export interface ReleasedAs {
   /** The catalogue key of the attribute; for 'attributes' fields, the keys are those of the JSON map. */
   key?: string;
   at: ReleaseAt;
+  /** For 'metadata' fields: the domain and level of the data the text describes. */
+  metadata?: { domain: string; level: Level };
   /** A value inside a larger answer (one side of a conflict) is null when denied instead of an error. */
   onDeny?: 'throw' | 'null';
 }
@@ -182,6 +184,22 @@ export class Release implements PlanningPolicy {
     throw fieldDeniedError(decision);
   }
 
+  /**
+   * Metadata about data of `domain` at `level` (a catalogue entry's description): shown to a caller
+   * who may read data of that domain at that level somewhere, null to others (who still see that
+   * the entry exists, its name, domain and level). Not recorded: it is no data of an entity.
+   */
+  releaseMetadata(domain: string, level: Level, value: unknown): unknown {
+    if (value === null || value === undefined) return null;
+    if (!isDomain(domain) || !this.policy.domains.has(domain)) return null;
+    let reachable = this.decisions.reachable.get(domain);
+    if (!reachable) {
+      reachable = reachableLevel(this.policy, this.subject, domain, { now: this.now });
+      this.decisions.reachable.set(domain, reachable);
+    }
+    return levelRank(level) <= levelRank(reachable) ? value : null;
+  }
+
   // -------------------------------------------------------------------------------------------
   // What the planner and the queries ask
   // -------------------------------------------------------------------------------------------
@@ -306,6 +324,10 @@ export class UnrestrictedRelease extends Release {
   }
 
   override assertCanUse(): void {}
+
+  override releaseMetadata(_domain: string, _level: Level, value: unknown): unknown {
+    return value;
+  }
 
   override auditEntries(): AuditEntry[] {
     return [];

@@ -19,6 +19,7 @@ import { loadDataset, processBatch, zero } from '../ingest/pipeline';
 import { prepareRecord, PreparedRecord } from '../ingest/records';
 import { datasetQuality, departmentQuality } from '../ingest/quality';
 import { parseDatasetJson, register } from '../ingest/registry';
+import { refreshCatalogue } from '../ingest/catalogue';
 import { effectiveLevel } from '../domain/datasets';
 import { requireSteward, STEWARD_ROLE } from '../policy/roles';
 import { requireCityCode } from './codes';
@@ -392,6 +393,7 @@ export class DataGovernanceResolver {
     const def = parseDatasetJson(definition, ctx.release.policy);
     const r = await register(ctx.stores, ctx.release.policy, def, ctx.subject.username);
     audit(ctx, 'registerDataset', { id: def.id }, [`dataset:${def.id}`], [], { dataset: def.id, level: r.level, inheritedLevel: r.inheritedLevel, reason });
+    await refreshCatalogue(ctx.stores, ctx.release.policy);
     return r;
   }
 
@@ -410,6 +412,7 @@ export class DataGovernanceResolver {
     const lv = effectiveLevel(d.definition.level, [...sources.values()].map((s) => s.level), level as Level);
     await approveDatasetLevel(ctx.stores.graph, dataset, { level: level as Level, effective: lv.level, approvedBy: ctx.subject.username, reason });
     audit(ctx, 'approveDatasetLevel', { dataset, level }, [`dataset:${dataset}`], [], { dataset, approved: level, effective: lv.level, inherited: lv.inherited, reason });
+    await refreshCatalogue(ctx.stores, ctx.release.policy);
     return toDataset({ ...d, level: lv.level, approvedLevel: level as Level });
   }
 
@@ -457,6 +460,7 @@ export class DataGovernanceResolver {
     // Not while a file of the same dataset is being ingested (ingest/lock.ts).
     await withDatasetLock(ctx.stores.sql, dataset, () => processBatch(ctx.stores, d, prepared, { now: new Date().toISOString(), checkpoint: null, counts }));
     audit(ctx, 'ingestRecords', { dataset, n: records.length }, [`dataset:${dataset}`], [], { dataset, ...counts });
+    await refreshCatalogue(ctx.stores, ctx.release.policy);
     return { dataset, read: counts.read, matched: counts.matched, new: counts.new, review: counts.review, unchanged: counts.unchanged, conflicts: counts.conflicts, rejected: 0, rejections };
   }
 }

@@ -70,6 +70,17 @@ function attributesField(field: string, fieldKey: string, resolve: Resolver): Re
   };
 }
 
+/** A description of data of some domain and level: shown to callers who may read such data somewhere. */
+function metadataField(field: string, fieldKey: string, resolve: Resolver): Resolver {
+  return (root, args, context, info) => {
+    const d = descriptorOf(root, field, fieldKey);
+    const value = resolve(root, args, context, info);
+    if (d === null) return value;
+    if (!d.metadata) throw missingDescriptor(fieldKey);
+    return context.release.releaseMetadata(d.metadata.domain, d.metadata.level, value);
+  };
+}
+
 /** The fields of `schema` no rule covers: what guardSchema refuses. */
 export function unclassifiedFields(schema: GraphQLSchema): string[] {
   const missing: string[] = [];
@@ -106,7 +117,14 @@ export function guardSchema(schema: GraphQLSchema): GraphQLSchema {
       if (isKindName(type.name)) guarded = classifiedField(key, resolve);
       else {
         const release = outputRelease(type.name, name);
-        guarded = release === 'attribute' ? attributeField(name, key, resolve) : release === 'attributes' ? attributesField(name, key, resolve) : null;
+        guarded =
+          release === 'attribute'
+            ? attributeField(name, key, resolve)
+            : release === 'attributes'
+              ? attributesField(name, key, resolve)
+              : release === 'metadata'
+                ? metadataField(name, key, resolve)
+                : null;
       }
       if (!guarded) continue;
       (guarded as Resolver & { [GUARDED]?: true })[GUARDED] = true;

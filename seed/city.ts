@@ -10,6 +10,8 @@ import { fromRoot } from '../core/paths';
 import { logger } from '../core/logger';
 import { ingestFile } from '../ingest/pipeline';
 import { registerDatasetFiles } from '../ingest/registry';
+import { refreshCatalogue } from '../ingest/catalogue';
+import { loadPolicyDir } from '../store/policy';
 import { writeDemoFiles } from './ingestDemo';
 
 /** City codes as the issuing registry hands them out: counter → obfuscated serial. */
@@ -58,5 +60,7 @@ export async function seedCity(stores: Stores, scale: ScaleName = 'demo', seed =
   const plan = planDemoCity(scale, seed);
   await writePlan(stores, plan);
   const ingested = await ingestDemoData(stores, plan, seed);
+  // The catalogue (数据资源目录) shows the city as seeded: kinds, attributes, datasets and counts.
+  await refreshCatalogue(stores, loadPolicyDir());
   return { scale, seed, nodes: plan.nodes.length, edges: plan.edges.length, features: plan.features.length, ingested, ms: Date.now() - started };
 }

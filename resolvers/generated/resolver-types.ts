@@ -33,6 +33,85 @@ export type AuditVerificationType = {
   reason?: Maybe<Scalars['String']['output']>;
 };
 
+/** 数据资源目录条目: 实体类别、属性或数据集 */
+export type CatalogueEntryType = {
+  __typename?: 'CatalogueEntryType';
+  /** 权威来源数据集 */
+  authoritativeDataset?: Maybe<Scalars['String']['output']>;
+  /** 权威来源部门 */
+  authoritativeDepartment?: Maybe<Scalars['String']['output']>;
+  /** 更新周期 (天) */
+  cadenceDays?: Maybe<Scalars['Float']['output']>;
+  /** 提供 (权威) 部门代码 */
+  department?: Maybe<Scalars['String']['output']>;
+  /** 提供 (权威) 部门 */
+  departmentName?: Maybe<Scalars['String']['output']>;
+  /** 说明: 仅向在某处可读取该数据域该级别数据的调用方展示, 否则为空 (条目本身仍可见, 可申请) */
+  description?: Maybe<Scalars['String']['output']>;
+  /** 数据域 */
+  domain: Scalars['String']['output'];
+  /** 数据域名称 */
+  domainLabel: Scalars['String']['output'];
+  /** 所属实体类别 */
+  entityKind?: Maybe<Scalars['String']['output']>;
+  /** 是否在更新周期内 */
+  fresh?: Maybe<Scalars['Boolean']['output']>;
+  /** 目录编码: kind:Person、Person.phone、dataset:gaj-population */
+  key: Scalars['String']['output'];
+  kind: CatalogueKind;
+  /** 最近一次入库 */
+  lastIngest?: Maybe<Scalars['String']['output']>;
+  /** 级别 L1-L4 */
+  level: Scalars['String']['output'];
+  /** 名称 */
+  name: Scalars['String']['output'];
+  /** 个人信息类别 */
+  pii?: Maybe<Scalars['String']['output']>;
+  /** 质量 (数据集) */
+  quality?: Maybe<CatalogueQualityType>;
+  /** 行数 (实体数或记录数) */
+  rowCount?: Maybe<Scalars['Float']['output']>;
+  /** 同义词 */
+  synonyms: Array<Scalars['String']['output']>;
+  /** 主题 */
+  topic?: Maybe<Scalars['String']['output']>;
+};
+
+/** 目录条目类别: 实体类别 / 属性 / 数据集 */
+export enum CatalogueKind {
+  Attribute = 'ATTRIBUTE',
+  Dataset = 'DATASET',
+  Kind = 'KIND'
+}
+
+/** 数据资源目录分页结果 */
+export type CataloguePageType = {
+  __typename?: 'CataloguePageType';
+  /** 传给 after 以取下一页 */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  nodes: Array<CatalogueEntryType>;
+  /** 符合条件的条目总数 */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** 数据质量 (数据集) */
+export type CatalogueQualityType = {
+  __typename?: 'CatalogueQualityType';
+  /** 完整性 */
+  completeness?: Maybe<Scalars['Float']['output']>;
+  /** 数据打架 */
+  conflicts: Scalars['Int']['output'];
+  /** 匹配率 */
+  matchRate?: Maybe<Scalars['Float']['output']>;
+  /** 未处理的数据打架 */
+  openConflicts: Scalars['Int']['output'];
+  /** 空间配准率 */
+  registrationRate?: Maybe<Scalars['Float']['output']>;
+  /** 待复核 */
+  reviewOpen: Scalars['Int']['output'];
+};
+
 export type ChangePageType = {
   __typename?: 'ChangePageType';
   /** 下一页的 after */
@@ -634,6 +713,8 @@ export type Mutation = {
   decideReview: ReviewCaseType;
   /** 小批量入库 (至多 1000 条 JSON 记录; 数据集所属部门或数据管家; 留痕) */
   ingestRecords: IngestResultType;
+  /** 重建数据资源目录 (仅数据管家; 入库和登记后自动进行) */
+  refreshCatalogue: Scalars['Int']['output'];
   /** 登记或更新数据集 (仅数据管家; 留痕) */
   registerDataset: DatasetRegistrationType;
   /** 裁决数据打架: 采用 A 或 B 的值 (仅数据管家; 留痕) */
@@ -875,6 +956,10 @@ export type PublicFacilityEdge = {
 
 export type Query = {
   __typename?: 'Query';
+  /** 数据资源目录: 按名称、说明、同义词 (中文)、目录编码或城市码检索; 可按类别、数据域、部门、级别、主题筛选 (登录用户) */
+  catalogue: CataloguePageType;
+  /** 一个目录条目 (登录用户) */
+  catalogueEntry?: Maybe<CatalogueEntryType>;
   /** 数据回流: 某区域某数据域自 since 起变更的实体, 按调用方授权和范围过滤 */
   changes: ChangePageType;
   /** 按城市码查询城市实体 (物) */
@@ -923,6 +1008,23 @@ export type Query = {
   sourceRecords: Array<SourceRecordType>;
   /** 校验审计链 (哈希链与签名检查点), 报告第一条被篡改的记录 (仅数据管家) */
   verifyAudit: AuditVerificationType;
+};
+
+
+export type QueryCatalogueArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  department?: InputMaybe<Scalars['String']['input']>;
+  domain?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kind?: InputMaybe<CatalogueKind>;
+  level?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+  topic?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryCatalogueEntryArgs = {
+  key: Scalars['String']['input'];
 };
 
 
@@ -1190,6 +1292,10 @@ export type ResolversTypes = {
   Ancestor: ResolverTypeWrapper<Omit<Ancestor, 'object'> & { object: ResolversTypes['CityObject'] }>;
   AuditVerificationType: ResolverTypeWrapper<AuditVerificationType>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CatalogueEntryType: ResolverTypeWrapper<CatalogueEntryType>;
+  CatalogueKind: CatalogueKind;
+  CataloguePageType: ResolverTypeWrapper<CataloguePageType>;
+  CatalogueQualityType: ResolverTypeWrapper<CatalogueQualityType>;
   ChangePageType: ResolverTypeWrapper<Omit<ChangePageType, 'nodes'> & { nodes: Array<ResolversTypes['ChangeType']> }>;
   ChangeType: ResolverTypeWrapper<Omit<ChangeType, 'entity'> & { entity?: Maybe<ResolversTypes['Entity']> }>;
   CityObject: ResolverTypeWrapper<Omit<CityObject, 'ancestors' | 'owners' | 'parent'> & { ancestors?: Maybe<Array<ResolversTypes['Ancestor']>>, owners?: Maybe<ResolversTypes['EntityConnection']>, parent?: Maybe<ResolversTypes['CityObject']> }>;
@@ -1247,6 +1353,9 @@ export type ResolversParentTypes = {
   Ancestor: Omit<Ancestor, 'object'> & { object: ResolversParentTypes['CityObject'] };
   AuditVerificationType: AuditVerificationType;
   Boolean: Scalars['Boolean']['output'];
+  CatalogueEntryType: CatalogueEntryType;
+  CataloguePageType: CataloguePageType;
+  CatalogueQualityType: CatalogueQualityType;
   ChangePageType: Omit<ChangePageType, 'nodes'> & { nodes: Array<ResolversParentTypes['ChangeType']> };
   ChangeType: Omit<ChangeType, 'entity'> & { entity?: Maybe<ResolversParentTypes['Entity']> };
   CityObject: Omit<CityObject, 'ancestors' | 'owners' | 'parent'> & { ancestors?: Maybe<Array<ResolversParentTypes['Ancestor']>>, owners?: Maybe<ResolversParentTypes['EntityConnection']>, parent?: Maybe<ResolversParentTypes['CityObject']> };
@@ -1305,6 +1414,45 @@ export type AuditVerificationTypeResolvers<ContextType = any, ParentType extends
   message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type CatalogueEntryTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['CatalogueEntryType'] = ResolversParentTypes['CatalogueEntryType']> = {
+  authoritativeDataset?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  authoritativeDepartment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  cadenceDays?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  department?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  departmentName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  domainLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entityKind?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fresh?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['CatalogueKind'], ParentType, ContextType>;
+  lastIngest?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pii?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  quality?: Resolver<Maybe<ResolversTypes['CatalogueQualityType']>, ParentType, ContextType>;
+  rowCount?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  synonyms?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  topic?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type CataloguePageTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['CataloguePageType'] = ResolversParentTypes['CataloguePageType']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['CatalogueEntryType']>, ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type CatalogueQualityTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['CatalogueQualityType'] = ResolversParentTypes['CatalogueQualityType']> = {
+  completeness?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  conflicts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  matchRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  openConflicts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  registrationRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  reviewOpen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ChangePageTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ChangePageType'] = ResolversParentTypes['ChangePageType']> = {
@@ -1580,6 +1728,7 @@ export type MutationResolvers<ContextType = any, ParentType extends ResolversPar
   changeGrant?: Resolver<ResolversTypes['GrantChangeResultType'], ParentType, ContextType, RequireFields<MutationChangeGrantArgs, 'input'>>;
   decideReview?: Resolver<ResolversTypes['ReviewCaseType'], ParentType, ContextType, RequireFields<MutationDecideReviewArgs, 'accept' | 'id' | 'reason'>>;
   ingestRecords?: Resolver<ResolversTypes['IngestResultType'], ParentType, ContextType, RequireFields<MutationIngestRecordsArgs, 'dataset' | 'records'>>;
+  refreshCatalogue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   registerDataset?: Resolver<ResolversTypes['DatasetRegistrationType'], ParentType, ContextType, RequireFields<MutationRegisterDatasetArgs, 'definition' | 'reason'>>;
   resolveConflict?: Resolver<ResolversTypes['ConflictType'], ParentType, ContextType, RequireFields<MutationResolveConflictArgs, 'choose' | 'id' | 'reason'>>;
 };
@@ -1680,6 +1829,8 @@ export type PublicFacilityEdgeResolvers<ContextType = any, ParentType extends Re
 };
 
 export type QueryResolvers<ContextType = any, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  catalogue?: Resolver<ResolversTypes['CataloguePageType'], ParentType, ContextType, Partial<QueryCatalogueArgs>>;
+  catalogueEntry?: Resolver<Maybe<ResolversTypes['CatalogueEntryType']>, ParentType, ContextType, RequireFields<QueryCatalogueEntryArgs, 'key'>>;
   changes?: Resolver<ResolversTypes['ChangePageType'], ParentType, ContextType, RequireFields<QueryChangesArgs, 'domain' | 'since'>>;
   cityObject?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType, RequireFields<QueryCityObjectArgs, 'code'>>;
   conflicts?: Resolver<ResolversTypes['ConflictPageType'], ParentType, ContextType, RequireFields<QueryConflictsArgs, 'status'>>;
@@ -1732,6 +1883,9 @@ export type SourceRecordTypeResolvers<ContextType = any, ParentType extends Reso
 export type Resolvers<ContextType = any> = {
   Ancestor?: AncestorResolvers<ContextType>;
   AuditVerificationType?: AuditVerificationTypeResolvers<ContextType>;
+  CatalogueEntryType?: CatalogueEntryTypeResolvers<ContextType>;
+  CataloguePageType?: CataloguePageTypeResolvers<ContextType>;
+  CatalogueQualityType?: CatalogueQualityTypeResolvers<ContextType>;
   ChangePageType?: ChangePageTypeResolvers<ContextType>;
   ChangeType?: ChangeTypeResolvers<ContextType>;
   CityObject?: CityObjectResolvers<ContextType>;
