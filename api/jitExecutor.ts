@@ -1,5 +1,17 @@
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { DocumentNode, execute, ExecutionResult, GraphQLSchema } from 'graphql';
+import {
+  DocumentNode,
+  execute,
+  ExecutionResult,
+  getNamedType,
+  GraphQLSchema,
+  isInputObjectType,
+  isNonNullType,
+  Kind,
+  typeFromAST,
+  type GraphQLNamedType,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { logger } from '../core/logger';
 
@@ -15,6 +27,12 @@ import { logger } from '../core/logger';
  *
  * Plugged in through Apollo Server's executor hook (its gateway interface); CITYCODE_EXECUTOR=
  * graphql-js turns it off (api/app.ts). docs/benchmarks.md has the figures.
+ *
+ * Only queries are compiled: a mutation runs once per intent and its cost is its writes. An
+ * operation whose variables reach an input field that is non-null with a default also stays on
+ * graphql-js: graphql-jit 0.8 does not apply such defaults to variables and refuses the value
+ * (test/unit/jitExecutor.test.ts pins this). graphql-jit's own errors carry no `extensions`,
+ * which Apollo reads; they get an empty one.
  */
 const HOT_AFTER = 2;
 
@@ -44,6 +62,13 @@ function hotOperation(schema: GraphQLSchema, document: DocumentNode, operationNa
   if (seen.compiled !== undefined) return seen.compiled ?? undefined;
   seen.runs++;
   if (seen.runs < HOT_AFTER) return undefined;
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (operationName === null || d.name?.value === operationName),
+  );
+  if (!operation || !compilable(schema, operation)) {
+    seen.compiled = null;
+    return undefined;
+  }
   try {
     seen.compiled = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
   } catch (err) {
@@ -51,6 +76,30 @@ function hotOperation(schema: GraphQLSchema, document: DocumentNode, operationNa
     logger.warn({ err, operationName }, 'graphql-jit could not compile an operation; it keeps running on graphql-js');
   }
   return seen.compiled ?? undefined;
+}
+
+/** Whether graphql-jit runs this operation as graphql-js would: a query whose variables need no input-field defaults. */
+export function compilable(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
+  if (operation.operation !== 'query') return false;
+  const seen = new Set<string>();
+  const needsDefaults = (type: GraphQLNamedType): boolean => {
+    if (!isInputObjectType(type) || seen.has(type.name)) return false;
+    seen.add(type.name);
+    return Object.values(type.getFields()).some((f) => (isNonNullType(f.type) && f.defaultValue !== undefined) || needsDefaults(getNamedType(f.type)));
+  };
+  return (operation.variableDefinitions ?? []).every((v) => {
+    const type = typeFromAST(schema, v.type);
+    return type !== undefined && !needsDefaults(getNamedType(type));
+  });
+}
+
+/** graphql-jit's errors lack `extensions`; Apollo's error formatting reads it. */
+async function withExtensions(result: ExecutionResult | Promise<ExecutionResult>): Promise<ExecutionResult> {
+  const r = await result;
+  for (const e of r.errors ?? []) {
+    if (!e.extensions) Object.assign(e, { extensions: {} });
+  }
+  return r;
 }
 
 export function jitExecution(schema: GraphQLSchema): GatewayInterface {
@@ -69,7 +118,7 @@ export function jitExecution(schema: GraphQLSchema): GatewayInterface {
             return execute({ schema, document: request.document, contextValue: request.context, variableValues, operationName: request.operationName });
           }
           if (!isCompiledQuery(operation)) return operation;
-          return operation.query(undefined, request.context, variableValues);
+          return withExtensions(operation.query(undefined, request.context, variableValues));
         },
       };
     },

@@ -2,7 +2,7 @@ import { AuditWriter } from '../audit/writer';
 import type { Config } from '../core/config';
 import { logger } from '../core/logger';
 import { Auth, authConfigFromEnv, createAuth } from './auth';
-import { currentPolicy, syncPolicyFiles } from '../store/policy';
+import { currentPolicy, listenForPolicyChanges, syncPolicyFiles } from '../store/policy';
 import { CheckpointTimer, startCheckpointTimer } from '../audit/checkpoint';
 import { auditSettingsFromEnv } from '../audit/config';
 import { PolicySource, startPolicySource } from './policySource';
@@ -45,7 +45,13 @@ export async function startServices(stores: Stores, config: Config, overrides: P
   const enforcement = overrides.enforcement ?? enforcementFromEnv();
   return {
     auth: overrides.auth ?? createAuth(authConfigFromEnv(config)),
-    policy: overrides.policy ?? (await startPolicySource(() => databasePolicy(stores))),
+    policy:
+      overrides.policy ??
+      (await startPolicySource(
+        () => databasePolicy(stores),
+        30_000,
+        (onChange) => listenForPolicyChanges(stores.sql, onChange),
+      )),
     audit: overrides.audit !== undefined ? overrides.audit : enforcement ? new AuditWriter(stores.sql) : null,
     checkpoints:
       overrides.checkpoints !== undefined
@@ -58,7 +64,7 @@ export async function startServices(stores: Stores, config: Config, overrides: P
 }
 
 export async function stopServices(services: AppServices): Promise<void> {
-  services.policy.close();
+  await services.policy.close();
   await services.checkpoints?.stop();
   await services.audit?.close();
 }

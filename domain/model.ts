@@ -711,6 +711,12 @@ export const OUTPUT_FIELDS: Readonly<Record<string, Readonly<Record<string, Outp
     ),
     description: 'metadata',
   },
+  AccessRequestType: structural(
+    'id', 'requesterDepartment', 'requester', 'domain', 'fields', 'datasets', 'scopeKind', 'scopeCodes', 'purpose', 'justification', 'expiresAt',
+    'maxLevel', 'ownerDepartment', 'needsCommittee', 'state', 'grantId', 'createdAt', 'events',
+  ),
+  AccessRequestEventType: structural('at', 'actor', 'actorDepartment', 'actingAs', 'from', 'to', 'reason', 'policyVersion'),
+  AccessRequestPageType: structural('nodes', 'endCursor', 'hasNextPage', 'count'),
   CatalogueQualityType: structural('completeness', 'matchRate', 'registrationRate', 'conflicts', 'openConflicts', 'reviewOpen'),
 };
 

@@ -219,6 +219,10 @@ function evaluate(policy: Policy, subject: Subject, entry: CatalogueEntry, ctx: 
       trace.excluded = `expired at ${grant.expiresAt}`;
       continue;
     }
+    if (grant.fields && !grant.fields.includes(entry.key)) {
+      trace.excluded = `it gives only ${grant.fields.join(', ')}`;
+      continue;
+    }
     const scope = intersect(fromGrantScope(grant.scope), narrowing);
     if (scope.kind === 'NONE') {
       trace.excluded = `its scope lies outside the subject's district scope ${subject.districtScope.join(', ')}`;

@@ -467,7 +467,7 @@ function grant(p: Problems, path: string, raw: unknown, ctx: GrantContext): Gran
   const o = object(p, path, raw);
   if (!o) return undefined;
   const before = p.list.length;
-  onlyKeys(p, path, o, ['id', 'department', 'domain', 'maxLevel', 'scope', 'purposes', 'masks', 'expiresAt', 'description']);
+  onlyKeys(p, path, o, ['id', 'department', 'domain', 'maxLevel', 'scope', 'purposes', 'masks', 'fields', 'expiresAt', 'description']);
   let id: string | undefined;
   if (typeof o.id === 'string' && GRANT_ID_PATTERN.test(o.id) && o.id.length >= 3 && o.id.length <= 64) id = o.id;
   else p.add(`${path}.id`, `must be 3-64 characters of a-z, 0-9 and inner hyphens, e.g. "ft-population", got ${show(o.id)}`);
@@ -531,6 +531,24 @@ function grant(p: Problems, path: string, raw: unknown, ctx: GrantContext): Gran
     if (m) masks[key] = m;
   }
 
+  let fields: string[] | undefined;
+  if (o.fields !== undefined) {
+    if (!Array.isArray(o.fields) || o.fields.length === 0) p.add(`${path}.fields`, `must be a non-empty list of catalogue fields of the grant's domain, got ${show(o.fields)}`);
+    else {
+      fields = [];
+      o.fields.forEach((key, i) => {
+        const at = `${path}.fields[${i}]`;
+        const spec = typeof key === 'string' ? ctx.fields[key] : undefined;
+        if (!spec) p.add(at, `${show(key)} is not a field of catalogue.json`);
+        else if (ctx.types[String(key).split('.')[0]]?.implementations) p.add(at, `name the implementing types' fields, not the interface's ${String(key)}`);
+        else if (d && spec.domain !== d) p.add(at, `${String(key)} belongs to domain ${spec.domain}; this grant is for ${d}`);
+        else if (fields!.includes(key as string)) p.add(at, `${String(key)} is listed twice`);
+        else fields!.push(key as string);
+      });
+      fields.sort();
+    }
+  }
+
   const expiresAt = instant(p, `${path}.expiresAt`, o.expiresAt);
   const description = text(p, `${path}.description`, o.description, true);
   if (p.list.length > before || !id || !department || !d || !maxLevel || !s || !expiresAt) return undefined;
@@ -542,6 +560,7 @@ function grant(p: Problems, path: string, raw: unknown, ctx: GrantContext): Gran
     scope: s,
     purposes,
     masks,
+    ...(fields ? { fields } : {}),
     expiresAt,
     ...(description ? { description } : {}),
   };

@@ -30,6 +30,12 @@ export interface Grant {
   purposes: string[];
   /** Masking exceptions: catalogue field key → mask this grant sees even where its level allows. */
   masks: Record<string, MaskSpec>;
+  /**
+   * Only these fields of its domain (catalogue keys), when given: a grant made from an access
+   * request for some attributes (申请—审批—授权) gives those and no other field of the domain. It
+   * still makes the rows of its scope visible (their public fields are public anyway).
+   */
+  fields?: string[];
   /** ISO 8601 instant with offset; the grant gives nothing from this instant on. */
   expiresAt: string;
   /** Why the grant exists (sharing agreement, legal basis); shown to stewards. */

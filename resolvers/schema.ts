@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { GraphQLSchema } from 'graphql';
 import { buildSchema, buildSchemaSync, BuildSchemaOptions } from 'type-graphql';
 import { bindModel } from './bindings';
+import { AccessRequestResolver } from './AccessRequestResolver';
 import { CatalogueResolver } from './CatalogueResolver';
 import { DataGovernanceResolver } from './DataGovernanceResolver';
 import { EntityQueryResolver, KindQueries } from './EntityResolver';
@@ -12,7 +13,7 @@ import { SpatialResolver } from './SpatialResolver';
 import { ENTITY_TYPES } from './types/entityTypes';
 
 const OPTIONS: BuildSchemaOptions = {
-  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver, CatalogueResolver],
+  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver, CatalogueResolver, AccessRequestResolver],
   orphanedTypes: ENTITY_TYPES,
   validate: false,
 };

@@ -374,7 +374,25 @@ export async function changeGrant(
   change: GrantChange,
   options: { now?: Date } = {},
 ): Promise<GrantChangeResult> {
-  if (actor.anonymous || !actor.roles.includes(STEWARD_ROLE)) {
+  return sql.transaction((client) => changeGrantWith(client, actor, change, options));
+}
+
+/** The channel every API process listens on: a new policy version was written (its id is the payload). */
+export const POLICY_CHANNEL = 'citycode_policy';
+
+/**
+ * changeGrant inside a transaction the caller holds (an access request's approval writes its state
+ * and its grant in one). Every process is told of the new version when the transaction commits.
+ */
+export async function changeGrantWith(
+  client: PoolClient,
+  actor: Subject,
+  change: GrantChange,
+  options: { now?: Date; authorized?: 'access-request' } = {},
+): Promise<GrantChangeResult> {
+  // An access request's move was authorised by its state machine (policy/requests.ts): the
+  // requesting department may revoke its own grant without being a steward.
+  if (options.authorized !== 'access-request' && (actor.anonymous || !actor.roles.includes(STEWARD_ROLE))) {
     throw forbidden(
       `Changing grants needs the ${STEWARD_ROLE} role; ${actor.anonymous ? 'anonymous callers have none' : `${actor.username} does not have it`}`,
       `Ask the data governance committee (数据治理委员会) to have a data steward make the change.`,
@@ -387,7 +405,7 @@ export async function changeGrant(
     'DISTRICTS with district-level area codes or STREETS with 9-digit street codes), purposes (required for L3+), masks for ' +
     'fields of its domain, and expiresAt in the future.';
 
-  return sql.transaction(async (client) => {
+  {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
     const current = await latestVersion(client);
     if (!current) {
@@ -482,8 +500,47 @@ export async function changeGrant(
         },
       ]),
     ]);
+    await client.query('SELECT pg_notify($1, $2)', [POLICY_CHANNEL, version]);
     return { version, change: toChangeRecord(inserted.rows[0]), policy: next };
-  });
+  }
+}
+
+/**
+ * Calls `onChange` whenever a new policy version is written by any process (LISTEN on a client of
+ * its own, re-established after a lost connection). Returns a function that stops listening.
+ */
+export async function listenForPolicyChanges(sql: SqlStore, onChange: (version: string) => void): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: PoolClient | null = null;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      client = await sql.pool.connect();
+      client.on('notification', (m) => {
+        if (m.channel === POLICY_CHANNEL) onChange(m.payload ?? '');
+      });
+      client.on('error', () => {
+        client?.release(true);
+        client = null;
+        retry = setTimeout(() => void connect(), 1000).unref();
+      });
+      await client.query(`LISTEN ${POLICY_CHANNEL}`);
+    } catch {
+      client?.release(true);
+      client = null;
+      retry = setTimeout(() => void connect(), 1000).unref();
+    }
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    if (client) {
+      await client.query(`UNLISTEN ${POLICY_CHANNEL}`).catch(() => undefined);
+      client.release();
+    }
+  };
 }
 
 /** The change log, newest first, optionally for one grant or one department. */

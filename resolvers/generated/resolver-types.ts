@@ -14,6 +14,97 @@ export type Scalars = {
   GeoJSON: { input: { type: string; coordinates?: unknown }; output: { type: string; coordinates?: unknown }; }
 };
 
+/** 申请的一次状态变化 */
+export type AccessRequestEventType = {
+  __typename?: 'AccessRequestEventType';
+  /** REQUESTER / OWNER / COMMITTEE */
+  actingAs: Scalars['String']['output'];
+  actor: Scalars['String']['output'];
+  actorDepartment?: Maybe<Scalars['String']['output']>;
+  at: Scalars['String']['output'];
+  from?: Maybe<Scalars['String']['output']>;
+  /** 产生的策略版本 */
+  policyVersion?: Maybe<Scalars['String']['output']>;
+  reason: Scalars['String']['output'];
+  to: Scalars['String']['output'];
+};
+
+/** 数据使用申请 */
+export type AccessRequestInput = {
+  /** 申请的属性 (目录编码, 如 Person.phone) */
+  attributes?: Array<Scalars['String']['input']>;
+  /** 申请的数据集 (其供给的全部属性) */
+  datasets?: Array<Scalars['String']['input']>;
+  /** 只申请行范围时: 数据域 */
+  domain?: InputMaybe<Scalars['String']['input']>;
+  /** 到期时间 (ISO) */
+  expiresAt: Scalars['String']['input'];
+  /** 申请理由 */
+  justification: Scalars['String']['input'];
+  /** 只申请行范围时: 级别 L2-L4 */
+  maxLevel?: InputMaybe<Scalars['String']['input']>;
+  /** 用途 (数据用途代码, 如 GRID_GOVERNANCE) */
+  purpose: Scalars['String']['input'];
+  /** 区 (6 位) 或街道 (9 位) 代码 */
+  scopeCodes?: Array<Scalars['String']['input']>;
+  /** 区域范围 */
+  scopeKind: ScopeKind;
+};
+
+export type AccessRequestPageType = {
+  __typename?: 'AccessRequestPageType';
+  /** 本页条数 */
+  count: Scalars['Int']['output'];
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  nodes: Array<AccessRequestType>;
+};
+
+/** 申请状态: 已提交 / 数据所有方已同意 (待委员会) / 已授权 / 已驳回 / 已撤回 / 已撤销 / 已到期 */
+export enum AccessRequestState {
+  Expired = 'EXPIRED',
+  Granted = 'GRANTED',
+  OwnerApproved = 'OWNER_APPROVED',
+  Rejected = 'REJECTED',
+  Revoked = 'REVOKED',
+  Submitted = 'SUBMITTED',
+  Withdrawn = 'WITHDRAWN'
+}
+
+/** 数据使用申请 (申请—审批—授权) */
+export type AccessRequestType = {
+  __typename?: 'AccessRequestType';
+  createdAt: Scalars['String']['output'];
+  datasets: Array<Scalars['String']['output']>;
+  domain: Scalars['String']['output'];
+  /** 审批记录 */
+  events: Array<AccessRequestEventType>;
+  expiresAt: Scalars['String']['output'];
+  fields: Array<Scalars['String']['output']>;
+  /** 授权编号 (req-<申请编号>) */
+  grantId?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  justification: Scalars['String']['output'];
+  maxLevel: Scalars['String']['output'];
+  /** L3/L4: 还需数据治理委员会审批 */
+  needsCommittee: Scalars['Boolean']['output'];
+  /** 数据所有方 (审批部门) */
+  ownerDepartment: Scalars['String']['output'];
+  purpose: Scalars['String']['output'];
+  requester: Scalars['String']['output'];
+  requesterDepartment: Scalars['String']['output'];
+  scopeCodes: Array<Scalars['String']['output']>;
+  scopeKind: ScopeKind;
+  state: AccessRequestState;
+};
+
+/** 本部门提出的 / 待本部门审批的 / 全部 (数据治理委员会) */
+export enum AccessRequestView {
+  All = 'ALL',
+  Mine = 'MINE',
+  ToApprove = 'TO_APPROVE'
+}
+
 /** 上级对象及其距离 (1 = 直接上级) */
 export type Ancestor = {
   __typename?: 'Ancestor';
@@ -705,6 +796,8 @@ export type LineageType = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** 同意申请 (数据所有方的数据管家; L3/L4 之后还需数据治理委员会); 最终同意即生成授权并立即生效 */
+  approveAccessRequest: AccessRequestType;
   /** 批准派生数据集降低级别 (仅数据管家; 留痕) */
   approveDatasetLevel: DatasetType;
   /** 新增、修改或撤销一项授权 (仅数据管家; 每次变更写入策略变更记录和审计链) */
@@ -717,8 +810,22 @@ export type Mutation = {
   refreshCatalogue: Scalars['Int']['output'];
   /** 登记或更新数据集 (仅数据管家; 留痕) */
   registerDataset: DatasetRegistrationType;
+  /** 驳回申请 (数据所有方或数据治理委员会) */
+  rejectAccessRequest: AccessRequestType;
+  /** 提出数据使用申请: 属性、数据集或行范围, 用途、理由、到期时间 (登录的部门用户) */
+  requestAccess: AccessRequestType;
   /** 裁决数据打架: 采用 A 或 B 的值 (仅数据管家; 留痕) */
   resolveConflict: ConflictType;
+  /** 撤销已生效的授权 (数据所有方、委员会或申请部门), 立即生效 */
+  revokeAccessRequest: AccessRequestType;
+  /** 撤回申请 (申请部门, 审批前) */
+  withdrawAccessRequest: AccessRequestType;
+};
+
+
+export type MutationApproveAccessRequestArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
 };
 
 
@@ -753,9 +860,32 @@ export type MutationRegisterDatasetArgs = {
 };
 
 
+export type MutationRejectAccessRequestArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationRequestAccessArgs = {
+  input: AccessRequestInput;
+};
+
+
 export type MutationResolveConflictArgs = {
   choose: ConflictChoice;
   id: Scalars['String']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeAccessRequestArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationWithdrawAccessRequestArgs = {
+  id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
 };
 
@@ -956,6 +1086,10 @@ export type PublicFacilityEdge = {
 
 export type Query = {
   __typename?: 'Query';
+  /** 一项申请及其审批记录 (申请部门、数据所有方、委员会) */
+  accessRequest?: Maybe<AccessRequestType>;
+  /** 数据使用申请: 本部门提出的、待本部门审批的, 或全部 (数据治理委员会), 新的在前 */
+  accessRequests: AccessRequestPageType;
   /** 数据资源目录: 按名称、说明、同义词 (中文)、目录编码或城市码检索; 可按类别、数据域、部门、级别、主题筛选 (登录用户) */
   catalogue: CataloguePageType;
   /** 一个目录条目 (登录用户) */
@@ -1008,6 +1142,19 @@ export type Query = {
   sourceRecords: Array<SourceRecordType>;
   /** 校验审计链 (哈希链与签名检查点), 报告第一条被篡改的记录 (仅数据管家) */
   verifyAudit: AuditVerificationType;
+};
+
+
+export type QueryAccessRequestArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryAccessRequestsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  states?: InputMaybe<Array<AccessRequestState>>;
+  view?: AccessRequestView;
 };
 
 
@@ -1188,6 +1335,13 @@ export type ReviewCaseType = {
   values?: Maybe<Scalars['String']['output']>;
 };
 
+/** 区域范围: 全市 / 若干区 / 若干街道 */
+export enum ScopeKind {
+  City = 'CITY',
+  Districts = 'DISTRICTS',
+  Streets = 'STREETS'
+}
+
 /** 源记录及其 MAPS_TO 边 */
 export type SourceRecordType = {
   __typename?: 'SourceRecordType';
@@ -1289,6 +1443,12 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AccessRequestEventType: ResolverTypeWrapper<AccessRequestEventType>;
+  AccessRequestInput: AccessRequestInput;
+  AccessRequestPageType: ResolverTypeWrapper<AccessRequestPageType>;
+  AccessRequestState: AccessRequestState;
+  AccessRequestType: ResolverTypeWrapper<AccessRequestType>;
+  AccessRequestView: AccessRequestView;
   Ancestor: ResolverTypeWrapper<Omit<Ancestor, 'object'> & { object: ResolversTypes['CityObject'] }>;
   AuditVerificationType: ResolverTypeWrapper<AuditVerificationType>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -1344,12 +1504,17 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegionLevel: RegionLevel;
   ReviewCaseType: ResolverTypeWrapper<ReviewCaseType>;
+  ScopeKind: ScopeKind;
   SourceRecordType: ResolverTypeWrapper<SourceRecordType>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AccessRequestEventType: AccessRequestEventType;
+  AccessRequestInput: AccessRequestInput;
+  AccessRequestPageType: AccessRequestPageType;
+  AccessRequestType: AccessRequestType;
   Ancestor: Omit<Ancestor, 'object'> & { object: ResolversParentTypes['CityObject'] };
   AuditVerificationType: AuditVerificationType;
   Boolean: Scalars['Boolean']['output'];
@@ -1400,6 +1565,45 @@ export type ResolversParentTypes = {
   ReviewCaseType: ReviewCaseType;
   SourceRecordType: SourceRecordType;
   String: Scalars['String']['output'];
+};
+
+export type AccessRequestEventTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['AccessRequestEventType'] = ResolversParentTypes['AccessRequestEventType']> = {
+  actingAs?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorDepartment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  from?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  policyVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AccessRequestPageTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['AccessRequestPageType'] = ResolversParentTypes['AccessRequestPageType']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['AccessRequestType']>, ParentType, ContextType>;
+};
+
+export type AccessRequestTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['AccessRequestType'] = ResolversParentTypes['AccessRequestType']> = {
+  createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  datasets?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  events?: Resolver<Array<ResolversTypes['AccessRequestEventType']>, ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  grantId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  justification?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  maxLevel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  needsCommittee?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  ownerDepartment?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requester?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requesterDepartment?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scopeCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  scopeKind?: Resolver<ResolversTypes['ScopeKind'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['AccessRequestState'], ParentType, ContextType>;
 };
 
 export type AncestorResolvers<ContextType = any, ParentType extends ResolversParentTypes['Ancestor'] = ResolversParentTypes['Ancestor']> = {
@@ -1724,13 +1928,18 @@ export type LineageTypeResolvers<ContextType = any, ParentType extends Resolvers
 };
 
 export type MutationResolvers<ContextType = any, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  approveAccessRequest?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationApproveAccessRequestArgs, 'id' | 'reason'>>;
   approveDatasetLevel?: Resolver<ResolversTypes['DatasetType'], ParentType, ContextType, RequireFields<MutationApproveDatasetLevelArgs, 'dataset' | 'level' | 'reason'>>;
   changeGrant?: Resolver<ResolversTypes['GrantChangeResultType'], ParentType, ContextType, RequireFields<MutationChangeGrantArgs, 'input'>>;
   decideReview?: Resolver<ResolversTypes['ReviewCaseType'], ParentType, ContextType, RequireFields<MutationDecideReviewArgs, 'accept' | 'id' | 'reason'>>;
   ingestRecords?: Resolver<ResolversTypes['IngestResultType'], ParentType, ContextType, RequireFields<MutationIngestRecordsArgs, 'dataset' | 'records'>>;
   refreshCatalogue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   registerDataset?: Resolver<ResolversTypes['DatasetRegistrationType'], ParentType, ContextType, RequireFields<MutationRegisterDatasetArgs, 'definition' | 'reason'>>;
+  rejectAccessRequest?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationRejectAccessRequestArgs, 'id' | 'reason'>>;
+  requestAccess?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
   resolveConflict?: Resolver<ResolversTypes['ConflictType'], ParentType, ContextType, RequireFields<MutationResolveConflictArgs, 'choose' | 'id' | 'reason'>>;
+  revokeAccessRequest?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationRevokeAccessRequestArgs, 'id' | 'reason'>>;
+  withdrawAccessRequest?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationWithdrawAccessRequestArgs, 'id' | 'reason'>>;
 };
 
 export type PageInfoResolvers<ContextType = any, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -1829,6 +2038,8 @@ export type PublicFacilityEdgeResolvers<ContextType = any, ParentType extends Re
 };
 
 export type QueryResolvers<ContextType = any, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  accessRequest?: Resolver<Maybe<ResolversTypes['AccessRequestType']>, ParentType, ContextType, RequireFields<QueryAccessRequestArgs, 'id'>>;
+  accessRequests?: Resolver<ResolversTypes['AccessRequestPageType'], ParentType, ContextType, RequireFields<QueryAccessRequestsArgs, 'view'>>;
   catalogue?: Resolver<ResolversTypes['CataloguePageType'], ParentType, ContextType, Partial<QueryCatalogueArgs>>;
   catalogueEntry?: Resolver<Maybe<ResolversTypes['CatalogueEntryType']>, ParentType, ContextType, RequireFields<QueryCatalogueEntryArgs, 'key'>>;
   changes?: Resolver<ResolversTypes['ChangePageType'], ParentType, ContextType, RequireFields<QueryChangesArgs, 'domain' | 'since'>>;
@@ -1881,6 +2092,9 @@ export type SourceRecordTypeResolvers<ContextType = any, ParentType extends Reso
 };
 
 export type Resolvers<ContextType = any> = {
+  AccessRequestEventType?: AccessRequestEventTypeResolvers<ContextType>;
+  AccessRequestPageType?: AccessRequestPageTypeResolvers<ContextType>;
+  AccessRequestType?: AccessRequestTypeResolvers<ContextType>;
   Ancestor?: AncestorResolvers<ContextType>;
   AuditVerificationType?: AuditVerificationTypeResolvers<ContextType>;
   CatalogueEntryType?: CatalogueEntryTypeResolvers<ContextType>;

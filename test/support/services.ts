@@ -21,14 +21,16 @@ export interface TestApi {
 export async function startTestApi(
   overrides: (c: Config) => Config = (c) => c,
   serviceOverrides: Partial<AppServices> = {},
+  options: { databasePolicy?: boolean } = {},
 ): Promise<TestApi> {
   const config = overrides(loadConfig());
   const stores = openStores(config);
-  // Tests read the repository's policy files (fixed for the run) unless they ask for the database's,
-  // so that a governance test changing grants cannot change what other test files expect.
+  // Tests read the repository's policy files (fixed for the run) unless they ask for the database's
+  // (as the API does: reloaded on a change any process makes), so that a governance test changing
+  // grants cannot change what other test files expect.
   const policy = filePolicy();
   const services = await startServices(stores, config, {
-    policy: { current: () => policy, refresh: async () => undefined, close: () => undefined },
+    ...(options.databasePolicy ? {} : { policy: { current: () => policy, refresh: async () => undefined, close: () => undefined } }),
     checkpoints: null,
     ...serviceOverrides,
   });

@@ -8,7 +8,7 @@ import { fromRoot } from '../../core/paths';
  * checked by dependency-cruiser (npm run arch); this checks the text. bench/ writes the driver
  * floor by hand on purpose, and a district subgraph (districts/) keeps a store of its own.
  */
-const ROOMS = ['api', 'core', 'domain', 'policy', 'store', 'graph', 'spatial', 'audit', 'registry', 'sharing', 'query', 'ingest', 'resolvers', 'gateway', 'seed', 'tools'];
+const ROOMS = ['api', 'core', 'domain', 'policy', 'store', 'graph', 'spatial', 'audit', 'registry', 'sharing', 'query', 'exchange', 'ingest', 'resolvers', 'gateway', 'seed', 'tools'];
 const CYPHER = /\b(MATCH|MERGE)\s*\(|\bUNWIND\s+\$|\bDETACH\s+DELETE\b/;
 const SQL = /\bSELECT\b[\s\S]{0,200}?\bFROM\s+[a-z_]|\bINSERT\s+INTO\b|\bDELETE\s+FROM\b|\bUPDATE\s+[a-z_]+\s+SET\b|\bCREATE\s+TABLE\b/;
 

@@ -192,7 +192,7 @@ describe('validation: every problem, with file and path', () => {
       problems((f) => {
         f.grants.grants[0].maxlevel = 'L3';
       }),
-    ).toEqual(['grants.json grants[0] (id "zsj-population"): unknown property "maxlevel" (allowed: id, department, domain, maxLevel, scope, purposes, masks, expiresAt, description)']);
+    ).toEqual(['grants.json grants[0] (id "zsj-population"): unknown property "maxlevel" (allowed: id, department, domain, maxLevel, scope, purposes, masks, fields, expiresAt, description)']);
   });
 
   it('refuses codes that are not district-level areas or existing streets', () => {

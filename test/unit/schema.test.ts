@@ -13,6 +13,8 @@ describe('committed schema SDL', () => {
   it('offers the queries app teams rely on', () => {
     const fields = Object.keys(buildCitySchemaSync().getQueryType()!.getFields()).sort();
     expect(fields).toEqual([
+      'accessRequest',
+      'accessRequests',
       'catalogue',
       'catalogueEntry',
       'changes',
