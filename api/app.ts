@@ -7,6 +7,7 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { Express } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
+import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../core/config';
 import { logger } from '../core/logger';
@@ -18,6 +19,7 @@ import { buildCitySubgraphSchema } from './subgraph';
 import { graphiqlRouter } from './graphiql';
 import { jitExecution } from './jitExecutor';
 import { readiness } from './health';
+import { attachSubscriptions, type Subscriptions } from './subscriptions';
 import type { AppServices } from './services';
 import type { Stores } from '../store/stores';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -58,6 +60,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 export interface CityApp {
   app: Express;
   apollo: ApolloServer<RequestContext>;
+  /** Serves subscriptions (graphql-ws) on the HTTP server the app listens on (api/subscriptions.ts). */
+  attachSubscriptions(server: Server): Subscriptions;
 }
 
 /** Writes the request's audit entries once its response is ready (reads and denials alike). */
@@ -153,5 +157,5 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
       },
     }),
   );
-  return { app, apollo };
+  return { app, apollo, attachSubscriptions: (server) => attachSubscriptions(server, schema, stores, services, formatError) };
 }

@@ -56,6 +56,12 @@ export interface Auth {
   subjectOf(req: Request): Subject;
   /** Verifies a raw access token (for transports other than HTTP headers); rejects with AuthError. */
   verify(token: string): Promise<Subject>;
+  /**
+   * The caller of an Authorization value sent another way than an HTTP header (a WebSocket's
+   * connection parameters), decided as the middleware decides a header: none → ANONYMOUS or refused
+   * per ANONYMOUS_ACCESS; rejects with AuthError.
+   */
+  subjectOfAuthorization(value: string | undefined): Promise<Subject>;
   /** The issuer tokens must carry: `${keycloakUrl}/realms/${realm}`. */
   issuer: string;
 }
@@ -356,28 +362,19 @@ export function createAuth(config: AuthConfig): Auth {
 
   const subjects = new WeakMap<Request, Subject>();
 
+  async function subjectOfAuthorization(value: string | undefined): Promise<Subject> {
+    if (value === undefined || value.trim() === '') {
+      if (config.anonymous === 'deny') throw new AuthError('this API requires a bearer token', 401, undefined, 'UNAUTHENTICATED', NEW_TOKEN_HINT);
+      return ANONYMOUS;
+    }
+    const match = BEARER.exec(value);
+    if (!match) throw new AuthError('the Authorization header is not "Bearer <token>"', 400, 'invalid_request', 'BAD_REQUEST', NEW_TOKEN_HINT);
+    return verify(match[1]);
+  }
+
   const middleware: RequestHandler = async (req, res, next) => {
-    const header = req.headers.authorization;
-    if (header === undefined || header.trim() === '') {
-      if (config.anonymous === 'deny') {
-        refuse(res, config.realm, new AuthError(
-          'this API requires a bearer token', 401, undefined, 'UNAUTHENTICATED', NEW_TOKEN_HINT,
-        ));
-        return;
-      }
-      subjects.set(req, ANONYMOUS);
-      next();
-      return;
-    }
-    const match = BEARER.exec(header);
-    if (!match) {
-      refuse(res, config.realm, new AuthError(
-        'the Authorization header is not "Bearer <token>"', 400, 'invalid_request', 'BAD_REQUEST', NEW_TOKEN_HINT,
-      ));
-      return;
-    }
     try {
-      subjects.set(req, await verify(match[1]));
+      subjects.set(req, await subjectOfAuthorization(req.headers.authorization));
     } catch (err) {
       if (err instanceof AuthError) {
         refuse(res, config.realm, err);
@@ -395,5 +392,5 @@ export function createAuth(config: AuthConfig): Auth {
     return subject;
   }
 
-  return { middleware, subjectOf, verify, issuer };
+  return { middleware, subjectOf, verify, subjectOfAuthorization, issuer };
 }

@@ -6,16 +6,17 @@ import { createApp } from './app';
 import { startServices, stopServices } from './services';
 import { closeStores, openStores } from '../store/stores';
 
-/** The city subgraph's HTTP server: /graphql, /graphiql, /healthz, /readyz. */
+/** The city subgraph's HTTP server: /graphql (and its subscriptions over WebSocket), /graphiql, /healthz, /readyz. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const stores = openStores(config);
   const services = await startServices(stores, config);
-  const { app, apollo } = await createApp(stores, config, services);
+  const { app, apollo, attachSubscriptions } = await createApp(stores, config, services);
   // A deep accept backlog: a thousand clients connecting at once must queue, not be reset.
   const server: Server = app.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
     logger.info({ url: `http://${config.host}:${config.port}/graphql` }, 'citycode API listening');
   });
+  const subscriptions = attachSubscriptions(server);
   server.on('error', (err) => {
     logger.fatal({ err }, 'cannot listen');
     process.exit(1);
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       logger.warn('shutdown took over 10 s; exiting');
       process.exit(1);
     }, 10_000).unref();
+    await subscriptions.close().catch((err) => logger.warn({ err }, 'closing subscriptions failed'));
     server.close();
     server.closeIdleConnections();
     await apollo.stop().catch((err) => logger.warn({ err }, 'apollo stop failed'));

@@ -7,6 +7,7 @@ import { CheckpointTimer, startCheckpointTimer } from '../audit/checkpoint';
 import { auditSettingsFromEnv } from '../audit/config';
 import { PolicySource, startPolicySource } from './policySource';
 import type { Stores } from '../store/stores';
+import { ChangeFeed, feedSettingsFromEnv } from '../exchange/feed';
 
 /**
  * What the API needs besides its stores: token verification, the policy in force and the audit
@@ -20,6 +21,8 @@ export interface AppServices {
   /** Signs audit checkpoints periodically (CITYCODE_AUDIT_CHECKPOINT_MS); null in tests. */
   checkpoints: CheckpointTimer | null;
   enforcement: boolean;
+  /** This process's follower of the change outbox, which feeds its subscriptions (实时推送). */
+  feed: ChangeFeed;
 }
 
 /** The policy in force, from PostgreSQL (loaded there from policies/ by the migrations). */
@@ -41,9 +44,16 @@ export function enforcementFromEnv(env: NodeJS.ProcessEnv = process.env): boolea
   return false;
 }
 
+async function startFeed(stores: Stores): Promise<ChangeFeed> {
+  const feed = new ChangeFeed(stores, feedSettingsFromEnv());
+  await feed.start();
+  return feed;
+}
+
 export async function startServices(stores: Stores, config: Config, overrides: Partial<AppServices> = {}): Promise<AppServices> {
   const enforcement = overrides.enforcement ?? enforcementFromEnv();
   return {
+    feed: overrides.feed ?? (await startFeed(stores)),
     auth: overrides.auth ?? createAuth(authConfigFromEnv(config)),
     policy:
       overrides.policy ??
@@ -64,6 +74,7 @@ export async function startServices(stores: Stores, config: Config, overrides: P
 }
 
 export async function stopServices(services: AppServices): Promise<void> {
+  await services.feed.stop();
   await services.policy.close();
   await services.checkpoints?.stop();
   await services.audit?.close();

@@ -1,5 +1,6 @@
 import type autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromRoot } from '../core/paths';
 
@@ -68,9 +69,12 @@ export function runResult(
 
 /** Starts a compiled server script (dist/<script> of this checkout, or of `root`) with extra environment. */
 export function startServer(script: string, env: Record<string, string>, root = fromRoot()): ChildProcess {
-  return spawn(process.execPath, [join(root, 'dist', script)], {
+  // CITYCODE_BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops.
+  const profile = process.env.CITYCODE_BENCH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.CITYCODE_BENCH_PROFILE}`] : [];
+  return spawn(process.execPath, [...profile, join(root, 'dist', script)], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // CITYCODE_BENCH_LOG=<file>: the server's structured log (stdout) goes there.
+    stdio: ['ignore', process.env.CITYCODE_BENCH_LOG ? openSync(process.env.CITYCODE_BENCH_LOG, 'a') : 'ignore', 'inherit'],
   });
 }
 

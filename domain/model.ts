@@ -667,10 +667,12 @@ export const OUTPUT_FIELDS: Readonly<Record<string, Readonly<Record<string, Outp
   Ancestor: structural('depth', 'object'),
   Query: { '*': 'structural' },
   Mutation: { '*': 'structural' },
+  Subscription: { '*': 'structural' },
   _Service: structural('sdl'),
   CodeResolution: structural('scheme', 'cityCode', 'entity', 'conforming', 'warnings'),
   ChangePageType: structural('nodes', 'endCursor', 'hasNextPage'),
   ChangeType: structural('code', 'changedAt', 'entity'),
+  ChangeEventType: structural('cursor', 'id', 'at', 'code', 'kind', 'domain', 'dataset', 'source', 'fields', 'entity'),
   ProvenanceType: {
     ...structural('code', 'attribute', 'dataset', 'datasetName', 'department', 'departmentName', 'at', 'authoritative', 'resolvedBy'),
     value: 'attribute',

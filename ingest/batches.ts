@@ -70,5 +70,7 @@ export interface ResolvedBatch {
   write: BatchWrite;
   /** States of the entities the batch resolved to, as its write leaves them. */
   states: Map<string, EntityState>;
+  /** Per entity the batch changes, the catalogue keys of the attributes it changes (for the change outbox). */
+  changed: Map<string, Set<string>>;
 }
 

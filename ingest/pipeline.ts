@@ -26,6 +26,8 @@ import { sourceRecordCodes } from '../registry/sourceCodes';
 import { registerPoints } from '../spatial/registration';
 import { progress, Progress } from '../core/progress';
 import { ATTRIBUTES, DatasetDefinition } from '../domain/datasets';
+import { classifiedAs } from '../domain/modelIndex';
+import { publishChanges } from './changes';
 import { bestMatch, blockingKeys, Comparable, matchConfigOf } from './matching';
 import { parseProvenance, provenanceKey, type Provenance } from '../graph/provenanceRecord';
 import { Claim, mergeClaim } from './merge';
@@ -152,8 +154,9 @@ interface BatchContext {
  * through the same path with a forced decision.
  */
 export async function processBatch(stores: Stores, dataset: StoredDataset, records: PreparedRecord[], ctx: BatchContext): Promise<void> {
-  const { write } = await resolveBatch(stores, dataset, records, ctx, null);
-  await writeBatch(stores.graph, write);
+  const resolved = await resolveBatch(stores, dataset, records, ctx, null);
+  await writeBatch(stores.graph, resolved.write);
+  await publishChanges(stores.sql, dataset.definition, resolved);
 }
 
 /**
@@ -284,6 +287,12 @@ export async function resolveBatch(stores: Stores, dataset: StoredDataset, recor
     conflicts: [],
     checkpoint: ctx.checkpoint ?? { run: '', batch: -1, summary: '' },
   };
+  const changed = new Map<string, Set<string>>();
+  const mark = (code: string, attribute: string): void => {
+    let fields = changed.get(code);
+    if (!fields) changed.set(code, (fields = new Set()));
+    fields.add(classifiedAs(attribute));
+  };
   const updates = new Map<string, Record<string, unknown>>();
   const update = (code: string): Record<string, unknown> => {
     let u = updates.get(code);
@@ -386,6 +395,7 @@ export async function resolveBatch(stores: Stores, dataset: StoredDataset, recor
       const spec = ATTRIBUTES[attribute];
       const prov: Provenance = { dataset: def.id, record: record.recordKey, at: record.time, authoritative: incoming.authoritative };
       const u = update(code);
+      const before = spec.kind === 'relation' ? state.relations[spec.target] : state.props[spec.target];
       if (spec.kind === 'relation') {
         if (state.relations[spec.target] !== value) w.relations.push({ code, type: spec.target, target: String(value) });
         state.relations[spec.target] = String(value);
@@ -393,19 +403,22 @@ export async function resolveBatch(stores: Stores, dataset: StoredDataset, recor
         u[spec.target] = value;
         state.props[spec.target] = value;
       }
+      // The outbox tells of values that changed (a newer record of the same value changes provenance only).
+      if (before !== (spec.kind === 'relation' ? String(value) : value)) mark(code, attribute);
       u[provenanceKey(attribute)] = JSON.stringify(prov);
       state.props[provenanceKey(attribute)] = u[provenanceKey(attribute)];
       u.changedAt = ctx.now;
     }
     if (reg && !state.props.districtCode) {
       Object.assign(update(code), { districtCode: reg.districtCode, streetCode: reg.streetCode, communityCode: reg.communityCode, changedAt: ctx.now });
-      state.props.districtCode = reg.districtCode;
+      Object.assign(state.props, { districtCode: reg.districtCode, streetCode: reg.streetCode, communityCode: reg.communityCode });
+      for (const f of ['districtCode', 'streetCode', 'communityCode']) mark(code, `${def.entity}.${f}`);
     }
   }
   w.updates = [...updates].map(([code, props]) => ({ code, props }));
   if (ctx.checkpoint) w.checkpoint = { ...ctx.checkpoint, summary: JSON.stringify(ctx.counts) };
   lap('merge');
-  return { write: w, states };
+  return { write: w, states, changed };
 }
 
 /** Ingests a file (see the module comment). */
@@ -489,6 +502,7 @@ async function ingestFileLocked(stores: Stores, options: IngestOptions): Promise
     await previous?.written;
     if (timing) process.stderr.write(`${Date.now() - t} ms waiting for the previous write\n`);
     const written = writeBatch(stores.graph, resolved.write).then(async () => {
+      await publishChanges(stores.sql, dataset.definition, resolved);
       bar?.advance(batchRows.length);
       if (options.throttleMs) await new Promise((resolve) => setTimeout(resolve, options.throttleMs));
     });

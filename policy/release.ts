@@ -5,7 +5,7 @@ import { ROW_KIND_FIELDS } from '../domain/modelIndex';
 import { callerDecisions, type CallerDecisions } from './decisions';
 import { applyDecision, assertCanFilterOrSort, fieldDeniedError, fieldRule, kindRowScope, reachableLevel, rowScope, type FieldRule } from './engine';
 import type { Decision, Domain, Policy, RowRegion, RowScope } from './model';
-import { ALL, NONE, type GraphScope } from './scope';
+import { ALL, graphScopeAdmits, NONE, type GraphScope } from './scope';
 
 /**
  * The release gate (放行关口): every value that leaves the platform passes `release`, which
@@ -253,6 +253,15 @@ export class Release implements PlanningPolicy {
       kept.graph = Object.freeze({ kinds: Object.freeze(kinds), objectKinds: Object.freeze(objectKinds) });
     }
     return kept.graph;
+  }
+
+  /**
+   * Whether this caller sees the row at all (its kind's row scope, and its object kind's): for a
+   * row loaded outside a scoped read (a change event's entity). Rows outside are not released
+   * and not recorded, as a scoped query would not have returned them.
+   */
+  admitsRow(kind: string, props: Readonly<Record<string, unknown>>): boolean {
+    return graphScopeAdmits(this.graphScope(), kind, props);
   }
 
   // -------------------------------------------------------------------------------------------

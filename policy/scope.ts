@@ -142,3 +142,21 @@ export interface GraphScope {
   readonly kinds: Readonly<Record<string, RowScope>>;
   readonly objectKinds: Readonly<Record<string, RowScope>>;
 }
+
+/**
+ * Whether a row of `kind` with these stored properties is visible under `scope`: exactly the
+ * predicate graph/scope.ts `visible` pushes into Cypher, for rows read outside a scoped query
+ * (the change feed loads an event's entity once and releases it to each subscriber).
+ */
+export function graphScopeAdmits(scope: GraphScope, kind: string, props: Readonly<Record<string, unknown>>): boolean {
+  const row: RowRegion = {
+    districtCode: typeof props.districtCode === 'string' ? props.districtCode : null,
+    streetCode: typeof props.streetCode === 'string' ? props.streetCode : null,
+  };
+  const kindScope = scope.kinds[kind];
+  if (!kindScope || !containsRow(kindScope, row)) return false;
+  if (kind !== 'CityObject') return true;
+  const objectKind = typeof props.objectKind === 'string' ? props.objectKind : '';
+  const objectScope = scope.objectKinds[objectKind];
+  return !objectScope || containsRow(objectScope, row);
+}

@@ -20,6 +20,7 @@ import { prepareRecord, PreparedRecord } from '../ingest/records';
 import { datasetQuality, departmentQuality } from '../ingest/quality';
 import { parseDatasetJson, register } from '../ingest/registry';
 import { refreshCatalogue } from '../ingest/catalogue';
+import { publishResolution } from '../ingest/changes';
 import { effectiveLevel } from '../domain/datasets';
 import { requireSteward, STEWARD_ROLE } from '../policy/roles';
 import { requireCityCode } from './codes';
@@ -241,6 +242,7 @@ export class DataGovernanceResolver {
       resolution: `${choose}: ${reason}`,
       now,
     });
+    await publishResolution(ctx.stores.sql, c, dataset);
     audit(ctx, 'resolveConflict', { id, choose }, [classifiedAs(c.attribute)], [c.entity], { conflict: c.key, choose, dataset, reason });
     return toConflict({ ...c, status: 'RESOLVED', resolvedBy: ctx.subject.username, resolution: `${choose}: ${reason}`, winnerDataset: dataset });
   }

@@ -3,6 +3,8 @@ import type { Subject } from '../core/subject';
 import type { Policy } from '../policy/model';
 import type { AuditEntry } from '../policy/release';
 import type { QueryContext } from '../query/context';
+import type { ChangeFeed } from '../exchange/feed';
+import type { LiveCaller } from '../exchange/subscriptions';
 
 /** What governance resolvers act on besides the stores: the policy in force and the audit trail (api/services.ts provides them). */
 export interface GovernanceServices {
@@ -16,4 +18,6 @@ export interface RequestContext extends QueryContext {
   services: GovernanceServices;
   subject: Subject;
   log: Logger;
+  /** A subscription over graphql-ws (api/subscriptions.ts): the process's change feed and the live caller. */
+  live?: { feed: ChangeFeed; caller: LiveCaller };
 }

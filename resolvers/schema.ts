@@ -10,12 +10,23 @@ import { GovernanceResolver } from './GovernanceResolver';
 import { guardSchema } from './guard';
 import { ResolveCodeResolver } from './ResolveCodeResolver';
 import { SpatialResolver } from './SpatialResolver';
+import { SubscriptionResolver } from './SubscriptionResolver';
 import { ENTITY_TYPES } from './types/entityTypes';
 
 const OPTIONS: BuildSchemaOptions = {
-  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver, CatalogueResolver, AccessRequestResolver],
+  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver, CatalogueResolver, AccessRequestResolver, SubscriptionResolver],
   orphanedTypes: ENTITY_TYPES,
   validate: false,
+  // Every subscription brings its own `subscribe` (the change outbox's feed, exchange/feed.ts);
+  // TypeGraphQL's topic pub/sub is not used, and refuses to be.
+  pubSub: {
+    publish() {
+      throw new Error('topic pub/sub is not used: subscriptions follow the change outbox (exchange/feed.ts)');
+    },
+    subscribe() {
+      throw new Error('topic pub/sub is not used: subscriptions follow the change outbox (exchange/feed.ts)');
+    },
+  },
 };
 
 /**

@@ -507,40 +507,14 @@ export async function changeGrantWith(
 
 /**
  * Calls `onChange` whenever a new policy version is written by any process (LISTEN on a client of
- * its own, re-established after a lost connection). Returns a function that stops listening.
+ * its own, re-established after a lost connection, after which `onChange('')` asks for a reload:
+ * a version may have been written meanwhile). Returns a function that stops listening.
  */
 export async function listenForPolicyChanges(sql: SqlStore, onChange: (version: string) => void): Promise<() => Promise<void>> {
-  let stopped = false;
-  let client: PoolClient | null = null;
-  let retry: NodeJS.Timeout | undefined;
-  const connect = async (): Promise<void> => {
-    if (stopped) return;
-    try {
-      client = await sql.pool.connect();
-      client.on('notification', (m) => {
-        if (m.channel === POLICY_CHANNEL) onChange(m.payload ?? '');
-      });
-      client.on('error', () => {
-        client?.release(true);
-        client = null;
-        retry = setTimeout(() => void connect(), 1000).unref();
-      });
-      await client.query(`LISTEN ${POLICY_CHANNEL}`);
-    } catch {
-      client?.release(true);
-      client = null;
-      retry = setTimeout(() => void connect(), 1000).unref();
-    }
-  };
-  await connect();
-  return async () => {
-    stopped = true;
-    clearTimeout(retry);
-    if (client) {
-      await client.query(`UNLISTEN ${POLICY_CHANNEL}`).catch(() => undefined);
-      client.release();
-    }
-  };
+  let connections = 0;
+  return sql.listen(POLICY_CHANNEL, onChange, () => {
+    if (connections++ > 0) onChange('');
+  });
 }
 
 /** The change log, newest first, optionally for one grant or one department. */

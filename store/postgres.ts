@@ -56,6 +56,50 @@ export class SqlStore {
     }
   }
 
+  /**
+   * LISTENs on `channel` on a connection of its own, re-established (after 1 s) when it is lost:
+   * `onNotify` gets each payload; `onConnected` runs after every (re)connection, when notifications
+   * sent while the connection was down may have been missed (the caller catches up then).
+   * Returns a function that stops listening.
+   */
+  async listen(channel: string, onNotify: (payload: string) => void, onConnected: () => void = () => undefined): Promise<() => Promise<void>> {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+    let stopped = false;
+    let client: PoolClient | null = null;
+    let retry: NodeJS.Timeout | undefined;
+    const reconnectLater = (): void => {
+      client?.release(true);
+      client = null;
+      if (!stopped) retry = setTimeout(() => void connect(), 1000).unref();
+    };
+    const connect = async (): Promise<void> => {
+      if (stopped) return;
+      try {
+        const c = await this.pool.connect();
+        client = c;
+        c.on('notification', (m) => {
+          if (m.channel === channel) onNotify(m.payload ?? '');
+        });
+        c.on('error', reconnectLater);
+        await c.query(`LISTEN ${channel}`);
+        onConnected();
+      } catch {
+        reconnectLater();
+      }
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      const c = client;
+      client = null;
+      if (c) {
+        await c.query(`UNLISTEN ${channel}`).catch(() => undefined);
+        c.release();
+      }
+    };
+  }
+
   async ping(timeoutMs: number): Promise<void> {
     await withTimeout(this.query('SELECT 1'), timeoutMs, 'PostgreSQL');
   }

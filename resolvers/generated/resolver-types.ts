@@ -203,6 +203,28 @@ export type CatalogueQualityType = {
   reviewOpen: Scalars['Int']['output'];
 };
 
+/** 实时推送的变更事件: 变更的实体 (按订阅方授权放行), 变更的属性, 续订游标 */
+export type ChangeEventType = {
+  __typename?: 'ChangeEventType';
+  /** 变更时间 (ISO) */
+  at: Scalars['String']['output'];
+  code: Scalars['ID']['output'];
+  /** 续订游标: 断线后以 after 传回, 不丢不重 */
+  cursor: Scalars['String']['output'];
+  /** 带来变更的数据集 */
+  dataset?: Maybe<Scalars['String']['output']>;
+  domain: Scalars['String']['output'];
+  /** 实体的当前值, 按订阅方的授权放行 (脱敏、拒绝同查询) */
+  entity: Entity;
+  /** 变更的属性中订阅方可读的 (如 Person.phone) */
+  fields: Array<Scalars['String']['output']>;
+  /** 事件序号 (全局, 按提交顺序) */
+  id: Scalars['ID']['output'];
+  kind: Scalars['String']['output'];
+  /** INGEST 入库 / GOVERNANCE 数据打架裁决 */
+  source: Scalars['String']['output'];
+};
+
 export type ChangePageType = {
   __typename?: 'ChangePageType';
   /** 下一页的 after */
@@ -1361,6 +1383,29 @@ export type SourceRecordType = {
   status: Scalars['String']['output'];
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** 数据域变更推送 (数据回流): 某数据域 (可限区域) 的实体变更, 按订阅方授权放行; after 续订 */
+  changes: ChangeEventType;
+  /** 实体变更推送: 按城市码、区域 (区/街道) 或数据集订阅; 每个事件按订阅方授权放行; after 传入上次收到的 cursor 续订 */
+  entityChanged: ChangeEventType;
+};
+
+
+export type SubscriptionChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  domain: Scalars['String']['input'];
+  region?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type SubscriptionEntityChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  codes?: InputMaybe<Array<Scalars['ID']['input']>>;
+  dataset?: InputMaybe<Scalars['String']['input']>;
+  region?: InputMaybe<Scalars['String']['input']>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1456,6 +1501,7 @@ export type ResolversTypes = {
   CatalogueKind: CatalogueKind;
   CataloguePageType: ResolverTypeWrapper<CataloguePageType>;
   CatalogueQualityType: ResolverTypeWrapper<CatalogueQualityType>;
+  ChangeEventType: ResolverTypeWrapper<Omit<ChangeEventType, 'entity'> & { entity: ResolversTypes['Entity'] }>;
   ChangePageType: ResolverTypeWrapper<Omit<ChangePageType, 'nodes'> & { nodes: Array<ResolversTypes['ChangeType']> }>;
   ChangeType: ResolverTypeWrapper<Omit<ChangeType, 'entity'> & { entity?: Maybe<ResolversTypes['Entity']> }>;
   CityObject: ResolverTypeWrapper<Omit<CityObject, 'ancestors' | 'owners' | 'parent'> & { ancestors?: Maybe<Array<ResolversTypes['Ancestor']>>, owners?: Maybe<ResolversTypes['EntityConnection']>, parent?: Maybe<ResolversTypes['CityObject']> }>;
@@ -1507,6 +1553,7 @@ export type ResolversTypes = {
   ScopeKind: ScopeKind;
   SourceRecordType: ResolverTypeWrapper<SourceRecordType>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1521,6 +1568,7 @@ export type ResolversParentTypes = {
   CatalogueEntryType: CatalogueEntryType;
   CataloguePageType: CataloguePageType;
   CatalogueQualityType: CatalogueQualityType;
+  ChangeEventType: Omit<ChangeEventType, 'entity'> & { entity: ResolversParentTypes['Entity'] };
   ChangePageType: Omit<ChangePageType, 'nodes'> & { nodes: Array<ResolversParentTypes['ChangeType']> };
   ChangeType: Omit<ChangeType, 'entity'> & { entity?: Maybe<ResolversParentTypes['Entity']> };
   CityObject: Omit<CityObject, 'ancestors' | 'owners' | 'parent'> & { ancestors?: Maybe<Array<ResolversParentTypes['Ancestor']>>, owners?: Maybe<ResolversParentTypes['EntityConnection']>, parent?: Maybe<ResolversParentTypes['CityObject']> };
@@ -1565,6 +1613,7 @@ export type ResolversParentTypes = {
   ReviewCaseType: ReviewCaseType;
   SourceRecordType: SourceRecordType;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
 };
 
 export type AccessRequestEventTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['AccessRequestEventType'] = ResolversParentTypes['AccessRequestEventType']> = {
@@ -1657,6 +1706,19 @@ export type CatalogueQualityTypeResolvers<ContextType = any, ParentType extends 
   openConflicts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   registrationRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   reviewOpen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ChangeEventTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ChangeEventType'] = ResolversParentTypes['ChangeEventType']> = {
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dataset?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ChangePageTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ChangePageType'] = ResolversParentTypes['ChangePageType']> = {
@@ -2091,6 +2153,11 @@ export type SourceRecordTypeResolvers<ContextType = any, ParentType extends Reso
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = any, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  changes?: SubscriptionResolver<ResolversTypes['ChangeEventType'], "changes", ParentType, ContextType, RequireFields<SubscriptionChangesArgs, 'domain'>>;
+  entityChanged?: SubscriptionResolver<ResolversTypes['ChangeEventType'], "entityChanged", ParentType, ContextType, Partial<SubscriptionEntityChangedArgs>>;
+};
+
 export type Resolvers<ContextType = any> = {
   AccessRequestEventType?: AccessRequestEventTypeResolvers<ContextType>;
   AccessRequestPageType?: AccessRequestPageTypeResolvers<ContextType>;
@@ -2100,6 +2167,7 @@ export type Resolvers<ContextType = any> = {
   CatalogueEntryType?: CatalogueEntryTypeResolvers<ContextType>;
   CataloguePageType?: CataloguePageTypeResolvers<ContextType>;
   CatalogueQualityType?: CatalogueQualityTypeResolvers<ContextType>;
+  ChangeEventType?: ChangeEventTypeResolvers<ContextType>;
   ChangePageType?: ChangePageTypeResolvers<ContextType>;
   ChangeType?: ChangeTypeResolvers<ContextType>;
   CityObject?: CityObjectResolvers<ContextType>;
@@ -2139,5 +2207,6 @@ export type Resolvers<ContextType = any> = {
   Query?: QueryResolvers<ContextType>;
   ReviewCaseType?: ReviewCaseTypeResolvers<ContextType>;
   SourceRecordType?: SourceRecordTypeResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 };
 

@@ -17,6 +17,8 @@ const NS: Record<string, { division: string; phone: string; word: string; year: 
   C: { division: '440308', phone: '1773', word: '丙', year: 1980 },
   D: { division: '440309', phone: '1884', word: '丁', year: 1990 },
   E: { division: '440307', phone: '1775', word: '戊', year: 1970 },
+  F: { division: '440306', phone: '1996', word: '己', year: 1950 },
+  S: { division: '440303', phone: '1997', word: '庚', year: 1955 },
 };
 
 export function testDatasetId(ns: string): string {

@@ -34,10 +34,11 @@ export async function startTestApi(
     checkpoints: null,
     ...serviceOverrides,
   });
-  const { app, apollo } = await createApp(stores, config, services);
+  const { app, apollo, attachSubscriptions } = await createApp(stores, config, services);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  const subscriptions = attachSubscriptions(server);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -45,6 +46,7 @@ export async function startTestApi(
     config,
     services,
     async close() {
+      await subscriptions.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await apollo.stop();
