@@ -8,6 +8,10 @@ import { auditSettingsFromEnv } from '../audit/config';
 import { PolicySource, startPolicySource } from './policySource';
 import type { Stores } from '../store/stores';
 import { ChangeFeed, feedSettingsFromEnv } from '../exchange/feed';
+import { ReturnFlowScheduler, type ReturnFlowDeps } from '../exchange/returnFlow';
+import { loadSigningKey } from '../audit/keys';
+import { serviceToken } from '../core/serviceToken';
+import { join } from 'node:path';
 
 /**
  * What the API needs besides its stores: token verification, the policy in force and the audit
@@ -23,6 +27,9 @@ export interface AppServices {
   enforcement: boolean;
   /** This process's follower of the change outbox, which feeds its subscriptions (实时推送). */
   feed: ChangeFeed;
+  /** 数据回流: what deliveries need, and the scheduler running due flows (null: this process runs none). */
+  returnFlows: ReturnFlowDeps;
+  returnFlowScheduler: ReturnFlowScheduler | null;
 }
 
 /** The policy in force, from PostgreSQL (loaded there from policies/ by the migrations). */
@@ -50,8 +57,38 @@ async function startFeed(stores: Stores): Promise<ChangeFeed> {
   return feed;
 }
 
+/** How often this process looks for due return flows (CITYCODE_RETURN_FLOW_TICK_MS; 0 runs none). */
+function returnFlowTickMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.CITYCODE_RETURN_FLOW_TICK_MS?.trim();
+  const ms = raw ? Number(raw) : 30_000;
+  if (!Number.isInteger(ms) || ms < 0 || ms > 3_600_000) throw new Error(`CITYCODE_RETURN_FLOW_TICK_MS must be 0..3600000, got "${raw}"`);
+  return ms;
+}
+
 export async function startServices(stores: Stores, config: Config, overrides: Partial<AppServices> = {}): Promise<AppServices> {
   const enforcement = overrides.enforcement ?? enforcementFromEnv();
+  const services = await startCore(stores, config, overrides, enforcement);
+  const returnFlows: ReturnFlowDeps = overrides.returnFlows ?? {
+    stores,
+    policy: () => services.policy.current(),
+    audit: services.audit,
+    districtEndpoints: config.exchange.districtEndpoints,
+    serviceToken: serviceToken(config.keycloak, config.exchange.serviceClient),
+    dir: join(config.exchange.dir, 'return-flow'),
+    key: loadSigningKey(),
+  };
+  const tick = returnFlowTickMs();
+  const returnFlowScheduler = overrides.returnFlowScheduler !== undefined ? overrides.returnFlowScheduler : tick > 0 && enforcement ? new ReturnFlowScheduler(returnFlows, tick) : null;
+  returnFlowScheduler?.start();
+  return { ...services, returnFlows, returnFlowScheduler };
+}
+
+async function startCore(
+  stores: Stores,
+  config: Config,
+  overrides: Partial<AppServices>,
+  enforcement: boolean,
+): Promise<Omit<AppServices, 'returnFlows' | 'returnFlowScheduler'>> {
   return {
     feed: overrides.feed ?? (await startFeed(stores)),
     auth: overrides.auth ?? createAuth(authConfigFromEnv(config)),
@@ -74,6 +111,7 @@ export async function startServices(stores: Stores, config: Config, overrides: P
 }
 
 export async function stopServices(services: AppServices): Promise<void> {
+  await services.returnFlowScheduler?.stop();
   await services.feed.stop();
   await services.policy.close();
   await services.checkpoints?.stop();

@@ -2,6 +2,7 @@
  * Runtime configuration from the environment. Every default is a development default that
  * matches infra/lib.sh; production deployments override them (see README, "Environment").
  */
+import { fromRoot } from './paths';
 export interface Config {
   port: number;
   host: string;
@@ -13,6 +14,15 @@ export interface Config {
   logLevel: string;
   /** How operations run: hot ones compiled (`jit`, the default) or all on graphql-js's executor (api/jitExecutor.ts). */
   executor: 'jit' | 'graphql-js';
+  /** Data exchange (docs/sharing.md): where files are written, where districts receive deliveries, as whom the city pushes. */
+  exchange: {
+    /** CITYCODE_EXCHANGE_DIR, default .data/exchange. */
+    dir: string;
+    /** District code → its subgraph's return-flow endpoint (FUTIAN_RETURN_FLOW_URL, default from FUTIAN_PORT). */
+    districtEndpoints: Readonly<Record<string, { subgraph: string; url: string }>>;
+    /** The city platform's service account (client credentials) for pushing to districts. */
+    serviceClient: { clientId: string; clientSecret: string };
+  };
 }
 
 function env(name: string, fallback: string): string {
@@ -54,6 +64,14 @@ export function loadConfig(): Config {
     probeTimeoutMs: intEnv('PROBE_TIMEOUT_MS', 2000),
     logLevel: env('LOG_LEVEL', 'info'),
     executor: executorEnv(),
+    exchange: {
+      dir: env('CITYCODE_EXCHANGE_DIR', fromRoot('.data', 'exchange')),
+      districtEndpoints: {
+        '440304': { subgraph: 'futian', url: env('FUTIAN_RETURN_FLOW_URL', `http://127.0.0.1:${intEnv('FUTIAN_PORT', 4401)}/return-flow`) },
+      },
+      // DEVELOPMENT-ONLY default secret (infra/keycloak/citycode-realm.json); production sets its own.
+      serviceClient: { clientId: env('CITYCODE_SERVICE_CLIENT', 'svc-city-etl'), clientSecret: env('CITYCODE_SERVICE_CLIENT_SECRET', 'svc-city-etl-dev-secret') },
+    },
   };
 }
 

@@ -672,6 +672,13 @@ export const OUTPUT_FIELDS: Readonly<Record<string, Readonly<Record<string, Outp
   CodeResolution: structural('scheme', 'cityCode', 'entity', 'conforming', 'warnings'),
   ChangePageType: structural('nodes', 'endCursor', 'hasNextPage'),
   ChangeType: structural('code', 'changedAt', 'entity'),
+  ReturnFlowType: structural(
+    'id', 'district', 'department', 'domain', 'cron', 'timezone', 'purpose', 'target', 'enabled', 'snapshotDone', 'cursor', 'nextRunAt', 'attempt',
+    'lastRunAt', 'lastStatus', 'lastError', 'createdBy', 'createdAt', 'deliveries',
+  ),
+  ReturnFlowDeliveryType: structural(
+    'id', 'status', 'attempt', 'trigger', 'snapshot', 'startedAt', 'finishedAt', 'fromCursor', 'toCursor', 'rows', 'bytes', 'sha256', 'location', 'error',
+  ),
   ChangeEventType: structural('cursor', 'id', 'at', 'code', 'kind', 'domain', 'dataset', 'source', 'fields', 'entity'),
   ProvenanceType: {
     ...structural('code', 'attribute', 'dataset', 'datasetName', 'department', 'departmentName', 'at', 'authoritative', 'resolvedBy'),

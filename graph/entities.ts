@@ -54,3 +54,25 @@ export async function countsByKind(graph: GraphStore): Promise<Map<string, numbe
   const rows = await graph.read<{ kind: string; n: number }>(`CALL () { ${branches} } RETURN kind, n`);
   return new Map(rows.map((r) => [r.kind, r.n]));
 }
+
+/**
+ * Entities of one kind in one district, in code order after `afterCode`, that the scope lets the
+ * caller see: a page of a district's rows (the first delivery of a return flow). The label is a
+ * kind of the city model, never input.
+ */
+export async function entitiesInDistrict(
+  graph: GraphStore,
+  kind: (typeof KIND_NAMES)[number],
+  districtCode: string,
+  afterCode: string,
+  first: number,
+  scope: GraphScope,
+): Promise<EntityRecord[]> {
+  if (!KIND_NAMES.includes(kind)) throw new Error(`${kind} is not a kind of the city model`);
+  return graph.read<EntityRecord>(
+    `MATCH (e:${kind}) WHERE e.districtCode = $district AND e.code > $after AND ${visible('e', scope, kind)}
+     RETURN e.code AS code, labels(e) AS labels, properties(e) AS props
+     ORDER BY e.code LIMIT toInteger($first)`,
+    { district: districtCode, after: afterCode, first, scope: scopeParam(scope) },
+  );
+}

@@ -107,6 +107,16 @@ function usableGrants(policy: Policy, subject: Subject, domain: Domain, now: Dat
   return out;
 }
 
+/**
+ * The ids of the subject's department's grants in force that give rows of `domain` in `region` for
+ * `purpose` (beyond what the public sees): what a standing delivery (a return flow) may rest on.
+ */
+export function grantsFor(policy: Policy, subject: Subject, domain: Domain, region: RowRegion, purpose: string, now: Date): string[] {
+  return usableGrants(policy, subject, domain, now)
+    .filter(({ grant, scope }) => containsRow(scope, region) && grant.purposes.includes(purpose))
+    .map(({ grant }) => grant.id);
+}
+
 function publicScope(policy: Policy, subject: Subject): RowScope {
   return intersect(fromGrantScope(policy.public.scope), fromDistrictScope(subject.districtScope));
 }

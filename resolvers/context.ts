@@ -5,11 +5,14 @@ import type { AuditEntry } from '../policy/release';
 import type { QueryContext } from '../query/context';
 import type { ChangeFeed } from '../exchange/feed';
 import type { LiveCaller } from '../exchange/subscriptions';
+import type { ReturnFlowDeps } from '../exchange/returnFlow';
 
 /** What governance resolvers act on besides the stores: the policy in force and the audit trail (api/services.ts provides them). */
 export interface GovernanceServices {
   policy: { current(): Policy; refresh(): Promise<void> };
   audit: { record(entry: AuditEntry): void } | null;
+  /** 数据回流: what deliveries need (exchange/returnFlow.ts); absent where the process runs none. */
+  returnFlows?: ReturnFlowDeps;
 }
 
 /** What every resolver receives: the stores, the caller, the release gate with the caller's policy, this request's loaders. */

@@ -9,12 +9,13 @@ import { EntityQueryResolver, KindQueries } from './EntityResolver';
 import { GovernanceResolver } from './GovernanceResolver';
 import { guardSchema } from './guard';
 import { ResolveCodeResolver } from './ResolveCodeResolver';
+import { ReturnFlowResolver } from './ReturnFlowResolver';
 import { SpatialResolver } from './SpatialResolver';
 import { SubscriptionResolver } from './SubscriptionResolver';
 import { ENTITY_TYPES } from './types/entityTypes';
 
 const OPTIONS: BuildSchemaOptions = {
-  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver, CatalogueResolver, AccessRequestResolver, SubscriptionResolver],
+  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver, CatalogueResolver, AccessRequestResolver, SubscriptionResolver, ReturnFlowResolver],
   orphanedTypes: ENTITY_TYPES,
   validate: false,
   // Every subscription brings its own `subscribe` (the change outbox's feed, exchange/feed.ts);

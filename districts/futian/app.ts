@@ -14,6 +14,7 @@ import { PURPOSE_HEADER } from '../../policy/engine';
 import type { FutianConfig } from './config';
 import { createContext, FutianContext, resolvers } from './resolvers';
 import type { FutianStore } from './store';
+import { returnFlowEndpoint } from './returnFlow';
 
 /** The SDL this subgraph serves (and that `npm run compose` composes). */
 export const FUTIAN_SDL_PATH = fromRoot('districts', 'futian', 'schema.graphql');
@@ -29,7 +30,8 @@ export interface FutianApp {
 
 /**
  * The 福田 subgraph over HTTP: /graphql (the same Keycloak bearer tokens as the city: verified
- * here again, never trusted from the gateway), /healthz, /readyz.
+ * here again, never trusted from the gateway), /return-flow (the city's deliveries, 数据回流),
+ * /healthz, /readyz.
  */
 export async function createFutianApp(store: FutianStore, config: FutianConfig, auth: Auth = createAuth(authConfigFromEnv(config))): Promise<FutianApp> {
   const apollo = new ApolloServer<FutianContext>({
@@ -56,6 +58,7 @@ export async function createFutianApp(store: FutianStore, config: FutianConfig, 
       res.status(503).json({ status: 'unavailable', postgres: (err as Error).message });
     }
   });
+  app.post('/return-flow', returnFlowEndpoint(store, auth, log));
   app.use(
     '/graphql',
     auth.middleware,

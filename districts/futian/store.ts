@@ -17,6 +17,14 @@ export interface GridEventRow {
   personCode: string | null;
 }
 
+/** A row the city delivered (数据回流): an entity's code, kind and the values the district may have. */
+export interface ReturnedRow {
+  code: string;
+  kind: string;
+  values: Record<string, unknown>;
+  event: number | null;
+}
+
 /** Which rows a request may see: all of the district, or some of its streets. */
 export type StreetScope = 'ALL' | readonly string[];
 
@@ -94,6 +102,66 @@ export class FutianStore {
       [id, all, list],
     );
     return rows[0] ?? null;
+  }
+
+  /**
+   * Takes a return-flow delivery (数据回流) in one transaction: its rows upserted (a row keeps the
+   * values of the latest change it was delivered for), its receipt recorded. A delivery already
+   * received changes nothing and answers the rows it had.
+   */
+  async receiveDelivery(
+    receipt: { delivery: string; flow: string; rows: number; sha256: string; domain: string },
+    rows: AsyncIterable<ReturnedRow>,
+    /** Called after the last row, before commit: throws when what arrived is not what the manifest says. */
+    check: () => void,
+  ): Promise<{ received: number; duplicate: boolean }> {
+    const client = await this.pool.connect().catch((err: unknown) => {
+      throw isPostgresUnavailable(err) ? unavailable('PostgreSQL (futian)', err) : err;
+    });
+    try {
+      await client.query('BEGIN');
+      const taken = await client.query(
+        `INSERT INTO futian.return_flow_receipt (delivery, flow, rows, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT (delivery) DO NOTHING RETURNING delivery`,
+        [receipt.delivery, receipt.flow, receipt.rows, receipt.sha256],
+      );
+      if (taken.rowCount === 0) {
+        await client.query('ROLLBACK');
+        return { received: receipt.rows, duplicate: true };
+      }
+      let received = 0;
+      let chunk: ReturnedRow[] = [];
+      const flush = async (): Promise<void> => {
+        if (chunk.length === 0) return;
+        await client.query(
+          `INSERT INTO futian.returned_row (code, kind, domain, "values", event_id, delivery)
+           SELECT r.code, r.kind, $2, r."values", r.event, $3 FROM jsonb_to_recordset($1::jsonb) AS r(code text, kind text, "values" jsonb, event bigint)
+           ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, domain = EXCLUDED.domain, "values" = EXCLUDED."values", event_id = EXCLUDED.event_id,
+             delivery = EXCLUDED.delivery, received_at = now()
+           WHERE futian.returned_row.event_id IS NULL OR EXCLUDED.event_id IS NULL OR EXCLUDED.event_id >= futian.returned_row.event_id`,
+          [JSON.stringify(chunk), receipt.domain, receipt.delivery],
+        );
+        received += chunk.length;
+        chunk = [];
+      };
+      for await (const row of rows) {
+        chunk.push(row);
+        if (chunk.length >= 1000) await flush();
+      }
+      await flush();
+      check();
+      await client.query('COMMIT');
+      return { received, duplicate: false };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The returned rows of some codes (tests, and the district's own apps). */
+  async returnedRows(codes: readonly string[]): Promise<ReturnedRow[]> {
+    return this.query<ReturnedRow>(`SELECT code, kind, "values", event_id AS event FROM futian.returned_row WHERE code = ANY ($1) ORDER BY code`, [[...codes]]);
   }
 
   async ping(): Promise<void> {

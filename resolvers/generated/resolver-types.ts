@@ -824,6 +824,8 @@ export type Mutation = {
   approveDatasetLevel: DatasetType;
   /** 新增、修改或撤销一项授权 (仅数据管家; 每次变更写入策略变更记录和审计链) */
   changeGrant: GrantChangeResultType;
+  /** 设立数据回流计划: 本区某数据域, 按本区授权, 定时推送至区子图或写为文件 (区政府数据管家) */
+  createReturnFlow: ReturnFlowType;
   /** 复核疑似匹配: 接受 (并入候选实体) 或拒绝 (赋新码) (仅数据管家; 留痕) */
   decideReview: ReviewCaseType;
   /** 小批量入库 (至多 1000 条 JSON 记录; 数据集所属部门或数据管家; 留痕) */
@@ -840,6 +842,10 @@ export type Mutation = {
   resolveConflict: ConflictType;
   /** 撤销已生效的授权 (数据所有方、委员会或申请部门), 立即生效 */
   revokeAccessRequest: AccessRequestType;
+  /** 立即交付一次 (不改变计划) */
+  runReturnFlow: ReturnFlowType;
+  /** 暂停或恢复回流计划 */
+  setReturnFlowEnabled: ReturnFlowType;
   /** 撤回申请 (申请部门, 审批前) */
   withdrawAccessRequest: AccessRequestType;
 };
@@ -860,6 +866,11 @@ export type MutationApproveDatasetLevelArgs = {
 
 export type MutationChangeGrantArgs = {
   input: GrantChangeInput;
+};
+
+
+export type MutationCreateReturnFlowArgs = {
+  input: ReturnFlowInput;
 };
 
 
@@ -903,6 +914,17 @@ export type MutationResolveConflictArgs = {
 export type MutationRevokeAccessRequestArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+};
+
+
+export type MutationRunReturnFlowArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetReturnFlowEnabledArgs = {
+  enabled: Scalars['Boolean']['input'];
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1158,6 +1180,10 @@ export type Query = {
   regions: Array<CityObject>;
   /** 多码融合: 由外部编码 (身份证号、信用代码、楼栋/房屋/设备/车位编码) 查城市码 */
   resolveCode: CodeResolution;
+  /** 一个回流计划: 状态、重试、游标、最近的交付 */
+  returnFlow?: Maybe<ReturnFlowType>;
+  /** 数据回流计划: 本区的 (区政府), 或全部/某区的 (数据治理委员会), 新的在前 */
+  returnFlows: Array<ReturnFlowType>;
   /** 疑似匹配复核队列 (仅数据管家) */
   reviewQueue: Array<ReviewCaseType>;
   /** 数据集的源记录及其 MAPS_TO 边 (仅数据管家) */
@@ -1314,6 +1340,18 @@ export type QueryResolveCodeArgs = {
 };
 
 
+export type QueryReturnFlowArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryReturnFlowsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  district?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryReviewQueueArgs = {
   dataset?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1340,6 +1378,85 @@ export enum RegionLevel {
   District = 'DISTRICT',
   Street = 'STREET'
 }
+
+/** 一次回流交付 */
+export type ReturnFlowDeliveryType = {
+  __typename?: 'ReturnFlowDeliveryType';
+  /** 第几次尝试 */
+  attempt: Scalars['Int']['output'];
+  bytes?: Maybe<Scalars['Int']['output']>;
+  error?: Maybe<Scalars['String']['output']>;
+  finishedAt?: Maybe<Scalars['String']['output']>;
+  /** 起始游标 (变更序号) */
+  fromCursor: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** 文件路径或推送地址 */
+  location?: Maybe<Scalars['String']['output']>;
+  rows?: Maybe<Scalars['Int']['output']>;
+  sha256?: Maybe<Scalars['String']['output']>;
+  /** 全量 (首次) 交付 */
+  snapshot: Scalars['Boolean']['output'];
+  startedAt: Scalars['String']['output'];
+  /** RUNNING / SUCCEEDED / FAILED */
+  status: Scalars['String']['output'];
+  /** 交付至的游标 */
+  toCursor?: Maybe<Scalars['String']['output']>;
+  /** SCHEDULE / RETRY / MANUAL */
+  trigger: Scalars['String']['output'];
+};
+
+/** 数据回流计划 */
+export type ReturnFlowInput = {
+  /** cron 表达式 (分 时 日 月 周), 如 "0 2 * * *" = 每天 02:00; 至多每 5 分钟一次 */
+  cron: Scalars['String']['input'];
+  /** 区代码 (默认: 本区); 委员会须指明 */
+  district?: InputMaybe<Scalars['String']['input']>;
+  /** 数据域: POPULATION / LEGAL_ENTITY / SPATIAL / PUBLIC_SERVICE */
+  domain: Scalars['String']['input'];
+  /** 用途, 如 GRID_GOVERNANCE */
+  purpose: Scalars['String']['input'];
+  /** 首次交付本区该数据域的全量 (否则只交付此后的变更) */
+  snapshot?: Scalars['Boolean']['input'];
+  target: ReturnFlowTarget;
+  /** 时区 (默认 Asia/Shanghai) */
+  timezone?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** SUBGRAPH 推送至区子图的回流接口 / FILE 写为文件 (附签名清单) */
+export enum ReturnFlowTarget {
+  File = 'FILE',
+  Subgraph = 'SUBGRAPH'
+}
+
+/** 数据回流计划及其状态 */
+export type ReturnFlowType = {
+  __typename?: 'ReturnFlowType';
+  /** 当前交付已失败的次数 (重试中) */
+  attempt: Scalars['Int']['output'];
+  createdAt: Scalars['String']['output'];
+  createdBy: Scalars['String']['output'];
+  cron: Scalars['String']['output'];
+  /** 已交付至的变更序号 (last cursor) */
+  cursor: Scalars['String']['output'];
+  /** 最近的交付, 新的在前 */
+  deliveries: Array<ReturnFlowDeliveryType>;
+  /** 以其授权交付的区政府 */
+  department: Scalars['String']['output'];
+  district: Scalars['String']['output'];
+  domain: Scalars['String']['output'];
+  enabled: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  lastRunAt?: Maybe<Scalars['String']['output']>;
+  /** SUCCEEDED / RETRYING / FAILED */
+  lastStatus?: Maybe<Scalars['String']['output']>;
+  nextRunAt: Scalars['String']['output'];
+  purpose: Scalars['String']['output'];
+  /** 首次全量已交付 */
+  snapshotDone: Scalars['Boolean']['output'];
+  target: ReturnFlowTarget;
+  timezone: Scalars['String']['output'];
+};
 
 /** 待人工复核的疑似匹配 */
 export type ReviewCaseType = {
@@ -1549,6 +1666,10 @@ export type ResolversTypes = {
   PublicFacilityEdge: ResolverTypeWrapper<PublicFacilityEdge>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegionLevel: RegionLevel;
+  ReturnFlowDeliveryType: ResolverTypeWrapper<ReturnFlowDeliveryType>;
+  ReturnFlowInput: ReturnFlowInput;
+  ReturnFlowTarget: ReturnFlowTarget;
+  ReturnFlowType: ResolverTypeWrapper<ReturnFlowType>;
   ReviewCaseType: ResolverTypeWrapper<ReviewCaseType>;
   ScopeKind: ScopeKind;
   SourceRecordType: ResolverTypeWrapper<SourceRecordType>;
@@ -1610,6 +1731,9 @@ export type ResolversParentTypes = {
   PublicFacilityConnection: PublicFacilityConnection;
   PublicFacilityEdge: PublicFacilityEdge;
   Query: Record<PropertyKey, never>;
+  ReturnFlowDeliveryType: ReturnFlowDeliveryType;
+  ReturnFlowInput: ReturnFlowInput;
+  ReturnFlowType: ReturnFlowType;
   ReviewCaseType: ReviewCaseType;
   SourceRecordType: SourceRecordType;
   String: Scalars['String']['output'];
@@ -1993,6 +2117,7 @@ export type MutationResolvers<ContextType = any, ParentType extends ResolversPar
   approveAccessRequest?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationApproveAccessRequestArgs, 'id' | 'reason'>>;
   approveDatasetLevel?: Resolver<ResolversTypes['DatasetType'], ParentType, ContextType, RequireFields<MutationApproveDatasetLevelArgs, 'dataset' | 'level' | 'reason'>>;
   changeGrant?: Resolver<ResolversTypes['GrantChangeResultType'], ParentType, ContextType, RequireFields<MutationChangeGrantArgs, 'input'>>;
+  createReturnFlow?: Resolver<ResolversTypes['ReturnFlowType'], ParentType, ContextType, RequireFields<MutationCreateReturnFlowArgs, 'input'>>;
   decideReview?: Resolver<ResolversTypes['ReviewCaseType'], ParentType, ContextType, RequireFields<MutationDecideReviewArgs, 'accept' | 'id' | 'reason'>>;
   ingestRecords?: Resolver<ResolversTypes['IngestResultType'], ParentType, ContextType, RequireFields<MutationIngestRecordsArgs, 'dataset' | 'records'>>;
   refreshCatalogue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2001,6 +2126,8 @@ export type MutationResolvers<ContextType = any, ParentType extends ResolversPar
   requestAccess?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
   resolveConflict?: Resolver<ResolversTypes['ConflictType'], ParentType, ContextType, RequireFields<MutationResolveConflictArgs, 'choose' | 'id' | 'reason'>>;
   revokeAccessRequest?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationRevokeAccessRequestArgs, 'id' | 'reason'>>;
+  runReturnFlow?: Resolver<ResolversTypes['ReturnFlowType'], ParentType, ContextType, RequireFields<MutationRunReturnFlowArgs, 'id'>>;
+  setReturnFlowEnabled?: Resolver<ResolversTypes['ReturnFlowType'], ParentType, ContextType, RequireFields<MutationSetReturnFlowEnabledArgs, 'enabled' | 'id'>>;
   withdrawAccessRequest?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationWithdrawAccessRequestArgs, 'id' | 'reason'>>;
 };
 
@@ -2125,9 +2252,50 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   region?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType, RequireFields<QueryRegionArgs, 'regionCode'>>;
   regions?: Resolver<Array<ResolversTypes['CityObject']>, ParentType, ContextType, RequireFields<QueryRegionsArgs, 'level'>>;
   resolveCode?: Resolver<ResolversTypes['CodeResolution'], ParentType, ContextType, RequireFields<QueryResolveCodeArgs, 'scheme' | 'value'>>;
+  returnFlow?: Resolver<Maybe<ResolversTypes['ReturnFlowType']>, ParentType, ContextType, RequireFields<QueryReturnFlowArgs, 'id'>>;
+  returnFlows?: Resolver<Array<ResolversTypes['ReturnFlowType']>, ParentType, ContextType, Partial<QueryReturnFlowsArgs>>;
   reviewQueue?: Resolver<Array<ResolversTypes['ReviewCaseType']>, ParentType, ContextType, RequireFields<QueryReviewQueueArgs, 'status'>>;
   sourceRecords?: Resolver<Array<ResolversTypes['SourceRecordType']>, ParentType, ContextType, RequireFields<QuerySourceRecordsArgs, 'dataset'>>;
   verifyAudit?: Resolver<ResolversTypes['AuditVerificationType'], ParentType, ContextType, Partial<QueryVerifyAuditArgs>>;
+};
+
+export type ReturnFlowDeliveryTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ReturnFlowDeliveryType'] = ResolversParentTypes['ReturnFlowDeliveryType']> = {
+  attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  bytes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fromCursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rows?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  sha256?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  snapshot?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  toCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  trigger?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ReturnFlowTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ReturnFlowType'] = ResolversParentTypes['ReturnFlowType']> = {
+  attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  cron?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deliveries?: Resolver<Array<ResolversTypes['ReturnFlowDeliveryType']>, ParentType, ContextType>;
+  department?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  district?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastRunAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  nextRunAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  snapshotDone?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['ReturnFlowTarget'], ParentType, ContextType>;
+  timezone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ReviewCaseTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ReviewCaseType'] = ResolversParentTypes['ReviewCaseType']> = {
@@ -2205,6 +2373,8 @@ export type Resolvers<ContextType = any> = {
   PublicFacilityConnection?: PublicFacilityConnectionResolvers<ContextType>;
   PublicFacilityEdge?: PublicFacilityEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReturnFlowDeliveryType?: ReturnFlowDeliveryTypeResolvers<ContextType>;
+  ReturnFlowType?: ReturnFlowTypeResolvers<ContextType>;
   ReviewCaseType?: ReviewCaseTypeResolvers<ContextType>;
   SourceRecordType?: SourceRecordTypeResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

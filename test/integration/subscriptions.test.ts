@@ -1,8 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ingestFile } from '../../ingest/pipeline';
-import { cleanTestDataset, personRows, registerTestDataset, testDatasetId, unregisterTestDataset, writePersonCsv, type PersonRow } from '../support/ingestFixtures';
+import { cleanTestDataset, personRows, placedResidents, registerTestDataset, testDatasetId, unregisterTestDataset, type PersonRow } from '../support/ingestFixtures';
 import { collect, liveClient } from '../support/live';
 import { createOracle } from '../support/permissionOracle';
 import { gql, startTestApi, type TestApi } from '../support/services';
@@ -66,20 +62,7 @@ beforeAll(async () => {
   b = await startTestApi();
   await cleanTestDataset(a.stores, NS);
   await registerTestDataset(a.stores, NS);
-  const dir = mkdtempSync(join(tmpdir(), 'citycode-live-'));
-  writePersonCsv(join(dir, 'f.csv'), rows);
-  await ingestFile(a.stores, { dataset: DATASET, file: join(dir, 'f.csv') });
-  const mapped = await a.stores.graph.read<{ key: string; code: string }>(
-    `MATCH (s:SourceRecord {dataset: $id})-[:MAPS_TO]->(e:Person) RETURN s.recordKey AS key, e.code AS code`,
-    { id: DATASET },
-  );
-  const byKey = new Map(mapped.map((m) => [m.key, m.code]));
-  codes = rows.map((r) => byKey.get(r.recordKey)!);
-  expect(codes.every(Boolean)).toBe(true);
-  // Where they live (what spatial registration of their residence would give).
-  await a.stores.graph.write(`UNWIND $rows AS r MATCH (e:Person {code: r.code}) SET e.districtCode = r.districtCode, e.streetCode = r.streetCode`, {
-    rows: codes.map((code, i) => ({ code, ...(i < 3 ? FUTIAN : NANSHAN) })),
-  });
+  codes = await placedResidents(a.stores, NS, rows, [FUTIAN, FUTIAN, FUTIAN, NANSHAN, NANSHAN, NANSHAN]);
 }, 60_000);
 
 afterAll(async () => {

@@ -1,4 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ingestFile } from '../../ingest/pipeline';
 import type { Stores } from '../../store/stores';
 import { makeCitizenId } from '../../domain/identifiers';
 import { parseDataset } from '../../domain/datasets';
@@ -19,6 +22,7 @@ const NS: Record<string, { division: string; phone: string; word: string; year: 
   E: { division: '440307', phone: '1775', word: '戊', year: 1970 },
   F: { division: '440306', phone: '1996', word: '己', year: 1950 },
   S: { division: '440303', phone: '1997', word: '庚', year: 1955 },
+  R: { division: '440305', phone: '1998', word: '辛', year: 1965 },
 };
 
 export function testDatasetId(ns: string): string {
@@ -190,4 +194,26 @@ export async function snapshot(stores: Stores, ns: string): Promise<DatasetSnaps
   );
   const [codes] = await stores.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM source_record_code WHERE dataset = $1', [id]);
   return { records, entities: [...entities.entries()].sort((a, b) => a[0] - b[0]), counts: { ...counts, issuedCodes: codes.n } };
+}
+
+/**
+ * Persons of namespace `ns` created through the real ingest path (a file of `rows`), then placed
+ * where they live (what spatial registration of their residence would give): row i gets
+ * places[i % places.length]. Returns their city codes by row.
+ */
+export async function placedResidents(stores: Stores, ns: string, rows: PersonRow[], places: { districtCode: string; streetCode: string }[]): Promise<string[]> {
+  const file = join(mkdtempSync(join(tmpdir(), 'citycode-residents-')), `${ns}.csv`);
+  writePersonCsv(file, rows);
+  await ingestFile(stores, { dataset: testDatasetId(ns), file });
+  const mapped = await stores.graph.read<{ key: string; code: string }>(
+    `MATCH (s:SourceRecord {dataset: $id})-[:MAPS_TO]->(e:Person) RETURN s.recordKey AS key, e.code AS code`,
+    { id: testDatasetId(ns) },
+  );
+  const byKey = new Map(mapped.map((m) => [m.key, m.code]));
+  const codes = rows.map((r) => byKey.get(r.recordKey));
+  if (codes.some((c) => !c)) throw new Error(`not every ${ns} row became a person`);
+  await stores.graph.write(`UNWIND $rows AS r MATCH (e:Person {code: r.code}) SET e.districtCode = r.districtCode, e.streetCode = r.streetCode`, {
+    rows: codes.map((code, i) => ({ code, ...places[i % places.length] })),
+  });
+  return codes as string[];
 }

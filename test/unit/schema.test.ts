@@ -38,6 +38,8 @@ describe('committed schema SDL', () => {
       'region',
       'regions',
       'resolveCode',
+      'returnFlow',
+      'returnFlows',
       'reviewQueue',
       'sourceRecords',
       'verifyAudit',

@@ -1,0 +1,29 @@
+/**
+ * An entity as a row of a file or a delivery (exports, return flows): its code, kind and the
+ * attributes it stores as properties, each released through the caller's gate — denied ones left
+ * out (and not recorded as denials: the row simply holds what the caller may have), masked ones
+ * masked, read ones recorded for the audit. Rows outside the caller's row scope give null.
+ * Encrypted (citizen ID) and computed attributes (geometry) are not part of rows.
+ */
+import { attributesOf } from '../domain/modelIndex';
+import type { KindName } from '../domain/model';
+import { regionOf, type Release } from '../policy/release';
+
+export interface ReleasedRow {
+  code: string;
+  kind: string;
+  values: Record<string, unknown>;
+}
+
+export function releasedRow(release: Release, kind: KindName, record: { code: string; props: Record<string, unknown> }): ReleasedRow | null {
+  if (!release.admitsRow(kind, record.props)) return null;
+  const row = regionOf(record.props);
+  const values: Record<string, unknown> = {};
+  for (const a of attributesOf(kind)) {
+    if (a.source.from !== 'property') continue;
+    if (release.decide(a.key, row).effect === 'DENY') continue;
+    const stored = record.props[a.reads[0]];
+    values[a.field] = stored === undefined || stored === null ? null : release.release(a.key, { code: record.code, row }, stored);
+  }
+  return { code: record.code, kind, values };
+}
