@@ -20,6 +20,7 @@ import { graphiqlRouter } from './graphiql';
 import { jitExecution } from './jitExecutor';
 import { readiness } from './health';
 import { attachSubscriptions, type Subscriptions } from './subscriptions';
+import { exportRoutes } from './exports';
 import type { AppServices } from './services';
 import type { Stores } from '../store/stores';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -135,6 +136,7 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
     res.status(result.status === 'ready' ? 200 : 503).json(result);
   });
   app.use(graphiqlRouter());
+  app.use(exportRoutes(stores, services));
   app.use(
     '/graphql',
     services.auth.middleware,

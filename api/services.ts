@@ -9,6 +9,7 @@ import { PolicySource, startPolicySource } from './policySource';
 import type { Stores } from '../store/stores';
 import { ChangeFeed, feedSettingsFromEnv } from '../exchange/feed';
 import { ReturnFlowScheduler, type ReturnFlowDeps } from '../exchange/returnFlow';
+import { ExportRunner, type ExportDeps } from '../exchange/export';
 import { loadSigningKey } from '../audit/keys';
 import { serviceToken } from '../core/serviceToken';
 import { join } from 'node:path';
@@ -30,6 +31,9 @@ export interface AppServices {
   /** 数据回流: what deliveries need, and the scheduler running due flows (null: this process runs none). */
   returnFlows: ReturnFlowDeps;
   returnFlowScheduler: ReturnFlowScheduler | null;
+  /** 批量共享: what export jobs need, and the runner of this process (background, resumes orphans). */
+  exports: ExportDeps;
+  exportRunner: ExportRunner;
 }
 
 /** The policy in force, from PostgreSQL (loaded there from policies/ by the migrations). */
@@ -80,7 +84,10 @@ export async function startServices(stores: Stores, config: Config, overrides: P
   const tick = returnFlowTickMs();
   const returnFlowScheduler = overrides.returnFlowScheduler !== undefined ? overrides.returnFlowScheduler : tick > 0 && enforcement ? new ReturnFlowScheduler(returnFlows, tick) : null;
   returnFlowScheduler?.start();
-  return { ...services, returnFlows, returnFlowScheduler };
+  const exports: ExportDeps = overrides.exports ?? { stores, policy: () => services.policy.current(), audit: services.audit, dir: join(config.exchange.dir, 'exports'), key: returnFlows.key };
+  const exportRunner = overrides.exportRunner ?? new ExportRunner(exports, tick > 0 ? 60_000 : 0);
+  exportRunner.start();
+  return { ...services, returnFlows, returnFlowScheduler, exports, exportRunner };
 }
 
 async function startCore(
@@ -88,7 +95,7 @@ async function startCore(
   config: Config,
   overrides: Partial<AppServices>,
   enforcement: boolean,
-): Promise<Omit<AppServices, 'returnFlows' | 'returnFlowScheduler'>> {
+): Promise<Omit<AppServices, 'returnFlows' | 'returnFlowScheduler' | 'exports' | 'exportRunner'>> {
   return {
     feed: overrides.feed ?? (await startFeed(stores)),
     auth: overrides.auth ?? createAuth(authConfigFromEnv(config)),
@@ -111,6 +118,7 @@ async function startCore(
 }
 
 export async function stopServices(services: AppServices): Promise<void> {
+  await services.exportRunner.stop();
   await services.returnFlowScheduler?.stop();
   await services.feed.stop();
   await services.policy.close();

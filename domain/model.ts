@@ -672,6 +672,10 @@ export const OUTPUT_FIELDS: Readonly<Record<string, Readonly<Record<string, Outp
   CodeResolution: structural('scheme', 'cityCode', 'entity', 'conforming', 'warnings'),
   ChangePageType: structural('nodes', 'endCursor', 'hasNextPage'),
   ChangeType: structural('code', 'changedAt', 'entity'),
+  ExportJobType: structural(
+    'id', 'state', 'format', 'sourceKind', 'source', 'purpose', 'requester', 'department', 'policyVersion', 'rows', 'bytes', 'sha256', 'grants', 'error',
+    'createdAt', 'finishedAt', 'fileUrl', 'manifestUrl',
+  ),
   ReturnFlowType: structural(
     'id', 'district', 'department', 'domain', 'cron', 'timezone', 'purpose', 'target', 'enabled', 'snapshotDone', 'cursor', 'nextRunAt', 'attempt',
     'lastRunAt', 'lastStatus', 'lastError', 'createdBy', 'createdAt', 'deliveries',

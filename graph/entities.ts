@@ -76,3 +76,32 @@ export async function entitiesInDistrict(
     { district: districtCode, after: afterCode, first, scope: scopeParam(scope) },
   );
 }
+
+/** What an export page selects: a kind, optionally a dataset's entities and a region (districts or streets). */
+export interface ExportSelection {
+  kind: (typeof KIND_NAMES)[number];
+  dataset: string | null;
+  districts: readonly string[] | null;
+  streets: readonly string[] | null;
+}
+
+/**
+ * One page of an export (批量共享): entities of a kind in code order after `afterCode`, that the
+ * scope lets the caller see, optionally only those a dataset's records map to and only those in
+ * some districts or streets (a row is in when its district or its street is listed).
+ */
+export async function entitiesForExport(graph: GraphStore, s: ExportSelection, afterCode: string, first: number, scope: GraphScope): Promise<EntityRecord[]> {
+  if (!KIND_NAMES.includes(s.kind)) throw new Error(`${s.kind} is not a kind of the city model`);
+  const region = s.districts || s.streets ? 'AND (e.districtCode IN $districts OR e.streetCode IN $streets)' : '';
+  const match = s.dataset
+    ? `MATCH (:SourceRecord {dataset: $dataset})-[:MAPS_TO]->(e:${s.kind}) WHERE e.code > $after ${region} AND ${visible('e', scope, s.kind)} WITH DISTINCT e`
+    : `MATCH (e:${s.kind}) WHERE e.code > $after ${region} AND ${visible('e', scope, s.kind)}`;
+  return graph.read<EntityRecord>(`${match} RETURN e.code AS code, labels(e) AS labels, properties(e) AS props ORDER BY e.code LIMIT toInteger($first)`, {
+    dataset: s.dataset,
+    after: afterCode,
+    first,
+    districts: [...(s.districts ?? [])],
+    streets: [...(s.streets ?? [])],
+    scope: scopeParam(scope),
+  });
+}

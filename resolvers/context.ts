@@ -6,6 +6,7 @@ import type { QueryContext } from '../query/context';
 import type { ChangeFeed } from '../exchange/feed';
 import type { LiveCaller } from '../exchange/subscriptions';
 import type { ReturnFlowDeps } from '../exchange/returnFlow';
+import type { ExportDeps } from '../exchange/export';
 
 /** What governance resolvers act on besides the stores: the policy in force and the audit trail (api/services.ts provides them). */
 export interface GovernanceServices {
@@ -13,6 +14,9 @@ export interface GovernanceServices {
   audit: { record(entry: AuditEntry): void } | null;
   /** 数据回流: what deliveries need (exchange/returnFlow.ts); absent where the process runs none. */
   returnFlows?: ReturnFlowDeps;
+  /** 批量共享: export jobs (exchange/export.ts) and this process's runner. */
+  exports?: ExportDeps;
+  exportRunner?: { enqueue(id: string): Promise<void> };
 }
 
 /** What every resolver receives: the stores, the caller, the release gate with the caller's policy, this request's loaders. */

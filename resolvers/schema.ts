@@ -8,6 +8,7 @@ import { DataGovernanceResolver } from './DataGovernanceResolver';
 import { EntityQueryResolver, KindQueries } from './EntityResolver';
 import { GovernanceResolver } from './GovernanceResolver';
 import { guardSchema } from './guard';
+import { ExportResolver } from './ExportResolver';
 import { ResolveCodeResolver } from './ResolveCodeResolver';
 import { ReturnFlowResolver } from './ReturnFlowResolver';
 import { SpatialResolver } from './SpatialResolver';
@@ -15,7 +16,7 @@ import { SubscriptionResolver } from './SubscriptionResolver';
 import { ENTITY_TYPES } from './types/entityTypes';
 
 const OPTIONS: BuildSchemaOptions = {
-  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver, CatalogueResolver, AccessRequestResolver, SubscriptionResolver, ReturnFlowResolver],
+  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver, CatalogueResolver, AccessRequestResolver, SubscriptionResolver, ReturnFlowResolver, ExportResolver],
   orphanedTypes: ENTITY_TYPES,
   validate: false,
   // Every subscription brings its own `subscribe` (the change outbox's feed, exchange/feed.ts);

@@ -3,11 +3,14 @@ import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { composeSupergraph, formatProblems } from '../gateway/compose';
 import { citySubgraphSdl, readSdl, SUBGRAPHS } from '../gateway/subgraphs';
+import { trustedPublicKeys } from '../audit/keys';
+import { checkExport } from '../exchange/export';
 
 /**
  * citycode CLI.
  *   citycode compose-check <partner.graphql> [--name <subgraph>] [--with-districts]
  *   citycode ingest --dataset <id> <file> …   (ingest/cli.ts; also `npm run ingest -- …`)
+ *   citycode verify-export <manifest.json> [<data file>]   (exit 0: signature, row count and sha256 hold)
  * Tells a partner district whether its subgraph SDL composes with the current city subgraph
  * (and, with --with-districts, with the districts already in the supergraph), and lists every
  * problem with its composition error code. Exit 0: composes; 1: does not; 2: usage error.
@@ -34,7 +37,8 @@ export function composeCheck(file: string, name = 'partner', withDistricts = fal
 function usage(): never {
   process.stderr.write(
     'usage: citycode compose-check <partner.graphql> [--name <subgraph>] [--with-districts]\n' +
-      '       citycode ingest --dataset <id> <file> [--format csv|jsonl|geojson] [--all-or-nothing] …\n',
+      '       citycode ingest --dataset <id> <file> [--format csv|jsonl|geojson] [--all-or-nothing] …\n' +
+      '       citycode verify-export <manifest.json> [<data file>]\n',
   );
   process.exit(2);
 }
@@ -44,6 +48,17 @@ function main(argv: string[]): void {
   if (command === 'ingest') {
     // citycode ingest --dataset <id> <file> …: the ingestion CLI reads the same argv.
     void import('../ingest/cli');
+    return;
+  }
+  if (command === 'verify-export') {
+    const [manifest, data] = rest;
+    if (!manifest || !existsSync(manifest)) usage();
+    void checkExport(manifest, trustedPublicKeys(), data).then((check) => {
+      const what = `${check.manifest.source.kind} ${check.manifest.source.id}: ${check.rows} rows, sha256 ${check.sha256}, signed by ${check.manifest.keyId}`;
+      if (check.ok) process.stdout.write(`OK: ${what}\n`);
+      else process.stderr.write(`FAILED: ${what}\n${check.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      process.exit(check.ok ? 0 : 1);
+    });
     return;
   }
   if (command !== 'compose-check') usage();

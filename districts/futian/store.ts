@@ -164,6 +164,70 @@ export class FutianStore {
     return this.query<ReturnedRow>(`SELECT code, kind, "values", event_id AS event FROM futian.returned_row WHERE code = ANY ($1) ORDER BY code`, [[...codes]]);
   }
 
+  /** Stores an imported file's rows in file order, in one transaction (离线交换). */
+  async importFile(
+    file: { exportId: string; encoding: string; columns: readonly string[]; rows: number; sha256: string; manifest: unknown },
+    rows: AsyncIterable<{ code: string; kind: string; values: Record<string, unknown>; geometry?: unknown }>,
+  ): Promise<number> {
+    const client = await this.pool.connect().catch((err: unknown) => {
+      throw isPostgresUnavailable(err) ? unavailable('PostgreSQL (futian)', err) : err;
+    });
+    try {
+      await client.query('BEGIN');
+      await client.query(`DELETE FROM futian.imported_file WHERE export_id = $1`, [file.exportId]);
+      await client.query(`INSERT INTO futian.imported_file (export_id, encoding, columns, rows, sha256, manifest) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        file.exportId,
+        file.encoding,
+        [...file.columns],
+        file.rows,
+        file.sha256,
+        JSON.stringify(file.manifest),
+      ]);
+      let seq = 0;
+      let chunk: unknown[] = [];
+      const flush = async (): Promise<void> => {
+        if (chunk.length === 0) return;
+        await client.query(
+          `INSERT INTO futian.imported_row (export_id, seq, code, kind, "values", geometry)
+           SELECT $2, r.seq, r.code, r.kind, r."values", r.geometry FROM jsonb_to_recordset($1::jsonb) AS r(seq integer, code text, kind text, "values" jsonb, geometry jsonb)`,
+          [JSON.stringify(chunk), file.exportId],
+        );
+        chunk = [];
+      };
+      for await (const r of rows) {
+        chunk.push({ seq: seq++, code: r.code, kind: r.kind, values: r.values, geometry: r.geometry ?? null });
+        if (chunk.length >= 1000) await flush();
+      }
+      await flush();
+      await client.query('COMMIT');
+      return seq;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** An imported file's description. */
+  async importedFile(exportId: string): Promise<{ encoding: string; columns: string[]; rows: number } | null> {
+    const [row] = await this.query<{ encoding: string; columns: string[]; rows: number }>(`SELECT encoding, columns, rows FROM futian.imported_file WHERE export_id = $1`, [exportId]);
+    return row ?? null;
+  }
+
+  /** An imported file's rows in file order, a page at a time. */
+  async *importedRows(exportId: string): AsyncGenerator<{ code: string; kind: string; values: Record<string, unknown>; geometry: unknown }> {
+    for (let after = -1; ; ) {
+      const page = await this.query<{ seq: number; code: string; kind: string; values: Record<string, unknown>; geometry: unknown }>(
+        `SELECT seq, code, kind, "values", geometry FROM futian.imported_row WHERE export_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000`,
+        [exportId, after],
+      );
+      for (const r of page) yield r;
+      if (page.length < 1000) return;
+      after = page[page.length - 1].seq;
+    }
+  }
+
   async ping(): Promise<void> {
     await this.query('SELECT 1 FROM futian.grid_event LIMIT 1', []);
   }

@@ -704,6 +704,58 @@ export enum EntityKind {
   Person = 'PERSON'
 }
 
+/** NDJSON / CSV / GEOJSON (有位置的类别) */
+export enum ExportFormat {
+  Csv = 'CSV',
+  Geojson = 'GEOJSON',
+  Ndjson = 'NDJSON'
+}
+
+/** 批量导出: 一个数据集、本部门的一项授权所及的行, 或某类实体 (可限区域) */
+export type ExportInput = {
+  /** 数据集 id: 其数据所对应的实体 */
+  dataset?: InputMaybe<Scalars['String']['input']>;
+  /** 属性 (与 kind 同用; 默认全部可存储属性) */
+  fields?: InputMaybe<Array<Scalars['String']['input']>>;
+  format: ExportFormat;
+  /** 本部门的授权 id (如 req-ar-000001): 其范围内的行 */
+  grant?: InputMaybe<Scalars['String']['input']>;
+  /** 实体类别, 如 CityObject */
+  kind?: InputMaybe<Scalars['String']['input']>;
+  /** 区 (6 位) 或街道 (9 位) 代码 (与 kind 同用) */
+  region?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** 批量导出任务 */
+export type ExportJobType = {
+  __typename?: 'ExportJobType';
+  bytes: Scalars['Int']['output'];
+  createdAt: Scalars['String']['output'];
+  department: Scalars['String']['output'];
+  error?: Maybe<Scalars['String']['output']>;
+  /** 下载地址 (完成后; 携带令牌 GET) */
+  fileUrl?: Maybe<Scalars['String']['output']>;
+  finishedAt?: Maybe<Scalars['String']['output']>;
+  format: ExportFormat;
+  /** 放行这些值的授权 */
+  grants: Array<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** 签名清单地址 (完成后) */
+  manifestUrl?: Maybe<Scalars['String']['output']>;
+  policyVersion: Scalars['String']['output'];
+  purpose?: Maybe<Scalars['String']['output']>;
+  requester: Scalars['String']['output'];
+  /** 已写出的行 */
+  rows: Scalars['Int']['output'];
+  sha256?: Maybe<Scalars['String']['output']>;
+  /** 所选 (JSON) */
+  source: Scalars['String']['output'];
+  /** DATASET / GRANT / SELECTION */
+  sourceKind: Scalars['String']['output'];
+  /** QUEUED / RUNNING / DONE / FAILED */
+  state: Scalars['String']['output'];
+};
+
 /** 授权变更: 新增 / 修改 / 撤销 */
 export enum GrantAction {
   Create = 'CREATE',
@@ -840,12 +892,16 @@ export type Mutation = {
   requestAccess: AccessRequestType;
   /** 裁决数据打架: 采用 A 或 B 的值 (仅数据管家; 留痕) */
   resolveConflict: ConflictType;
+  /** 继续一个中断或失败的导出 (从最后记录的一页起) */
+  resumeExport: ExportJobType;
   /** 撤销已生效的授权 (数据所有方、委员会或申请部门), 立即生效 */
   revokeAccessRequest: AccessRequestType;
   /** 立即交付一次 (不改变计划) */
   runReturnFlow: ReturnFlowType;
   /** 暂停或恢复回流计划 */
   setReturnFlowEnabled: ReturnFlowType;
+  /** 发起批量导出 (后台执行; 按本人授权放行; 附签名清单; 留痕) */
+  startExport: ExportJobType;
   /** 撤回申请 (申请部门, 审批前) */
   withdrawAccessRequest: AccessRequestType;
 };
@@ -911,6 +967,11 @@ export type MutationResolveConflictArgs = {
 };
 
 
+export type MutationResumeExportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRevokeAccessRequestArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
@@ -925,6 +986,11 @@ export type MutationRunReturnFlowArgs = {
 export type MutationSetReturnFlowEnabledArgs = {
   enabled: Scalars['Boolean']['input'];
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationStartExportArgs = {
+  input: ExportInput;
 };
 
 
@@ -1156,6 +1222,10 @@ export type Query = {
   enterprise?: Maybe<Enterprise>;
   /** 按城市码查询任一实体 (人、企、物) */
   entity?: Maybe<Entity>;
+  /** 一个导出任务 (本部门或数据治理委员会) */
+  exportJob?: Maybe<ExportJobType>;
+  /** 本部门的导出任务 (委员会: 全部), 新的在前 */
+  exportJobs: Array<ExportJobType>;
   /** 血缘: 数据集、字段或属性 (如 Person.residence) 的上游/下游, 含跳数; 深度默认 3, 最多 10 (仅数据管家) */
   lineage: LineageType;
   /** 与矩形范围相交的城市实体 */
@@ -1263,6 +1333,17 @@ export type QueryEnterpriseArgs = {
 
 export type QueryEntityArgs = {
   code: Scalars['ID']['input'];
+};
+
+
+export type QueryExportJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryExportJobsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1641,6 +1722,9 @@ export type ResolversTypes = {
   EntityConnection: ResolverTypeWrapper<Omit<EntityConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['EntityEdge']>, nodes: Array<ResolversTypes['Entity']> }>;
   EntityEdge: ResolverTypeWrapper<Omit<EntityEdge, 'node'> & { node: ResolversTypes['Entity'] }>;
   EntityKind: EntityKind;
+  ExportFormat: ExportFormat;
+  ExportInput: ExportInput;
+  ExportJobType: ResolverTypeWrapper<ExportJobType>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   GeoJSON: ResolverTypeWrapper<Scalars['GeoJSON']['output']>;
   GrantAction: GrantAction;
@@ -1710,6 +1794,8 @@ export type ResolversParentTypes = {
   Entity: ResolversInterfaceTypes<ResolversParentTypes>['Entity'];
   EntityConnection: Omit<EntityConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['EntityEdge']>, nodes: Array<ResolversParentTypes['Entity']> };
   EntityEdge: Omit<EntityEdge, 'node'> & { node: ResolversParentTypes['Entity'] };
+  ExportInput: ExportInput;
+  ExportJobType: ExportJobType;
   Float: Scalars['Float']['output'];
   GeoJSON: Scalars['GeoJSON']['output'];
   GrantChangeInput: GrantChangeInput;
@@ -2061,6 +2147,27 @@ export type EntityEdgeResolvers<ContextType = any, ParentType extends ResolversP
   node?: Resolver<ResolversTypes['Entity'], ParentType, ContextType>;
 };
 
+export type ExportJobTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ExportJobType'] = ResolversParentTypes['ExportJobType']> = {
+  bytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  department?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fileUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['ExportFormat'], ParentType, ContextType>;
+  grants?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  manifestUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  policyVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requester?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sha256?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sourceKind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface GeoJsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['GeoJSON'], any> {
   name: 'GeoJSON';
 }
@@ -2125,9 +2232,11 @@ export type MutationResolvers<ContextType = any, ParentType extends ResolversPar
   rejectAccessRequest?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationRejectAccessRequestArgs, 'id' | 'reason'>>;
   requestAccess?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
   resolveConflict?: Resolver<ResolversTypes['ConflictType'], ParentType, ContextType, RequireFields<MutationResolveConflictArgs, 'choose' | 'id' | 'reason'>>;
+  resumeExport?: Resolver<ResolversTypes['ExportJobType'], ParentType, ContextType, RequireFields<MutationResumeExportArgs, 'id'>>;
   revokeAccessRequest?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationRevokeAccessRequestArgs, 'id' | 'reason'>>;
   runReturnFlow?: Resolver<ResolversTypes['ReturnFlowType'], ParentType, ContextType, RequireFields<MutationRunReturnFlowArgs, 'id'>>;
   setReturnFlowEnabled?: Resolver<ResolversTypes['ReturnFlowType'], ParentType, ContextType, RequireFields<MutationSetReturnFlowEnabledArgs, 'enabled' | 'id'>>;
+  startExport?: Resolver<ResolversTypes['ExportJobType'], ParentType, ContextType, RequireFields<MutationStartExportArgs, 'input'>>;
   withdrawAccessRequest?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationWithdrawAccessRequestArgs, 'id' | 'reason'>>;
 };
 
@@ -2240,6 +2349,8 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   departmentQuality?: Resolver<Array<ResolversTypes['DepartmentQualityType']>, ParentType, ContextType>;
   enterprise?: Resolver<Maybe<ResolversTypes['Enterprise']>, ParentType, ContextType, RequireFields<QueryEnterpriseArgs, 'code'>>;
   entity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<QueryEntityArgs, 'code'>>;
+  exportJob?: Resolver<Maybe<ResolversTypes['ExportJobType']>, ParentType, ContextType, RequireFields<QueryExportJobArgs, 'id'>>;
+  exportJobs?: Resolver<Array<ResolversTypes['ExportJobType']>, ParentType, ContextType, Partial<QueryExportJobsArgs>>;
   lineage?: Resolver<ResolversTypes['LineageType'], ParentType, ContextType, RequireFields<QueryLineageArgs, 'direction' | 'node'>>;
   objectsInBbox?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsInBboxArgs, 'bbox'>>;
   objectsInRegion?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsInRegionArgs, 'region'>>;
@@ -2356,6 +2467,7 @@ export type Resolvers<ContextType = any> = {
   Entity?: EntityResolvers<ContextType>;
   EntityConnection?: EntityConnectionResolvers<ContextType>;
   EntityEdge?: EntityEdgeResolvers<ContextType>;
+  ExportJobType?: ExportJobTypeResolvers<ContextType>;
   GeoJSON?: GraphQLScalarType;
   GrantChangeResultType?: GrantChangeResultTypeResolvers<ContextType>;
   IngestResultType?: IngestResultTypeResolvers<ContextType>;

@@ -26,6 +26,8 @@ describe('committed schema SDL', () => {
       'departmentQuality',
       'enterprise',
       'entity',
+      'exportJob',
+      'exportJobs',
       'lineage',
       'objectsInBbox',
       'objectsInRegion',
