@@ -180,6 +180,8 @@ export function subjectFromClaims(claims: Claims): Subject {
     // client-credentials token's azp is that client.
     serviceAccount: azp !== null && username === `${SERVICE_ACCOUNT_PREFIX}${azp}`,
     anonymous: false,
+    // A resident's own city code, only on residents' tokens.
+    ...(typeof claims.city_code === 'string' && /^[0-9]{21}[0-9X]$/.test(claims.city_code) ? { cityCode: claims.city_code } : {}),
   });
 }
 

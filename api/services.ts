@@ -106,7 +106,7 @@ async function startCore(
         30_000,
         (onChange) => listenForPolicyChanges(stores.sql, onChange),
       )),
-    audit: overrides.audit !== undefined ? overrides.audit : enforcement ? new AuditWriter(stores.sql) : null,
+    audit: overrides.audit !== undefined ? overrides.audit : enforcement ? new AuditWriter(stores.sql, { subgraph: 'city' }) : null,
     checkpoints:
       overrides.checkpoints !== undefined
         ? overrides.checkpoints

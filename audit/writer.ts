@@ -51,6 +51,12 @@ export interface AuditWriterOptions extends Partial<Omit<AuditSettings, 'checkpo
   maxRetryDelayMs?: number;
   /** How long close() keeps retrying to drain the queue (ms). */
   closeTimeoutMs?: number;
+  /**
+   * The (sub)graph this writer records for, stamped as detail.subgraph on every entry that does not
+   * name one: 'city' for the city API, 'futian' for the 福田 subgraph (the usage trail's "from which
+   * subgraph"). Unset: nothing is stamped.
+   */
+  subgraph?: string;
 }
 
 type PendingRow = AuditRowContent;
@@ -182,6 +188,7 @@ export class AuditWriter {
   private isolate = 0;
   private closing = false;
   private closed = false;
+  private readonly subgraph: string | undefined;
 
   constructor(
     private readonly sql: SqlStore,
@@ -200,6 +207,7 @@ export class AuditWriter {
     this.retryDelayMs = options.retryDelayMs ?? 100;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5000;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
+    this.subgraph = options.subgraph;
   }
 
   get metrics(): AuditWriterMetrics {
@@ -211,7 +219,7 @@ export class AuditWriter {
    * waits for or fails on PostgreSQL.
    */
   record(entry: AuditEntry): void {
-    const row = entryToContent(entry);
+    const row = entryToContent(this.subgraph && entry?.detail?.subgraph === undefined ? { ...entry, detail: { subgraph: this.subgraph, ...(entry.detail ?? {}) } } : entry);
     if (this.closed) {
       this.drop(row, 'the audit writer is closed');
       return;

@@ -28,6 +28,8 @@ export interface Subject {
   /** Service account (client credentials) rather than a person. */
   serviceAccount: boolean;
   anonymous: boolean;
+  /** A resident's own city code (claim `city_code`): what "who read my data" (谁查看了我的数据) shows them. */
+  cityCode?: string | null;
 }
 
 export const ANONYMOUS: Subject = Object.freeze({

@@ -672,6 +672,14 @@ export const OUTPUT_FIELDS: Readonly<Record<string, Readonly<Record<string, Outp
   CodeResolution: structural('scheme', 'cityCode', 'entity', 'conforming', 'warnings'),
   ChangePageType: structural('nodes', 'endCursor', 'hasNextPage'),
   ChangeType: structural('code', 'changedAt', 'entity'),
+  UsageFieldType: structural('key', 'label'),
+  UsageEntryType: structural(
+    'id', 'at', 'username', 'department', 'departmentName', 'purpose', 'purposeLabel', 'operation', 'decision', 'grant', 'policyVersion', 'subgraph',
+    'entityCodes', 'fields', 'reason',
+  ),
+  UsagePageType: structural('nodes', 'endCursor', 'hasNextPage'),
+  MyDataUsageType: structural('id', 'at', 'department', 'departmentName', 'purpose', 'purposeLabel', 'decision', 'grant', 'subgraph', 'fields'),
+  MyDataUsagePageType: structural('nodes', 'endCursor', 'hasNextPage'),
   ExportJobType: structural(
     'id', 'state', 'format', 'sourceKind', 'source', 'purpose', 'requester', 'department', 'policyVersion', 'rows', 'bytes', 'sha256', 'grants', 'error',
     'createdAt', 'finishedAt', 'fileUrl', 'manifestUrl',

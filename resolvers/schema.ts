@@ -13,10 +13,11 @@ import { ResolveCodeResolver } from './ResolveCodeResolver';
 import { ReturnFlowResolver } from './ReturnFlowResolver';
 import { SpatialResolver } from './SpatialResolver';
 import { SubscriptionResolver } from './SubscriptionResolver';
+import { UsageResolver } from './UsageResolver';
 import { ENTITY_TYPES } from './types/entityTypes';
 
 const OPTIONS: BuildSchemaOptions = {
-  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver, CatalogueResolver, AccessRequestResolver, SubscriptionResolver, ReturnFlowResolver, ExportResolver],
+  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver, CatalogueResolver, AccessRequestResolver, SubscriptionResolver, ReturnFlowResolver, ExportResolver, UsageResolver],
   orphanedTypes: ENTITY_TYPES,
   validate: false,
   // Every subscription brings its own `subscribe` (the change outbox's feed, exchange/feed.ts);

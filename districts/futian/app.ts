@@ -1,4 +1,7 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { operationHash } from '../../audit/chain';
+import { AuditWriter } from '../../audit/writer';
+import { SqlStore } from '../../store/postgres';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -26,6 +29,8 @@ export function buildFutianSchema(): GraphQLSchema {
 export interface FutianApp {
   app: Express;
   apollo: ApolloServer<FutianContext>;
+  /** The writer of the district's entries into the audit chain (closed when Apollo stops). */
+  audit: AuditWriter;
 }
 
 /**
@@ -34,13 +39,34 @@ export interface FutianApp {
  * /healthz, /readyz.
  */
 export async function createFutianApp(store: FutianStore, config: FutianConfig, auth: Auth = createAuth(authConfigFromEnv(config))): Promise<FutianApp> {
+  // 使用留痕: the district's reads and denials go to the city's audit chain (same database), stamped 'futian'.
+  const auditSql = new SqlStore(config.postgres);
+  const audit = new AuditWriter(auditSql, { subgraph: 'futian' });
+  const trailPlugin: ApolloServerPlugin<FutianContext> = {
+    async serverWillStart() {
+      return {
+        async serverWillStop() {
+          await audit.close();
+          await auditSql.close();
+        },
+      };
+    },
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, request }) {
+          const operation = { hash: operationHash(request.query ?? '', request.variables ?? null), name: request.operationName ?? null };
+          for (const entry of contextValue.trail.entries(operation)) audit.record(entry);
+        },
+      };
+    },
+  };
   const apollo = new ApolloServer<FutianContext>({
     // The server's own SIGTERM/SIGINT handler stops Apollo; Apollo's handler would race it and hang.
     stopOnTerminationSignals: false,
     schema: buildFutianSchema(),
     formatError,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), trailPlugin],
   });
   await apollo.start();
   const log = logger.child({ subgraph: 'futian' });
@@ -72,5 +98,5 @@ export async function createFutianApp(store: FutianStore, config: FutianConfig, 
       },
     }),
   );
-  return { app, apollo };
+  return { app, apollo, audit };
 }

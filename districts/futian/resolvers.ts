@@ -7,6 +7,7 @@ import { parseCityCode } from '../../domain/citycode';
 import { applyMask } from '../../policy/masks';
 import { GridAccess, gridAccess } from './policy';
 import type { EventFilter, FutianStore, GridEventRow } from './store';
+import { FutianTrail } from './trail';
 
 /** What every resolver of the 福田 subgraph receives. */
 export interface FutianContext {
@@ -18,6 +19,8 @@ export interface FutianContext {
   access(): GridAccess;
   /** One loader per (building|person, status, first): all entities of a request in one statement. */
   events(column: 'building_code' | 'person_code', filter: Omit<EventFilter, 'streets'>): DataLoader<string, GridEventRow[]>;
+  /** What this request read and was refused (使用留痕), written to the audit chain at its end. */
+  trail: FutianTrail;
 }
 
 export const CATEGORY_LABELS: Readonly<Record<string, string>> = {
@@ -41,6 +44,7 @@ export function createContext(subject: Subject, purpose: string | null, store: F
     store,
     log,
     access,
+    trail: new FutianTrail(subject, purpose),
     events(column, filter) {
       const key = JSON.stringify([column, filter.status, filter.first]);
       let loader = loaders.get(key);
@@ -59,10 +63,11 @@ export function createContext(subject: Subject, purpose: string | null, store: F
 }
 
 /** The policy's ALLOW for this request, or a FORBIDDEN error saying why not and what to do. */
-function allowed(ctx: FutianContext, field: string): Extract<GridAccess, { effect: 'ALLOW' }> {
+function allowed(ctx: FutianContext, field: string, codes: readonly string[] = []): Extract<GridAccess, { effect: 'ALLOW' }> {
   const a = ctx.access();
   if (a.effect === 'ALLOW') return a;
   ctx.log.info({ field, rule: a.rule, subject: ctx.subject.username }, 'futian: grid events denied');
+  ctx.trail.denied(a.rule, field, a.reason, codes);
   throw new CityCodeError('FORBIDDEN', `Not allowed to read ${field}: ${a.reason}`, a.hint, { field, policy: a.rule, service: 'futian' });
 }
 
@@ -77,6 +82,13 @@ function filterOf(args: PageArgs): Omit<EventFilter, 'streets'> {
     throw badInput(`first must be between 1 and ${MAX_FIRST}, got ${first}`, `Ask for at most ${MAX_FIRST} events at a time.`, { argument: 'first' });
   }
   return { status: args.status ?? null, first };
+}
+
+/** Records the events a request gets as read (the persons and buildings they are about). */
+function readEvents<T extends GridEventRow | null | readonly GridEventRow[]>(ctx: FutianContext, rule: string, events: T): T {
+  const list = events === null ? [] : Array.isArray(events) ? (events as readonly GridEventRow[]) : [events as GridEventRow];
+  if (list.length) ctx.trail.read(rule, 'GridEvent', list.flatMap((e) => [e.personCode, e.buildingCode]));
+  return events;
 }
 
 /** A representation's city code, checked (22 characters, valid check digit, the right kind). */
@@ -94,32 +106,33 @@ export const resolvers: GraphQLResolverMap<FutianContext> = {
   Query: {
     gridEvents: async (_root, args: PageArgs, ctx) => {
       const a = allowed(ctx, 'Query.gridEvents');
-      return ctx.store.recentEvents({ ...filterOf(args), streets: a.streets });
+      return readEvents(ctx, a.rule, await ctx.store.recentEvents({ ...filterOf(args), streets: a.streets }));
     },
     gridEvent: async (_root, args: { id: string }, ctx) => {
       const a = allowed(ctx, 'Query.gridEvent');
-      return ctx.store.eventById(args.id, a.streets);
+      return readEvents(ctx, a.rule, await ctx.store.eventById(args.id, a.streets));
     },
   },
   CityObject: {
     // async: a bad representation fails its own list item, not the whole _entities field.
     __resolveReference: async (ref: { code?: unknown }) => referenceCode(ref, 'OBJECT', 'CityObject'),
-    gridEvents: (obj: { code: string }, args: PageArgs, ctx) => {
-      allowed(ctx, 'CityObject.gridEvents');
-      return ctx.events('building_code', filterOf(args)).load(obj.code);
+    gridEvents: async (obj: { code: string }, args: PageArgs, ctx) => {
+      const a = allowed(ctx, 'CityObject.gridEvents', [obj.code]);
+      return readEvents(ctx, a.rule, await ctx.events('building_code', filterOf(args)).load(obj.code));
     },
   },
   Person: {
     __resolveReference: async (ref: { code?: unknown }) => referenceCode(ref, 'PERSON', 'Person'),
-    gridEvents: (obj: { code: string }, args: PageArgs, ctx) => {
-      allowed(ctx, 'Person.gridEvents');
-      return ctx.events('person_code', filterOf(args)).load(obj.code);
+    gridEvents: async (obj: { code: string }, args: PageArgs, ctx) => {
+      const a = allowed(ctx, 'Person.gridEvents', [obj.code]);
+      return readEvents(ctx, a.rule, await ctx.events('person_code', filterOf(args)).load(obj.code));
     },
   },
   GridEvent: {
     categoryLabel: (e: GridEventRow) => CATEGORY_LABELS[e.category] ?? e.category,
     handler: (e: GridEventRow, _args, ctx) => {
       const a = allowed(ctx, 'GridEvent.handler');
+      ctx.trail.read(a.rule, 'GridEvent.handler', [e.personCode, e.buildingCode], a.handler !== 'CLEAR');
       return a.handler === 'CLEAR' ? e.handler : applyMask(e.handler, 'NAME');
     },
     building: (e: GridEventRow) => (e.buildingCode ? { __typename: 'CityObject', code: e.buildingCode } : null),

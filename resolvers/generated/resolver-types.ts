@@ -999,6 +999,34 @@ export type MutationWithdrawAccessRequestArgs = {
   reason: Scalars['String']['input'];
 };
 
+export type MyDataUsagePageType = {
+  __typename?: 'MyDataUsagePageType';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  nodes: Array<MyDataUsageType>;
+};
+
+/** 谁查看了我的数据: 哪个部门、何时、为何用途、依据哪项授权、看了我的哪些信息 (不含经办人姓名和他人信息) */
+export type MyDataUsageType = {
+  __typename?: 'MyDataUsageType';
+  at: Scalars['String']['output'];
+  /** ALLOW 明文 / MASK 脱敏 / DENY 拒绝 */
+  decision: Scalars['String']['output'];
+  department?: Maybe<Scalars['String']['output']>;
+  /** 部门名称 */
+  departmentName?: Maybe<Scalars['String']['output']>;
+  /** 我的哪些信息 */
+  fields: Array<UsageFieldType>;
+  /** 依据的授权 */
+  grant: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  purpose?: Maybe<Scalars['String']['output']>;
+  /** 用途名称 */
+  purposeLabel?: Maybe<Scalars['String']['output']>;
+  /** 子图: city / futian */
+  subgraph: Scalars['String']['output'];
+};
+
 /** 分页信息 */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -1228,6 +1256,8 @@ export type Query = {
   exportJobs: Array<ExportJobType>;
   /** 血缘: 数据集、字段或属性 (如 Person.residence) 的上游/下游, 含跳数; 深度默认 3, 最多 10 (仅数据管家) */
   lineage: LineageType;
+  /** 谁查看了我的数据: 以本人城市码登录的居民, 查看各部门对本人数据的读取记录, 新的在前 */
+  myDataUsage: MyDataUsagePageType;
   /** 与矩形范围相交的城市实体 */
   objectsInBbox: CityObjectConnection;
   /** 区域 (按其城市码) 范围内的城市实体 */
@@ -1258,6 +1288,8 @@ export type Query = {
   reviewQueue: Array<ReviewCaseType>;
   /** 数据集的源记录及其 MAPS_TO 边 (仅数据管家) */
   sourceRecords: Array<SourceRecordType>;
+  /** 使用留痕: 谁在何时、为何用途、依据哪项授权、从哪个子图读取了哪些实体的哪些属性 (数据治理委员会: 全部; 数据所有方: 其数据), 新的在前 */
+  usageTrail: UsagePageType;
   /** 校验审计链 (哈希链与签名检查点), 报告第一条被篡改的记录 (仅数据管家) */
   verifyAudit: AuditVerificationType;
 };
@@ -1354,6 +1386,12 @@ export type QueryLineageArgs = {
 };
 
 
+export type QueryMyDataUsageArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryObjectsInBboxArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   bbox: Array<Scalars['Float']['input']>;
@@ -1443,6 +1481,13 @@ export type QueryReviewQueueArgs = {
 export type QuerySourceRecordsArgs = {
   afterLine?: InputMaybe<Scalars['Int']['input']>;
   dataset: Scalars['String']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryUsageTrailArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<UsageFilterInput>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -1604,6 +1649,73 @@ export type SubscriptionEntityChangedArgs = {
   region?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** 使用留痕: 谁、何时、为何用途、依据哪项授权、从哪个子图读取或被拒绝了哪些实体的哪些属性 */
+export type UsageEntryType = {
+  __typename?: 'UsageEntryType';
+  at: Scalars['String']['output'];
+  /** ALLOW 明文 / MASK 脱敏 / DENY 拒绝 */
+  decision: Scalars['String']['output'];
+  department?: Maybe<Scalars['String']['output']>;
+  departmentName?: Maybe<Scalars['String']['output']>;
+  /** 实体城市码 */
+  entityCodes: Array<Scalars['String']['output']>;
+  fields: Array<UsageFieldType>;
+  /** 作出决定的授权 (或规则) */
+  grant: Scalars['String']['output'];
+  /** 审计链序号 */
+  id: Scalars['ID']['output'];
+  /** 操作名 */
+  operation?: Maybe<Scalars['String']['output']>;
+  policyVersion?: Maybe<Scalars['String']['output']>;
+  purpose?: Maybe<Scalars['String']['output']>;
+  purposeLabel?: Maybe<Scalars['String']['output']>;
+  /** 拒绝的原因 */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** 子图: city / futian */
+  subgraph: Scalars['String']['output'];
+  /** 读取人 (账号) */
+  username?: Maybe<Scalars['String']['output']>;
+};
+
+/** 使用留痕中的一个属性 */
+export type UsageFieldType = {
+  __typename?: 'UsageFieldType';
+  /** 目录编码, 如 Person.phone */
+  key: Scalars['String']['output'];
+  /** 中文名称 */
+  label: Scalars['String']['output'];
+};
+
+/** 使用留痕筛选 */
+export type UsageFilterInput = {
+  /** 属性, 如 Person.phone */
+  attribute?: InputMaybe<Scalars['String']['input']>;
+  /** 实体城市码 */
+  code?: InputMaybe<Scalars['String']['input']>;
+  /** ALLOW / MASK / DENY */
+  decision?: InputMaybe<Scalars['String']['input']>;
+  /** 读取方部门代码 */
+  department?: InputMaybe<Scalars['String']['input']>;
+  /** 起始时间 (ISO, 含) */
+  from?: InputMaybe<Scalars['String']['input']>;
+  /** 授权 id */
+  grant?: InputMaybe<Scalars['String']['input']>;
+  /** 用途 */
+  purpose?: InputMaybe<Scalars['String']['input']>;
+  /** 子图: city / futian */
+  subgraph?: InputMaybe<Scalars['String']['input']>;
+  /** 截止时间 (ISO, 不含) */
+  to?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UsagePageType = {
+  __typename?: 'UsagePageType';
+  /** 下一页的 after */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  nodes: Array<UsageEntryType>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1739,6 +1851,8 @@ export type ResolversTypes = {
   LineageNodeType: ResolverTypeWrapper<LineageNodeType>;
   LineageType: ResolverTypeWrapper<LineageType>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  MyDataUsagePageType: ResolverTypeWrapper<MyDataUsagePageType>;
+  MyDataUsageType: ResolverTypeWrapper<MyDataUsageType>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Person: ResolverTypeWrapper<Omit<Person, 'registeredAt' | 'residence' | 'workplace'> & { registeredAt?: Maybe<ResolversTypes['CityObject']>, residence?: Maybe<ResolversTypes['CityObject']>, workplace?: Maybe<ResolversTypes['CityObject']> }>;
   PersonConnection: ResolverTypeWrapper<PersonConnection>;
@@ -1759,6 +1873,10 @@ export type ResolversTypes = {
   SourceRecordType: ResolverTypeWrapper<SourceRecordType>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  UsageEntryType: ResolverTypeWrapper<UsageEntryType>;
+  UsageFieldType: ResolverTypeWrapper<UsageFieldType>;
+  UsageFilterInput: UsageFilterInput;
+  UsagePageType: ResolverTypeWrapper<UsagePageType>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1807,6 +1925,8 @@ export type ResolversParentTypes = {
   LineageNodeType: LineageNodeType;
   LineageType: LineageType;
   Mutation: Record<PropertyKey, never>;
+  MyDataUsagePageType: MyDataUsagePageType;
+  MyDataUsageType: MyDataUsageType;
   PageInfo: PageInfo;
   Person: Omit<Person, 'registeredAt' | 'residence' | 'workplace'> & { registeredAt?: Maybe<ResolversParentTypes['CityObject']>, residence?: Maybe<ResolversParentTypes['CityObject']>, workplace?: Maybe<ResolversParentTypes['CityObject']> };
   PersonConnection: PersonConnection;
@@ -1824,6 +1944,10 @@ export type ResolversParentTypes = {
   SourceRecordType: SourceRecordType;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  UsageEntryType: UsageEntryType;
+  UsageFieldType: UsageFieldType;
+  UsageFilterInput: UsageFilterInput;
+  UsagePageType: UsagePageType;
 };
 
 export type AccessRequestEventTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['AccessRequestEventType'] = ResolversParentTypes['AccessRequestEventType']> = {
@@ -2240,6 +2364,25 @@ export type MutationResolvers<ContextType = any, ParentType extends ResolversPar
   withdrawAccessRequest?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationWithdrawAccessRequestArgs, 'id' | 'reason'>>;
 };
 
+export type MyDataUsagePageTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['MyDataUsagePageType'] = ResolversParentTypes['MyDataUsagePageType']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['MyDataUsageType']>, ParentType, ContextType>;
+};
+
+export type MyDataUsageTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['MyDataUsageType'] = ResolversParentTypes['MyDataUsageType']> = {
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  decision?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  department?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  departmentName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['UsageFieldType']>, ParentType, ContextType>;
+  grant?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  purposeLabel?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  subgraph?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = any, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -2352,6 +2495,7 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   exportJob?: Resolver<Maybe<ResolversTypes['ExportJobType']>, ParentType, ContextType, RequireFields<QueryExportJobArgs, 'id'>>;
   exportJobs?: Resolver<Array<ResolversTypes['ExportJobType']>, ParentType, ContextType, Partial<QueryExportJobsArgs>>;
   lineage?: Resolver<ResolversTypes['LineageType'], ParentType, ContextType, RequireFields<QueryLineageArgs, 'direction' | 'node'>>;
+  myDataUsage?: Resolver<ResolversTypes['MyDataUsagePageType'], ParentType, ContextType, Partial<QueryMyDataUsageArgs>>;
   objectsInBbox?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsInBboxArgs, 'bbox'>>;
   objectsInRegion?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsInRegionArgs, 'region'>>;
   objectsNear?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsNearArgs, 'lat' | 'lon' | 'radiusM'>>;
@@ -2367,6 +2511,7 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   returnFlows?: Resolver<Array<ResolversTypes['ReturnFlowType']>, ParentType, ContextType, Partial<QueryReturnFlowsArgs>>;
   reviewQueue?: Resolver<Array<ResolversTypes['ReviewCaseType']>, ParentType, ContextType, RequireFields<QueryReviewQueueArgs, 'status'>>;
   sourceRecords?: Resolver<Array<ResolversTypes['SourceRecordType']>, ParentType, ContextType, RequireFields<QuerySourceRecordsArgs, 'dataset'>>;
+  usageTrail?: Resolver<ResolversTypes['UsagePageType'], ParentType, ContextType, Partial<QueryUsageTrailArgs>>;
   verifyAudit?: Resolver<ResolversTypes['AuditVerificationType'], ParentType, ContextType, Partial<QueryVerifyAuditArgs>>;
 };
 
@@ -2437,6 +2582,35 @@ export type SubscriptionResolvers<ContextType = any, ParentType extends Resolver
   entityChanged?: SubscriptionResolver<ResolversTypes['ChangeEventType'], "entityChanged", ParentType, ContextType, Partial<SubscriptionEntityChangedArgs>>;
 };
 
+export type UsageEntryTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['UsageEntryType'] = ResolversParentTypes['UsageEntryType']> = {
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  decision?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  department?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  departmentName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  entityCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['UsageFieldType']>, ParentType, ContextType>;
+  grant?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  operation?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  policyVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  purposeLabel?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  subgraph?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  username?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type UsageFieldTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['UsageFieldType'] = ResolversParentTypes['UsageFieldType']> = {
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type UsagePageTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['UsagePageType'] = ResolversParentTypes['UsagePageType']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['UsageEntryType']>, ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = any> = {
   AccessRequestEventType?: AccessRequestEventTypeResolvers<ContextType>;
   AccessRequestPageType?: AccessRequestPageTypeResolvers<ContextType>;
@@ -2475,6 +2649,8 @@ export type Resolvers<ContextType = any> = {
   LineageNodeType?: LineageNodeTypeResolvers<ContextType>;
   LineageType?: LineageTypeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  MyDataUsagePageType?: MyDataUsagePageTypeResolvers<ContextType>;
+  MyDataUsageType?: MyDataUsageTypeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   PersonConnection?: PersonConnectionResolvers<ContextType>;
@@ -2490,5 +2666,8 @@ export type Resolvers<ContextType = any> = {
   ReviewCaseType?: ReviewCaseTypeResolvers<ContextType>;
   SourceRecordType?: SourceRecordTypeResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  UsageEntryType?: UsageEntryTypeResolvers<ContextType>;
+  UsageFieldType?: UsageFieldTypeResolvers<ContextType>;
+  UsagePageType?: UsagePageTypeResolvers<ContextType>;
 };
 

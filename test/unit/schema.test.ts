@@ -29,6 +29,7 @@ describe('committed schema SDL', () => {
       'exportJob',
       'exportJobs',
       'lineage',
+      'myDataUsage',
       'objectsInBbox',
       'objectsInRegion',
       'objectsNear',
@@ -44,6 +45,7 @@ describe('committed schema SDL', () => {
       'returnFlows',
       'reviewQueue',
       'sourceRecords',
+      'usageTrail',
       'verifyAudit',
     ]);
   });
