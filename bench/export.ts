@@ -42,7 +42,16 @@ async function gql(query: string, variables: Record<string, unknown>, headers: R
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { persons: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '2' }, out: { type: 'string' }, keep: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      persons: { type: 'string', default: '1000000' },
+      rounds: { type: 'string', default: '2' },
+      out: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      // Caps the server's V8 heap: an export that completes under it holds no more than that.
+      'heap-mb': { type: 'string' },
+    },
+  });
   const persons = Number(values.persons);
   const rounds = Number(values.rounds);
   const config = loadConfig();
@@ -80,7 +89,8 @@ async function main(): Promise<void> {
   console.log(`${total} persons in the graph (${persons} synthetic)`);
 
   const dir = mkdtempSync(join(tmpdir(), 'citycode-bench-export-'));
-  const server = startServer('api/server.js', { PORT: String(PORT), CITYCODE_EXCHANGE_DIR: dir, CITYCODE_RETURN_FLOW_TICK_MS: '0' });
+  const heap: Record<string, string> = values['heap-mb'] ? { NODE_OPTIONS: `--max-old-space-size=${Number(values['heap-mb'])}` } : {};
+  const server = startServer('api/server.js', { PORT: String(PORT), CITYCODE_EXCHANGE_DIR: dir, CITYCODE_RETURN_FLOW_TICK_MS: '0', ...heap });
   const results: Record<string, unknown>[] = [];
   try {
     await waitFor(`http://127.0.0.1:${PORT}/healthz`);
@@ -137,14 +147,20 @@ async function main(): Promise<void> {
         results.push(r);
       }
     }
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const med = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    };
     const apiRates = results.filter((r) => String(r.path).startsWith('API')).map((r) => r.rowsPerS as number);
     const floorRates = results.filter((r) => String(r.path).startsWith('floor')).map((r) => r.rowsPerS as number);
     const summary = {
       persons: total,
-      apiRowsPerS: med(apiRates),
-      floorRowsPerS: med(floorRates),
-      ratio: Number((med(apiRates) / med(floorRates)).toFixed(2)),
+      heapMb: values['heap-mb'] ? Number(values['heap-mb']) : null,
+      apiRowsPerS: Math.round(med(apiRates)),
+      floorRowsPerS: Math.round(med(floorRates)),
+      // Each round's API run against the floor run just before it.
+      ratioMedian: Number(med(apiRates.map((a, i) => a / floorRates[i])).toFixed(2)),
       serverPeakRssMb: Math.max(...results.filter((r) => r.serverPeakRssMb).map((r) => r.serverPeakRssMb as number)),
       at: new Date().toISOString(),
       runs: results,

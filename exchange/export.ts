@@ -234,10 +234,20 @@ export async function runExport(deps: ExportDeps, id: string, options: RunOption
 
     for (; kindIndex < kinds.length; kindIndex++, cursor = '') {
       const kind = kinds[kindIndex];
+      const scope = new Release(policy, subject, job.purpose).graphScope();
+      const fetchPage = (after: string) => {
+        const p = entitiesForExport(deps.stores.graph, { kind, dataset, districts, streets }, after, PAGE_ROWS, scope);
+        p.catch(() => undefined); // awaited below, or dropped when the job stops
+        return p;
+      };
+      let next = fetchPage(cursor);
       for (;;) {
-        const release = new Release(policy, subject, job.purpose);
-        const page = await entitiesForExport(deps.stores.graph, { kind, dataset, districts, streets }, cursor, PAGE_ROWS, release.graphScope());
+        const page = await next;
         if (page.length === 0) break;
+        const more = page.length === PAGE_ROWS;
+        // The next page is read from Neo4j while this one is released and written.
+        if (more) next = fetchPage(page[page.length - 1].code);
+        const release = new Release(policy, subject, job.purpose);
         const geometry = job.format === 'GEOJSON' ? new Map((await featuresByCodes(deps.stores.sql, page.map((p) => p.code))).map((f) => [f.cityCode, f.geometry])) : null;
         const fileRows: FileRow[] = [];
         for (const record of page) {
@@ -262,7 +272,7 @@ export async function runExport(deps: ExportDeps, id: string, options: RunOption
           deps.audit?.record(entry);
         }
         await recordProgress(deps.stores.sql, job.id, { kindIndex, cursor, rows, bytes, grants: [...grants].sort() }, LEASE_MS);
-        if (page.length < PAGE_ROWS) break;
+        if (!more) break;
       }
     }
     await write(fileTail(job.format));

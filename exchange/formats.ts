@@ -39,6 +39,22 @@ export function fileTail(format: ExportFormat): string {
   return format === 'GEOJSON' ? GEOJSON_TAIL : '';
 }
 
+/**
+ * Canonical JSON (keys sorted at every level, audit/chain.ts canonicalJson) of a row; the common
+ * case — values that are strings, numbers, booleans or null — is built with one JSON.stringify.
+ */
+function canonicalRow(row: { code: string; kind: string; values: Record<string, unknown> }): string {
+  const keys = Object.keys(row.values).sort();
+  const sorted: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = row.values[k];
+    if (v !== null && typeof v === 'object') return canonicalJson(row);
+    if (typeof v === 'number' && !Number.isFinite(v)) return canonicalJson(row);
+    if (v !== undefined) sorted[k] = v;
+  }
+  return JSON.stringify({ code: row.code, kind: row.kind, values: sorted });
+}
+
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'object') return canonicalJson(value);
@@ -50,7 +66,7 @@ export function encodeRows(format: ExportFormat, columns: readonly string[], row
   if (rows.length === 0) return '';
   switch (format) {
     case 'NDJSON':
-      return rows.map((r) => canonicalJson({ code: r.code, kind: r.kind, values: r.values }) + '\n').join('');
+      return rows.map((r) => canonicalRow(r) + '\n').join('');
     case 'CSV':
       return stringifyCsv(rows.map((r) => [r.code, r.kind, ...columns.map((c) => cell(r.values[c]))]));
     case 'GEOJSON':

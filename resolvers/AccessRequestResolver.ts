@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput, CityCodeError } from '../core/errors';
 import { moveRequest, submitRequest } from '../exchange/requests';
@@ -7,6 +6,7 @@ import { COMMITTEE_DEPARTMENT, shownState, type AccessRequest, type RequestActio
 import { STEWARD_ROLE } from '../policy/roles';
 import { listRequests, requestById, requestEvents } from '../sharing/requests';
 import type { RequestContext } from './context';
+import { recordGovernance } from './governanceAudit';
 import { AccessRequestInput, AccessRequestPageType, AccessRequestType, RequestStateEnum, RequestViewEnum, ScopeKindEnum } from './types/accessRequest';
 
 /**
@@ -46,14 +46,10 @@ async function toType(ctx: RequestContext, r: AccessRequest): Promise<AccessRequ
 }
 
 function audit(ctx: RequestContext, operationName: string, r: AccessRequest, detail: Record<string, unknown>): void {
-  ctx.services.audit?.record({
-    subject: ctx.subject,
+  recordGovernance(ctx, operationName, {
+    key: [r.id, detail],
     purpose: r.purpose,
-    operationHash: createHash('sha256').update(`${operationName}\n${r.id}\n${JSON.stringify(detail)}`).digest('hex'),
-    operationName,
-    entityCodes: [],
     fields: r.fields.length ? r.fields : [`domain:${r.domain}`],
-    decision: 'GOVERNANCE',
     policy: `${r.grantId ?? `request:${r.id}`}@${ctx.release.policy.version}`,
     detail: { request: r.id, state: r.state, requester: r.requesterDepartment, owner: r.ownerDepartment, ...detail },
   });

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput, CityCodeError } from '../core/errors';
 import { LEVELS, Level } from '../core/subject';
@@ -25,6 +24,7 @@ import { effectiveLevel } from '../domain/datasets';
 import { requireSteward, STEWARD_ROLE } from '../policy/roles';
 import { requireCityCode } from './codes';
 import type { RequestContext } from './context';
+import { recordGovernance } from './governanceAudit';
 import { ProvenanceType } from './types/provenance';
 import {
   ChangePageType,
@@ -52,17 +52,7 @@ import {
  */
 
 function audit(ctx: RequestContext, operationName: string, args: unknown, fields: string[], entityCodes: string[], detail: Record<string, unknown>): void {
-  ctx.services.audit?.record({
-    subject: ctx.subject,
-    purpose: ctx.release.purpose ?? 'DATA_GOVERNANCE',
-    operationHash: createHash('sha256').update(`${operationName}\n${JSON.stringify(args)}`).digest('hex'),
-    operationName,
-    entityCodes,
-    fields,
-    decision: 'GOVERNANCE',
-    policy: `${operationName}@${ctx.release.policy.version}`,
-    detail,
-  });
+  recordGovernance(ctx, operationName, { key: args, purpose: ctx.release.purpose ?? 'DATA_GOVERNANCE', fields, entityCodes, policy: `${operationName}@${ctx.release.policy.version}`, detail });
 }
 
 

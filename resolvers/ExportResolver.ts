@@ -5,6 +5,7 @@ import { COMMITTEE_DEPARTMENT } from '../policy/requests';
 import { STEWARD_ROLE } from '../policy/roles';
 import { jobById, listJobs, type ExportJob } from '../sharing/exports';
 import type { RequestContext } from './context';
+import { recordGovernance } from './governanceAudit';
 import { ExportFormatEnum, ExportInput, ExportJobType } from './types/export';
 
 /**
@@ -45,17 +46,7 @@ export class ExportResolver {
       format: input.format,
       purpose: ctx.release.purpose,
     });
-    ctx.services.audit?.record({
-      subject: ctx.subject,
-      purpose: ctx.release.purpose,
-      operationHash: job.id,
-      operationName: 'startExport',
-      entityCodes: [],
-      fields: [],
-      decision: 'GOVERNANCE',
-      policy: `export:${job.id}@${job.policyVersion}`,
-      detail: { export: job.id, source: job.source, format: job.format },
-    });
+    recordGovernance(ctx, 'startExport', { key: job.id, policy: `export:${job.id}@${job.policyVersion}`, detail: { export: job.id, source: job.source, format: job.format } });
     void ctx.services.exportRunner!.enqueue(job.id);
     return toExportType(job);
   }

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { verifyAudit } from '../audit/verify';
 import { badInput } from '../core/errors';
 import { requireSteward } from '../policy/roles';
 import { changeGrant } from '../store/policy';
 import type { RequestContext } from './context';
+import { recordGovernance } from './governanceAudit';
 import { AuditVerificationType, GrantChangeInput, GrantChangeResultType, PolicyVersionType } from './types/governance';
 
 
@@ -27,14 +27,10 @@ export class GovernanceResolver {
       throw badInput('grant is not valid JSON', 'Send the grant as a JSON object, e.g. {"id": "…", "department": "…", …}.', { argument: 'grant' });
     }
     const result = await changeGrant(ctx.stores.sql, ctx.subject, { action: input.action, grant, reason: input.reason });
-    ctx.services.audit?.record({
-      subject: ctx.subject,
+    recordGovernance(ctx, 'changeGrant', {
+      key: [input.action, input.grant],
       purpose: 'DATA_GOVERNANCE',
-      operationHash: createHash('sha256').update(`changeGrant\n${input.action}\n${input.grant}`).digest('hex'),
-      operationName: 'changeGrant',
-      entityCodes: [],
       fields: [`grant:${result.change.grantId}`],
-      decision: 'GOVERNANCE',
       policy: `${result.change.grantId}@${result.version}`,
       detail: { action: input.action, reason: input.reason, department: result.change.department, changeId: result.change.id },
     });

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput, CityCodeError } from '../core/errors';
 import { createReturnFlow, runFlowNow, type ReturnFlowDeps } from '../exchange/returnFlow';
@@ -7,6 +6,7 @@ import { COMMITTEE_DEPARTMENT } from '../policy/requests';
 import { STEWARD_ROLE } from '../policy/roles';
 import { deliveriesOf, flowById, listFlows, setFlowEnabled, type ReturnFlow } from '../sharing/returnFlows';
 import type { RequestContext } from './context';
+import { recordGovernance } from './governanceAudit';
 import { FlowTargetEnum, ReturnFlowInput, ReturnFlowType } from './types/returnFlow';
 
 /**
@@ -43,14 +43,10 @@ async function toType(ctx: RequestContext, f: ReturnFlow): Promise<ReturnFlowTyp
 }
 
 function audit(ctx: RequestContext, operationName: string, f: ReturnFlow, detail: Record<string, unknown>): void {
-  ctx.services.audit?.record({
-    subject: ctx.subject,
+  recordGovernance(ctx, operationName, {
+    key: [f.id, detail],
     purpose: f.purpose,
-    operationHash: createHash('sha256').update(`${operationName}\n${f.id}\n${JSON.stringify(detail)}`).digest('hex'),
-    operationName,
-    entityCodes: [],
     fields: [`domain:${f.domain}`],
-    decision: 'GOVERNANCE',
     policy: `return-flow:${f.id}@${ctx.release.policy.version}`,
     detail: { flow: f.id, district: f.districtCode, department: f.department, ...detail },
   });

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { badInput } from '../core/errors';
 import { residentPage, trailPage, trailView } from '../exchange/usage';
 import type { RequestContext } from './context';
+import { recordGovernance } from './governanceAudit';
 import { MyDataUsagePageType, UsageFilterInput, UsagePageType } from './types/usage';
 
 /**
@@ -36,17 +36,7 @@ function time(value: string | null, argument: string): Date | null {
 }
 
 function recordRead(ctx: RequestContext, operationName: string, detail: Record<string, unknown>): void {
-  ctx.services.audit?.record({
-    subject: ctx.subject,
-    purpose: ctx.release.purpose,
-    operationHash: createHash('sha256').update(`${operationName}\n${JSON.stringify(detail)}`).digest('hex'),
-    operationName,
-    entityCodes: [],
-    fields: [],
-    decision: 'GOVERNANCE',
-    policy: `usage-trail@${ctx.release.policy.version}`,
-    detail,
-  });
+  recordGovernance(ctx, operationName, { key: detail, policy: `usage-trail@${ctx.release.policy.version}`, detail });
 }
 
 @Resolver()

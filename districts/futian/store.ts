@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { isPostgresUnavailable, unavailable } from '../../core/errors';
 import type { FutianConfig } from './config';
 
@@ -50,6 +50,24 @@ export class FutianStore {
   constructor(config: FutianConfig['postgres']) {
     this.pool = new Pool({ ...config, max: config.poolSize, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000, application_name: 'citycode-futian' });
     this.pool.on('error', () => undefined);
+  }
+
+  /** Runs work inside BEGIN/COMMIT on one connection; any error rolls everything back. */
+  private async transaction<R>(work: (client: PoolClient) => Promise<R>): Promise<R> {
+    const client = await this.pool.connect().catch((err: unknown) => {
+      throw isPostgresUnavailable(err) ? unavailable('PostgreSQL (futian)', err) : err;
+    });
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   private async query<T>(sql: string, params: unknown[]): Promise<T[]> {
@@ -115,19 +133,13 @@ export class FutianStore {
     /** Called after the last row, before commit: throws when what arrived is not what the manifest says. */
     check: () => void,
   ): Promise<{ received: number; duplicate: boolean }> {
-    const client = await this.pool.connect().catch((err: unknown) => {
-      throw isPostgresUnavailable(err) ? unavailable('PostgreSQL (futian)', err) : err;
-    });
-    try {
-      await client.query('BEGIN');
+    return this.transaction(async (client) => {
       const taken = await client.query(
         `INSERT INTO futian.return_flow_receipt (delivery, flow, rows, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT (delivery) DO NOTHING RETURNING delivery`,
         [receipt.delivery, receipt.flow, receipt.rows, receipt.sha256],
       );
-      if (taken.rowCount === 0) {
-        await client.query('ROLLBACK');
-        return { received: receipt.rows, duplicate: true };
-      }
+      // Received before: nothing to add (the transaction commits nothing).
+      if (taken.rowCount === 0) return { received: receipt.rows, duplicate: true };
       let received = 0;
       let chunk: ReturnedRow[] = [];
       const flush = async (): Promise<void> => {
@@ -149,14 +161,8 @@ export class FutianStore {
       }
       await flush();
       check();
-      await client.query('COMMIT');
       return { received, duplicate: false };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** The returned rows of some codes (tests, and the district's own apps). */
@@ -169,11 +175,7 @@ export class FutianStore {
     file: { exportId: string; encoding: string; columns: readonly string[]; rows: number; sha256: string; manifest: unknown },
     rows: AsyncIterable<{ code: string; kind: string; values: Record<string, unknown>; geometry?: unknown }>,
   ): Promise<number> {
-    const client = await this.pool.connect().catch((err: unknown) => {
-      throw isPostgresUnavailable(err) ? unavailable('PostgreSQL (futian)', err) : err;
-    });
-    try {
-      await client.query('BEGIN');
+    return this.transaction(async (client) => {
       await client.query(`DELETE FROM futian.imported_file WHERE export_id = $1`, [file.exportId]);
       await client.query(`INSERT INTO futian.imported_file (export_id, encoding, columns, rows, sha256, manifest) VALUES ($1, $2, $3, $4, $5, $6)`, [
         file.exportId,
@@ -199,14 +201,8 @@ export class FutianStore {
         if (chunk.length >= 1000) await flush();
       }
       await flush();
-      await client.query('COMMIT');
       return seq;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** An imported file's description. */
