@@ -2,6 +2,9 @@ import { authConfigFromEnv, createAuth } from '../../api/auth';
 import { loadConfig } from '../../core/config';
 import { startTestApi, type TestApi } from '../support/services';
 import { bearer, tokenFor } from '../support/tokens';
+import { appendChanges } from '../../sharing/changes';
+import { collect, liveClient } from '../support/live';
+import { createOracle } from '../support/permissionOracle';
 
 /**
  * Token lifecycle against the real Keycloak: a user disabled, a session ended or a realm role
@@ -135,5 +138,24 @@ describe('token lifecycle (real Keycloak)', () => {
     expect(took).toBeLessThanOrEqual(BOUND_MS);
     const after = await post(token, PUBLIC_QUERY);
     expect([after.status, after.body.errors]).toEqual([200, undefined]);
+  });
+
+  it('a subscription of a user disabled meanwhile is closed (4401) at its next event', async () => {
+    const username = await throwAwayUser('live', false);
+    const token = await tokenFor(username);
+    const person = createOracle().plan.nodes.find((n) => n.labels.includes('Person') && typeof n.props.districtCode === 'string')!;
+    const change = { code: person.code, kind: 'Person', domain: 'POPULATION', districtCode: person.props.districtCode as string, streetCode: (person.props.streetCode as string) ?? null, dataset: null, fields: ['Person.name'], source: 'GOVERNANCE' as const };
+    const { client, closed } = liveClient(api.url, { authorization: `Bearer ${token}`, 'x-purpose': 'PUBLIC_SERVICE' });
+    const live = collect<{ entityChanged: { code: string } }>(client, `subscription ($c: [ID!]) { entityChanged(codes: $c) { code } }`, { c: [person.code] });
+    await new Promise((r) => setTimeout(r, 300));
+    await appendChanges(api.stores.sql, [change]);
+    expect((await live.waitFor(1))[0].entityChanged.code).toBe(person.code);
+    await kc('PUT', `/users/${await userId(username)}`, { enabled: false });
+    await new Promise((r) => setTimeout(r, BOUND_MS));
+    await appendChanges(api.stores.sql, [change]);
+    const ended = await closed;
+    expect(ended.code).toBe(4401);
+    expect(ended.reason).toMatch(/^UNAUTHENTICATED: token is no longer active/);
+    expect(live.events).toHaveLength(1);
   });
 });
