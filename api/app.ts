@@ -16,6 +16,7 @@ import { ensureCatalogue } from '../ingest/catalogue';
 import { createLoaders } from '../query/loaders';
 import { operationHash } from '../audit/chain';
 import { buildCitySubgraphSchema } from './subgraph';
+import { consoleRouter } from './console';
 import { graphiqlRouter } from './graphiql';
 import { jitExecution } from './jitExecutor';
 import { readiness } from './health';
@@ -136,6 +137,7 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
     res.status(result.status === 'ready' ? 200 : 503).json(result);
   });
   app.use(graphiqlRouter());
+  app.use(consoleRouter(config, () => services.policy.current()));
   app.use(exportRoutes(stores, services));
   app.use(
     '/graphql',

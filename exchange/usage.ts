@@ -113,7 +113,7 @@ export async function residentPage(stores: Stores, policy: Policy, subject: Subj
   const kind = kindOfCode(subject.cityCode);
   const rows = await usageEntries(
     stores.sql,
-    { code: subject.cityCode, attribute: null, department: null, subject: null, purpose: null, grant: null, subgraph: null, decision: null, from: null, to: null, owned: null },
+    { code: subject.cityCode, attribute: null, department: null, username: null, purpose: null, grant: null, subgraph: null, decision: null, from: null, to: null, owned: null },
     first,
     beforeId,
   );

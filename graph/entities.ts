@@ -105,3 +105,54 @@ export async function entitiesForExport(graph: GraphStore, s: ExportSelection, a
     scope: scopeParam(scope),
   });
 }
+
+/**
+ * Entities of the given kinds whose name contains `text`, that the scope lets the caller see, in
+ * name order (at most `first`). The labels are kinds of the city model, never input; the text
+ * index of migration 0005 serves CONTAINS.
+ */
+export async function entitiesByName(
+  graph: GraphStore,
+  kinds: readonly (typeof KIND_NAMES)[number][],
+  text: string,
+  first: number,
+  scope: GraphScope,
+): Promise<EntityRecord[]> {
+  const unknown = kinds.filter((k) => !KIND_NAMES.includes(k));
+  if (unknown.length) throw new Error(`${unknown.join(', ')} is not a kind of the city model`);
+  if (kinds.length === 0) return [];
+  const branches = kinds
+    .map((k) => `MATCH (e:${k}) WHERE e.name CONTAINS $text AND ${visible('e', scope, k)} RETURN e LIMIT toInteger($first)`)
+    .join(' UNION ALL ');
+  return graph.read<EntityRecord>(
+    `CALL () { ${branches} }
+     RETURN e.code AS code, labels(e) AS labels, properties(e) AS props
+     ORDER BY size(e.name), e.name, e.code LIMIT toInteger($first)`,
+    { text, first, scope: scopeParam(scope) },
+  );
+}
+
+export interface RegionCount {
+  regionCode: string;
+  kind: string;
+  n: number;
+}
+
+/**
+ * How many entities of each kind lie in each region of one level (districts, streets or
+ * communities, by the codes the nodes carry), counting only what the scope lets the caller see.
+ */
+export async function countsByRegion(
+  graph: GraphStore,
+  level: 'DISTRICT' | 'STREET' | 'COMMUNITY',
+  kinds: readonly (typeof KIND_NAMES)[number][],
+  scope: GraphScope,
+): Promise<RegionCount[]> {
+  const prop = { DISTRICT: 'districtCode', STREET: 'streetCode', COMMUNITY: 'communityCode' }[level];
+  const branches = kinds
+    .filter((k) => KIND_NAMES.includes(k))
+    .map((k) => `MATCH (e:${k}) WHERE e.${prop} IS NOT NULL AND NOT e:Region AND ${visible('e', scope, k)} RETURN e.${prop} AS regionCode, '${k}' AS kind, count(*) AS n`)
+    .join(' UNION ALL ');
+  if (!branches) return [];
+  return graph.read<RegionCount>(`CALL () { ${branches} } RETURN regionCode, kind, n ORDER BY regionCode, kind`, { scope: scopeParam(scope) });
+}

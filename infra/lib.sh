@@ -91,3 +91,26 @@ ensure_deps() {
     touch "$stamp"
   fi
 }
+
+# The governance console (console/, Vue + Vite) is built into dist/console when its sources, its
+# build configuration or the lock file are newer than the last build.
+ensure_console() {
+  cd "$CITYCODE_ROOT"
+  local built=dist/console/index.html
+  if [ ! -f "$built" ] || [ -n "$(find console package-lock.json -newer "$built" -type f -print -quit)" ]; then
+    log "building the governance console (dist/console)"
+    npm run -s build:console
+  fi
+}
+
+# Browser tests drive Debian's Chromium through playwright-core (no browser download step can
+# work on these machines): install the package when it is missing.
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  log "installing chromium from Debian's packages (browser tests)"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+    || die "apt-get install chromium failed"
+}

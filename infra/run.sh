@@ -15,6 +15,7 @@ prepare() {
   bash infra/services.sh start
   log "compiling TypeScript"
   npm run -s build
+  ensure_console
   node dist/store/migrate.js
   # The 福田 district subgraph owns its schema (futian) and its migrations.
   node dist/districts/futian/migrate.js
@@ -43,6 +44,7 @@ case "$cmd" in
     exec node dist/api/server.js "$@"
     ;;
   test)
+    ensure_chromium
     prepare
     seed
     log "lint, type-check, import directions (docs/architecture.md), derived artefacts current"

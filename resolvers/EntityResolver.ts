@@ -1,12 +1,12 @@
-import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { badInput } from '../core/errors';
+import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import { badInput, CityCodeError } from '../core/errors';
 import { KINDS, KIND_NAMES } from '../domain/model';
-import { regionByAdminCode, regionsByLevel } from '../graph/entities';
+import { countsByRegion, entitiesByName, regionByAdminCode, regionsByLevel } from '../graph/entities';
 import { asEntity, entitiesOf, type EntityValue } from '../query/entities';
 import { entityByCode } from '../query/fetch';
 import { requireCityCode } from './codes';
 import type { RequestContext } from './context';
-import { RegionLevel } from './types/region';
+import { RegionLevel, RegionStatsType } from './types/region';
 import { Entity, KIND_TYPES } from './types/entityTypes';
 
 /** Entities by code and regions by level (the by-code query of each kind is derived below). */
@@ -36,6 +36,52 @@ export class EntityQueryResolver {
   ): Promise<EntityValue[]> {
     const parent = within ? requireCityCode(within, 'within', 'OBJECT') : null;
     return entitiesOf(await regionsByLevel(ctx.stores.graph, level, parent, ctx.release.graphScope()), 'CityObject');
+  }
+
+  @Query(() => [Entity], {
+    description:
+      '按名称检索实体 (名称包含检索词, 最短的在前, 最多 50 个): 只检索调用方对其全部可见行都能明文读取名称的类别 (如自然人姓名仅限有相应授权者), 只返回调用方范围内的实体',
+  })
+  async entitiesByName(
+    @Arg('name', () => String, { description: '检索词 (至少 2 个字符)' }) name: string,
+    @Arg('first', () => Int, { nullable: true, description: '默认 20, 最多 50' }) first: number | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<EntityValue[]> {
+    const text = name.trim();
+    if ([...text].length < 2 || text.length > 64) {
+      throw badInput('name must be 2 to 64 characters', 'Give at least two characters of the name (e.g. 福田 or 科技).', { argument: 'name' });
+    }
+    const n = first ?? 20;
+    if (!Number.isInteger(n) || n < 1 || n > 50) throw badInput(`first ${n} is out of range`, 'Ask for 1 to 50 entities.', { argument: 'first' });
+    // A name look-up is a filter on the name: only kinds whose name this caller reads in clear on
+    // every row it sees (FORBIDDEN_FILTER otherwise), so a masked name cannot be probed.
+    const kinds = KIND_NAMES.filter((kind) => {
+      try {
+        ctx.release.assertCanUse(`${kind}.name`, 'lookup');
+        return true;
+      } catch (err) {
+        if (err instanceof CityCodeError) return false;
+        throw err;
+      }
+    });
+    return entitiesOf(await entitiesByName(ctx.stores.graph, kinds, text, n, ctx.release.graphScope()));
+  }
+
+  @Query(() => [RegionStatsType], { description: '区域统计: 某一层级 (城区、街道、社区) 各区域的人、企、物、设施数量, 只计调用方范围内可见的实体' })
+  async regionStats(@Arg('level', () => RegionLevel) level: RegionLevel, @Ctx() ctx: RequestContext): Promise<RegionStatsType[]> {
+    if (level === RegionLevel.CITY) throw badInput('regionStats counts districts, streets or communities', 'Ask for level DISTRICT, STREET or COMMUNITY.', { argument: 'level' });
+    const scope = ctx.release.graphScope();
+    const [regions, counts] = await Promise.all([
+      regionsByLevel(ctx.stores.graph, level, null, scope),
+      countsByRegion(ctx.stores.graph, level, KIND_NAMES, scope),
+    ]);
+    const n = new Map(counts.map((c) => [`${c.regionCode}/${c.kind}`, c.n]));
+    const out: RegionStatsType[] = [];
+    for (const region of entitiesOf(regions, 'CityObject')) {
+      const of = (kind: string) => n.get(`${String(region.props.regionCode)}/${kind}`) ?? 0;
+      out.push({ region, persons: of('Person'), enterprises: of('Enterprise'), cityObjects: of('CityObject'), publicFacilities: of('PublicFacility') });
+    }
+    return out;
   }
 }
 

@@ -61,7 +61,7 @@ export class UsageResolver {
         code: f.code ?? null,
         attribute: f.attribute ?? null,
         department: f.department ?? null,
-        subject: null,
+        username: f.user ?? null,
         purpose: f.purpose ?? null,
         grant: f.grant ?? null,
         subgraph: f.subgraph ?? null,

@@ -8,8 +8,8 @@ export interface UsageFilter {
   code: string | null;
   attribute: string | null;
   department: string | null;
-  /** The audit subject (token sub). */
-  subject: string | null;
+  /** The officer's account (the username kept in the entry's actor). */
+  username: string | null;
   purpose: string | null;
   /** A grant id (the part of `policy` before '@'). */
   grant: string | null;
@@ -57,7 +57,7 @@ export async function usageEntries(sql: SqlStore, f: UsageFilter, first: number,
         AND ($1::text IS NULL OR entity_codes @> ARRAY[$1::text])
         AND ($2::text IS NULL OR fields @> ARRAY[$2::text])
         AND ($3::text IS NULL OR department = $3)
-        AND ($4::text IS NULL OR subject = $4)
+        AND ($4::text IS NULL OR detail->'actor'->>'username' = $4)
         AND ($5::text IS NULL OR purpose = $5)
         AND ($6::text IS NULL OR split_part(policy, '@', 1) = $6)
         AND ($7::text IS NULL OR coalesce(detail->>'subgraph', 'city') = $7)
@@ -72,7 +72,7 @@ export async function usageEntries(sql: SqlStore, f: UsageFilter, first: number,
       f.code,
       f.attribute,
       f.department,
-      f.subject,
+      f.username,
       f.purpose,
       f.grant,
       f.subgraph,

@@ -11,6 +11,7 @@ export class UsageFilterInput {
   @Field(() => String, { nullable: true, description: '实体城市码' }) code!: string | null;
   @Field(() => String, { nullable: true, description: '属性, 如 Person.phone' }) attribute!: string | null;
   @Field(() => String, { nullable: true, description: '读取方部门代码' }) department!: string | null;
+  @Field(() => String, { nullable: true, description: '读取人账号, 如 zhang.data' }) user!: string | null;
   @Field(() => String, { nullable: true, description: '用途' }) purpose!: string | null;
   @Field(() => String, { nullable: true, description: '授权 id' }) grant!: string | null;
   @Field(() => String, { nullable: true, description: '子图: city / futian' }) subgraph!: string | null;
