@@ -84,6 +84,15 @@ it('the first page loads in under 2 s on a warm server', async () => {
   expect(await page.locator('[data-test=region-stats] .el-table__row').count()).toBe(rows.length);
   expect(await text(page, '[data-test=region-stats] .el-table__row')).toContain(rows[0].region.name);
   expect(rows.reduce((n, r) => n + r.persons, 0)).toBeGreaterThan(1000);
+  // The map draws every district's polygon from the PostGIS geometry (no tiles from anywhere).
+  await page.waitForFunction(
+    (n) => {
+      const map = (window as { __citycodeMap?: { queryRenderedFeatures(o: object): { properties: { code: string } }[] } }).__citycodeMap;
+      return new Set((map?.queryRenderedFeatures({ layers: ['fill'] }) ?? []).map((f) => f.properties.code)).size >= n;
+    },
+    rows.length,
+    { timeout: 10_000 },
+  );
   await shot(page, '02-overview');
   expect([...runs].sort((a, b) => a - b)[1]).toBeLessThan(2000);
   await context.close();
@@ -321,5 +330,17 @@ it('switches to English labels', async () => {
   expect(await text(page, '[data-nav=lineage]')).toBe('血缘');
   await page.getByText('EN', { exact: true }).click();
   expect(await text(page, '[data-nav=lineage]')).toBe('Lineage');
+  await context.close();
+});
+
+it('GraphiQL at /graphql runs a query with the token of the console’s sign-in', async () => {
+  const { context, page } = await signedIn(browser, api.url, 'gov.steward');
+  await page.goto(`${api.url}/graphql`);
+  await page.waitForSelector('.graphiql-execute-button', { timeout: 20_000 });
+  await page.locator('#from-console').click();
+  expect(await text(page, '#who')).toMatch(/^gov\.steward · SZ-ZSJ · L2 · \d+ s$/);
+  await page.locator('.graphiql-execute-button').click();
+  await page.waitForFunction(() => /"version": "v\d+(\.\d+)*"/.test(document.querySelector('.result-window')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  await shot(page, '12-graphiql');
   await context.close();
 });
