@@ -1248,6 +1248,8 @@ export type Query = {
   departmentQuality: Array<DepartmentQualityType>;
   /** 按城市码查询法人和其他组织 */
   enterprise?: Maybe<Enterprise>;
+  /** 按名称检索实体 (名称包含检索词, 最短的在前, 最多 50 个): 只检索调用方对其全部可见行都能明文读取名称的类别 (如自然人姓名仅限有相应授权者), 只返回调用方范围内的实体 */
+  entitiesByName: Array<Entity>;
   /** 按城市码查询任一实体 (人、企、物) */
   entity?: Maybe<Entity>;
   /** 一个导出任务 (本部门或数据治理委员会) */
@@ -1276,6 +1278,8 @@ export type Query = {
   publicFacility?: Maybe<PublicFacility>;
   /** 按行政区划代码查询区域 (区 6 位 / 街道 9 位 / 社区 12 位) */
   region?: Maybe<CityObject>;
+  /** 区域统计: 某一层级 (城区、街道、社区) 各区域的人、企、物、设施数量, 只计调用方范围内可见的实体 */
+  regionStats: Array<RegionStatsType>;
   /** 某一层级的区域 (市域、城区、街道、社区), 可限定上级区域 */
   regions: Array<CityObject>;
   /** 多码融合: 由外部编码 (身份证号、信用代码、楼栋/房屋/设备/车位编码) 查城市码 */
@@ -1363,6 +1367,12 @@ export type QueryEnterpriseArgs = {
 };
 
 
+export type QueryEntitiesByNameArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  name: Scalars['String']['input'];
+};
+
+
 export type QueryEntityArgs = {
   code: Scalars['ID']['input'];
 };
@@ -1447,6 +1457,11 @@ export type QueryRegionArgs = {
 };
 
 
+export type QueryRegionStatsArgs = {
+  level: RegionLevel;
+};
+
+
 export type QueryRegionsArgs = {
   level: RegionLevel;
   within?: InputMaybe<Scalars['ID']['input']>;
@@ -1504,6 +1519,21 @@ export enum RegionLevel {
   District = 'DISTRICT',
   Street = 'STREET'
 }
+
+/** 区域统计: 调用方可见范围内各类实体的数量 */
+export type RegionStatsType = {
+  __typename?: 'RegionStatsType';
+  /** 城市实体 (物, 不含区域本身) */
+  cityObjects: Scalars['Int']['output'];
+  /** 法人和其他组织 */
+  enterprises: Scalars['Int']['output'];
+  /** 自然人 */
+  persons: Scalars['Int']['output'];
+  /** 公共服务设施 */
+  publicFacilities: Scalars['Int']['output'];
+  /** 区域 (城市实体; 其名称、代码等属性与任何实体一样经发布闸门) */
+  region: Entity;
+};
 
 /** 一次回流交付 */
 export type ReturnFlowDeliveryType = {
@@ -1706,6 +1736,8 @@ export type UsageFilterInput = {
   subgraph?: InputMaybe<Scalars['String']['input']>;
   /** 截止时间 (ISO, 不含) */
   to?: InputMaybe<Scalars['String']['input']>;
+  /** 读取人账号, 如 zhang.data */
+  user?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type UsagePageType = {
@@ -1864,6 +1896,7 @@ export type ResolversTypes = {
   PublicFacilityEdge: ResolverTypeWrapper<PublicFacilityEdge>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegionLevel: RegionLevel;
+  RegionStatsType: ResolverTypeWrapper<Omit<RegionStatsType, 'region'> & { region: ResolversTypes['Entity'] }>;
   ReturnFlowDeliveryType: ResolverTypeWrapper<ReturnFlowDeliveryType>;
   ReturnFlowInput: ReturnFlowInput;
   ReturnFlowTarget: ReturnFlowTarget;
@@ -1937,6 +1970,7 @@ export type ResolversParentTypes = {
   PublicFacilityConnection: PublicFacilityConnection;
   PublicFacilityEdge: PublicFacilityEdge;
   Query: Record<PropertyKey, never>;
+  RegionStatsType: Omit<RegionStatsType, 'region'> & { region: ResolversParentTypes['Entity'] };
   ReturnFlowDeliveryType: ReturnFlowDeliveryType;
   ReturnFlowInput: ReturnFlowInput;
   ReturnFlowType: ReturnFlowType;
@@ -2491,6 +2525,7 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   datasets?: Resolver<Array<ResolversTypes['DatasetType']>, ParentType, ContextType>;
   departmentQuality?: Resolver<Array<ResolversTypes['DepartmentQualityType']>, ParentType, ContextType>;
   enterprise?: Resolver<Maybe<ResolversTypes['Enterprise']>, ParentType, ContextType, RequireFields<QueryEnterpriseArgs, 'code'>>;
+  entitiesByName?: Resolver<Array<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<QueryEntitiesByNameArgs, 'name'>>;
   entity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<QueryEntityArgs, 'code'>>;
   exportJob?: Resolver<Maybe<ResolversTypes['ExportJobType']>, ParentType, ContextType, RequireFields<QueryExportJobArgs, 'id'>>;
   exportJobs?: Resolver<Array<ResolversTypes['ExportJobType']>, ParentType, ContextType, Partial<QueryExportJobsArgs>>;
@@ -2505,6 +2540,7 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   provenance?: Resolver<Maybe<ResolversTypes['ProvenanceType']>, ParentType, ContextType, RequireFields<QueryProvenanceArgs, 'attribute' | 'code'>>;
   publicFacility?: Resolver<Maybe<ResolversTypes['PublicFacility']>, ParentType, ContextType, RequireFields<QueryPublicFacilityArgs, 'code'>>;
   region?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType, RequireFields<QueryRegionArgs, 'regionCode'>>;
+  regionStats?: Resolver<Array<ResolversTypes['RegionStatsType']>, ParentType, ContextType, RequireFields<QueryRegionStatsArgs, 'level'>>;
   regions?: Resolver<Array<ResolversTypes['CityObject']>, ParentType, ContextType, RequireFields<QueryRegionsArgs, 'level'>>;
   resolveCode?: Resolver<ResolversTypes['CodeResolution'], ParentType, ContextType, RequireFields<QueryResolveCodeArgs, 'scheme' | 'value'>>;
   returnFlow?: Resolver<Maybe<ResolversTypes['ReturnFlowType']>, ParentType, ContextType, RequireFields<QueryReturnFlowArgs, 'id'>>;
@@ -2513,6 +2549,14 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   sourceRecords?: Resolver<Array<ResolversTypes['SourceRecordType']>, ParentType, ContextType, RequireFields<QuerySourceRecordsArgs, 'dataset'>>;
   usageTrail?: Resolver<ResolversTypes['UsagePageType'], ParentType, ContextType, Partial<QueryUsageTrailArgs>>;
   verifyAudit?: Resolver<ResolversTypes['AuditVerificationType'], ParentType, ContextType, Partial<QueryVerifyAuditArgs>>;
+};
+
+export type RegionStatsTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['RegionStatsType'] = ResolversParentTypes['RegionStatsType']> = {
+  cityObjects?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  enterprises?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  persons?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  publicFacilities?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['Entity'], ParentType, ContextType>;
 };
 
 export type ReturnFlowDeliveryTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ReturnFlowDeliveryType'] = ResolversParentTypes['ReturnFlowDeliveryType']> = {
@@ -2661,6 +2705,7 @@ export type Resolvers<ContextType = any> = {
   PublicFacilityConnection?: PublicFacilityConnectionResolvers<ContextType>;
   PublicFacilityEdge?: PublicFacilityEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RegionStatsType?: RegionStatsTypeResolvers<ContextType>;
   ReturnFlowDeliveryType?: ReturnFlowDeliveryTypeResolvers<ContextType>;
   ReturnFlowType?: ReturnFlowTypeResolvers<ContextType>;
   ReviewCaseType?: ReviewCaseTypeResolvers<ContextType>;
