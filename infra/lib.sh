@@ -104,13 +104,22 @@ ensure_console() {
 }
 
 # Browser tests drive Debian's Chromium through playwright-core (no browser download step can
-# work on these machines): install the package when it is missing.
+# work on these machines): install the package when it is missing, with CJK fonts so that the
+# screenshots of the console (test-output/console/) are readable.
 ensure_chromium() {
-  [ -x /usr/bin/chromium ] && return 0
-  log "installing chromium from Debian's packages (browser tests)"
+  local want=()
+  [ -x /usr/bin/chromium ] || want+=(chromium)
+  [ -d /usr/share/fonts/opentype/noto ] || want+=(fonts-noto-cjk)
+  apt_install "${want[@]}"
+}
+
+# Installs Debian packages (as root, or through sudo); nothing when none are given.
+apt_install() {
+  (($#)) || return 0
+  log "installing $* from Debian's packages"
   local sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null \
-    || die "apt-get install chromium failed"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
+    || die "apt-get install $* failed"
 }

@@ -17,13 +17,7 @@ install_packages() {
   local want=()
   [ -x "$PG_BIN/pg_ctl" ] || want+=(postgresql-15)
   [ -f /usr/share/postgresql/15/extension/postgis.control ] || want+=(postgresql-15-postgis-3)
-  ((${#want[@]})) || return 0
-  log "installing ${want[*]} from Debian's packages"
-  local sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null \
-    || die "apt-get install ${want[*]} failed"
+  apt_install "${want[@]}"
 }
 
 psql_super() { as_pg "$PG_BIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
