@@ -10,6 +10,7 @@ import type { Stores } from '../store/stores';
 import { ChangeFeed, feedSettingsFromEnv } from '../exchange/feed';
 import { ReturnFlowScheduler, type ReturnFlowDeps } from '../exchange/returnFlow';
 import { ExportRunner, type ExportDeps } from '../exchange/export';
+import { PendingChangesSweeper } from '../ingest/changes';
 import { loadSigningKey } from '../audit/keys';
 import { serviceToken } from '../core/serviceToken';
 import { join } from 'node:path';
@@ -34,6 +35,8 @@ export interface AppServices {
   /** 批量共享: what export jobs need, and the runner of this process (background, resumes orphans). */
   exports: ExportDeps;
   exportRunner: ExportRunner;
+  /** Appends the change events of ingest batches whose writer died before appending them (every 30 s). */
+  pendingChanges: PendingChangesSweeper;
 }
 
 /** The policy in force, from PostgreSQL (loaded there from policies/ by the migrations). */
@@ -87,7 +90,9 @@ export async function startServices(stores: Stores, config: Config, overrides: P
   const exports: ExportDeps = overrides.exports ?? { stores, policy: () => services.policy.current(), audit: services.audit, dir: join(config.exchange.dir, 'exports'), key: returnFlows.key };
   const exportRunner = overrides.exportRunner ?? new ExportRunner(exports, tick > 0 ? 60_000 : 0);
   exportRunner.start();
-  return { ...services, returnFlows, returnFlowScheduler, exports, exportRunner };
+  const pendingChanges = overrides.pendingChanges ?? new PendingChangesSweeper(stores, tick > 0 ? 30_000 : 0);
+  pendingChanges.start();
+  return { ...services, returnFlows, returnFlowScheduler, exports, exportRunner, pendingChanges };
 }
 
 async function startCore(
@@ -95,7 +100,7 @@ async function startCore(
   config: Config,
   overrides: Partial<AppServices>,
   enforcement: boolean,
-): Promise<Omit<AppServices, 'returnFlows' | 'returnFlowScheduler' | 'exports' | 'exportRunner'>> {
+): Promise<Omit<AppServices, 'returnFlows' | 'returnFlowScheduler' | 'exports' | 'exportRunner' | 'pendingChanges'>> {
   return {
     feed: overrides.feed ?? (await startFeed(stores)),
     auth: overrides.auth ?? createAuth(authConfigFromEnv(config)),
@@ -118,6 +123,7 @@ async function startCore(
 }
 
 export async function stopServices(services: AppServices): Promise<void> {
+  await services.pendingChanges.stop();
   await services.exportRunner.stop();
   await services.returnFlowScheduler?.stop();
   await services.feed.stop();

@@ -6,6 +6,7 @@
 import { KINDS, KIND_NAMES, type KindName } from '../domain/model';
 import type { GraphStore } from '../store/neo4j';
 import { GraphScope, scopeParam, visible } from './scope';
+import { CREATE_PENDING_CHANGES } from './ingest';
 
 /** Where an entity lies (what per-row decisions of its attributes' values read). */
 export interface EntityRegion {
@@ -69,7 +70,19 @@ export async function conflictByKey(graph: GraphStore, key: string, scope: Graph
 /** Marks a conflict resolved and writes the chosen value and its provenance on the entity, in one transaction. */
 export async function resolveConflict(
   graph: GraphStore,
-  input: { key: string; property: string | null; relation: string | null; value: string | number; provenanceKey: string; provenance: string; resolvedBy: string; resolution: string; now: string },
+  input: {
+    key: string;
+    property: string | null;
+    relation: string | null;
+    value: string | number;
+    provenanceKey: string;
+    provenance: string;
+    resolvedBy: string;
+    resolution: string;
+    now: string;
+    /** The resolution's change event, kept with it until it is in the outbox (graph/ingest.ts). */
+    pending: { key: string; changes: string } | null;
+  },
 ): Promise<void> {
   await graph.writeTransaction(async (tx) => {
     await tx.run(
@@ -89,6 +102,7 @@ export async function resolveConflict(
         input,
       );
     }
+    if (input.pending) await tx.run(CREATE_PENDING_CHANGES, { key: input.pending.key, changes: input.pending.changes, now: input.now });
   });
 }
 

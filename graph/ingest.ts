@@ -163,6 +163,11 @@ export interface BatchWrite {
   conflicts: Record<string, unknown>[];
   /** Checkpoint of the run, committed with the batch. */
   checkpoint: { run: string; batch: number; summary: string };
+  /**
+   * The batch's change events (JSON), kept in the graph with the batch until they are in the
+   * change outbox: a process that dies between the two leaves them for the sweep (ingest/changes.ts).
+   */
+  pending?: { key: string; changes: string } | null;
 }
 
 interface EntityRow {
@@ -329,6 +334,23 @@ export async function writeBatch(graph: GraphStore, w: BatchWrite): Promise<void
       `MATCH (r:IngestRun {id: $run}) SET r.lastBatch = $batch, r.summary = $summary`,
       { run: w.checkpoint.run, batch: w.checkpoint.batch, summary: w.checkpoint.summary },
     );
+    if (w.pending) await tx.run(CREATE_PENDING_CHANGES, { key: w.pending.key, changes: w.pending.changes, now: w.now });
   });
   graph.stats.roundTrips++;
+}
+
+/** Run inside a write's own transaction: its change events wait in the graph until they are in the outbox. */
+export const CREATE_PENDING_CHANGES = `CREATE (p:PendingChanges) SET p.key = $key, p.changes = $changes, p.at = $now`;
+
+/** Change events committed batches left for the outbox, written before `before` (oldest first). */
+export async function pendingChanges(graph: GraphStore, before: string, limit: number): Promise<{ key: string; changes: string }[]> {
+  return graph.read<{ key: string; changes: string }>(
+    `MATCH (p:PendingChanges) WHERE p.at < $before RETURN p.key AS key, p.changes AS changes ORDER BY p.at LIMIT toInteger($limit)`,
+    { before, limit },
+  );
+}
+
+/** Forgets a batch's pending events once they are in the outbox. */
+export async function clearPendingChanges(graph: GraphStore, key: string): Promise<void> {
+  await graph.write(`MATCH (p:PendingChanges {key: $key}) DELETE p`, { key });
 }

@@ -13,7 +13,7 @@
  * batch n writes standing in for the graph it has not committed yet (ingest/batches.ts); writes
  * and checkpoints stay one at a time, in file order.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Stores } from '../store/stores';
 import { badInput, CityCodeError } from '../core/errors';
@@ -27,7 +27,7 @@ import { registerPoints } from '../spatial/registration';
 import { progress, Progress } from '../core/progress';
 import { ATTRIBUTES, DatasetDefinition } from '../domain/datasets';
 import { classifiedAs } from '../domain/modelIndex';
-import { publishChanges } from './changes';
+import { changesOfBatch, pendingOfBatch, publishChanges } from './changes';
 import { bestMatch, blockingKeys, Comparable, matchConfigOf } from './matching';
 import { parseProvenance, provenanceKey, type Provenance } from '../graph/provenanceRecord';
 import { Claim, mergeClaim } from './merge';
@@ -155,8 +155,9 @@ interface BatchContext {
  */
 export async function processBatch(stores: Stores, dataset: StoredDataset, records: PreparedRecord[], ctx: BatchContext): Promise<void> {
   const resolved = await resolveBatch(stores, dataset, records, ctx, null);
+  resolved.write.pending = pendingOfBatch(`batch:${randomUUID()}`, changesOfBatch(dataset.definition, resolved));
   await writeBatch(stores.graph, resolved.write);
-  await publishChanges(stores.sql, dataset.definition, resolved);
+  await publishChanges(stores, resolved.write.pending);
 }
 
 /**
@@ -501,8 +502,9 @@ async function ingestFileLocked(stores: Stores, options: IngestOptions): Promise
     const t = Date.now();
     await previous?.written;
     if (timing) process.stderr.write(`${Date.now() - t} ms waiting for the previous write\n`);
+    resolved.write.pending = pendingOfBatch(`batch:${randomUUID()}`, changesOfBatch(dataset.definition, resolved));
     const written = writeBatch(stores.graph, resolved.write).then(async () => {
-      await publishChanges(stores.sql, dataset.definition, resolved);
+      await publishChanges(stores, resolved.write.pending);
       bar?.advance(batchRows.length);
       if (options.throttleMs) await new Promise((resolve) => setTimeout(resolve, options.throttleMs));
     });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput, CityCodeError } from '../core/errors';
 import { LEVELS, Level } from '../core/subject';
@@ -19,7 +20,7 @@ import { prepareRecord, PreparedRecord } from '../ingest/records';
 import { datasetQuality, departmentQuality } from '../ingest/quality';
 import { parseDatasetJson, register } from '../ingest/registry';
 import { refreshCatalogue } from '../ingest/catalogue';
-import { publishResolution } from '../ingest/changes';
+import { pendingOfBatch, publishChanges, resolutionChanges } from '../ingest/changes';
 import { effectiveLevel } from '../domain/datasets';
 import { requireSteward, STEWARD_ROLE } from '../policy/roles';
 import { requireCityCode } from './codes';
@@ -221,6 +222,7 @@ export class DataGovernanceResolver {
     const typed: string | number = ATTRIBUTE_FIELDS.get(spec.classifiedAs)?.decl.type === 'Int' ? Number(value) : value;
     const stored = await datasetsByIds(ctx.stores.graph, [dataset]);
     const now = new Date().toISOString();
+    const pending = pendingOfBatch(`batch:${randomUUID()}`, resolutionChanges(c, dataset));
     await resolveConflict(ctx.stores.graph, {
       key: c.key,
       property: spec.kind === 'property' ? spec.target : null,
@@ -231,8 +233,9 @@ export class DataGovernanceResolver {
       resolvedBy: ctx.subject.username,
       resolution: `${choose}: ${reason}`,
       now,
+      pending,
     });
-    await publishResolution(ctx.stores.sql, c, dataset);
+    await publishChanges(ctx.stores, pending);
     audit(ctx, 'resolveConflict', { id, choose }, [classifiedAs(c.attribute)], [c.entity], { conflict: c.key, choose, dataset, reason });
     return toConflict({ ...c, status: 'RESOLVED', resolvedBy: ctx.subject.username, resolution: `${choose}: ${reason}`, winnerDataset: dataset });
   }

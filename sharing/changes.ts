@@ -69,10 +69,20 @@ function toChange(r: RawChange): ChangeRow {
   };
 }
 
-/** Appends changes in one transaction, in commit order (see the module comment); returns their ids. */
-export async function appendChanges(sql: SqlStore, changes: readonly ChangeInput[]): Promise<number[]> {
+/**
+ * Appends changes in one transaction, in commit order (see the module comment); returns their ids.
+ * With a batch key the batch is appended once: a second append of the same key (the sweep of a
+ * batch whose writer died after appending, or two sweeps at once) appends nothing.
+ */
+export async function appendChanges(sql: SqlStore, changes: readonly ChangeInput[], batchKey: string | null = null): Promise<number[]> {
   if (changes.length === 0) return [];
-  return sql.transaction((client) => appendChangesWith(client, changes));
+  return sql.transaction(async (client) => {
+    if (batchKey !== null) {
+      const taken = await client.query(`INSERT INTO change_batch (batch_key) VALUES ($1) ON CONFLICT DO NOTHING RETURNING batch_key`, [batchKey]);
+      if (taken.rowCount === 0) return [];
+    }
+    return appendChangesWith(client, changes);
+  });
 }
 
 /** appendChanges inside a transaction the caller holds (the lock is held until it commits). */
