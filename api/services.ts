@@ -91,7 +91,7 @@ export async function startServices(stores: Stores, config: Config, overrides: P
   const exportRunner = overrides.exportRunner ?? new ExportRunner(exports, tick > 0 ? 60_000 : 0);
   exportRunner.start();
   const pendingChanges = overrides.pendingChanges ?? new PendingChangesSweeper(stores, tick > 0 ? 30_000 : 0);
-  pendingChanges.start();
+  await pendingChanges.start();
   return { ...services, returnFlows, returnFlowScheduler, exports, exportRunner, pendingChanges };
 }
 

@@ -135,7 +135,8 @@ export class ChangeFeed {
       const rows = await changesAfter(this.stores.sql, this.lastId, { limit: this.settings.batch });
       if (rows.length === 0 || this.stopped) return;
       const t1 = Date.now();
-      const events = await withEntities(this.stores, rows);
+      // With no stream open in this process nobody receives the batch: its entities are not loaded.
+      const events = this.listeners.size > 0 ? await withEntities(this.stores, rows) : rows.map((change) => ({ change, entity: null }));
       const t2 = Date.now();
       this.lastId = rows[rows.length - 1].id;
       this.stats.dispatched += events.length;

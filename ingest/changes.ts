@@ -78,7 +78,8 @@ export class PendingChangesSweeper {
     private readonly intervalMs: number,
   ) {}
 
-  start(): void {
+  /** Sweeps once (resolved when done, so a starting process begins with nothing left behind), then every intervalMs. */
+  async start(): Promise<void> {
     if (this.intervalMs <= 0) return;
     const run = () => {
       this.running = sweepPendingChanges(this.stores)
@@ -90,6 +91,7 @@ export class PendingChangesSweeper {
     run();
     this.timer = setInterval(run, this.intervalMs);
     this.timer.unref();
+    await this.running;
   }
 
   async stop(): Promise<void> {

@@ -26,6 +26,9 @@ const firstPerson = (): SeedNode => plan.nodes.find((n) => n.labels.includes('Pe
 
 beforeAll(async () => {
   api = await startTestApi();
+  // This file counts the round trips of single queries: the change feed's outbox poll (once a
+  // second, and on every NOTIFY from other test files' writes) must not land in the windows.
+  await api.services.feed.stop();
   plan = planDemoCity();
   asSteward = { ...bearer(await tokenFor('zhang.data')), 'x-purpose': 'DATA_GOVERNANCE' };
 });

@@ -5,6 +5,7 @@ import { closeStores, openStores, Stores } from '../../store/stores';
 import { Config, loadConfig } from '../../core/config';
 import { AppServices, startServices, stopServices } from '../../api/services';
 import { filePolicy } from '../../api/policySource';
+import { PendingChangesSweeper } from '../../ingest/changes';
 
 /**
  * Integration tests run against the real PostgreSQL, Neo4j and Keycloak that `npm test` starts
@@ -32,6 +33,9 @@ export async function startTestApi(
   const services = await startServices(stores, config, {
     ...(options.databasePolicy ? {} : { policy: { current: () => policy, refresh: async () => undefined, close: () => undefined } }),
     checkpoints: null,
+    // No background sweep of pending change events: tests that count round trips must see only
+    // their own (test/integration/pending-changes.test.ts runs the sweep itself).
+    pendingChanges: new PendingChangesSweeper(stores, 0),
     ...serviceOverrides,
   });
   const { app, apollo, attachSubscriptions } = await createApp(stores, config, services);
