@@ -246,7 +246,8 @@ it('an access request approved in the console by the owner and the committee tak
       await page.locator('[data-nav=requests]').click();
       await page.locator(`[data-approve="${id}"]`).click();
       await confirmPrompt(page, `${user} 同意 (控制台测试)`);
-      await page.waitForFunction(([i, s]) => document.querySelector(`[data-state="${i}"]`)?.textContent?.trim() === s || !document.querySelector(`[data-state="${i}"]`), [id, state] as const);
+      // The row shows the new state (已授权 …), or leaves the to-approve list.
+      await page.waitForFunction(([i, s]) => document.querySelector(`[data-state="${i}"]`)?.getAttribute('data-code') === s || !document.querySelector(`[data-state="${i}"]`), [id, state] as const);
       return { context, page };
     };
     const owner = await approve('lin.futian', 'OWNER_APPROVED');
@@ -254,6 +255,7 @@ it('an access request approved in the console by the owner and the committee tak
     const committee = await approve('zhang.data', 'GRANTED');
     await committee.page.locator('[data-test=requests-view]').getByText('全部').click();
     await committee.page.waitForFunction((i) => document.querySelector(`[data-grant="${i}"]`)?.textContent?.trim() === `req-${i}`, id);
+    expect(await text(committee.page, `[data-state="${id}"]`)).toBe('已授权');
     await shot(committee.page, '08-request-granted');
     await committee.context.close();
 
@@ -342,5 +344,24 @@ it('GraphiQL at /graphql runs a query with the token of the console’s sign-in'
   await page.locator('.graphiql-execute-button').click();
   await page.waitForFunction(() => /"version": "v\d+(\.\d+)*"/.test(document.querySelector('.result-window')?.textContent ?? ''), undefined, { timeout: 10_000 });
   await shot(page, '12-graphiql');
+  await context.close();
+});
+
+it('the quality dashboard and the catalogue show what the API gives the steward', async () => {
+  const { context, page } = await signedIn(browser, api.url, 'zhang.data');
+  const depts = (await as('zhang.data', `{ departmentQuality { departmentName } datasetQuality { dataset } }`)).data as { departmentQuality: { departmentName: string }[]; datasetQuality: unknown[] };
+  await page.locator('[data-nav=quality]').click();
+  await page.waitForSelector('[data-test=department-quality] .el-table__row');
+  expect(await page.locator('[data-test=department-quality] .el-table__row').count()).toBe(depts.departmentQuality.length);
+  expect(await page.locator('[data-test=dataset-quality] .el-table__row').count()).toBe(depts.datasetQuality.length);
+  expect(await page.locator('[data-test=department-quality]').innerText()).toContain(depts.departmentQuality[0].departmentName);
+  await page.waitForSelector('[data-test=quality-chart] canvas');
+  expect(await page.locator('[data-test=dataset-quality]').innerText()).toMatch(/目标 (100|50)%/);
+  await shot(page, '13-quality');
+  await page.locator('[data-nav=catalogue]').click();
+  await page.locator('[data-test=catalogue-search] input').fill('手机号');
+  await page.locator('[data-test=catalogue-search] input').press('Enter');
+  await page.waitForFunction(() => (document.querySelector('[data-test=catalogue-table]')?.textContent ?? '').includes('Person.phone'));
+  await shot(page, '14-catalogue');
   await context.close();
 });

@@ -45,7 +45,7 @@ export async function signInAt(page: Page, username: string): Promise<void> {
 }
 
 export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
 /** Clicks a node of the Cytoscape graph on the page where a real user would: at its rendered position. */
