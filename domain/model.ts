@@ -718,6 +718,7 @@ export const OUTPUT_FIELDS: Readonly<Record<string, Readonly<Record<string, Outp
   ),
   DepartmentQualityType: structural('department', 'departmentName', 'datasets', 'records', 'completeness', 'matchRate', 'conflicts', 'registrationRate', 'freshDatasets'),
   IngestResultType: structural('dataset', 'read', 'matched', 'new', 'review', 'unchanged', 'conflicts', 'rejected', 'rejections'),
+  FieldAccessType: structural('key', 'field', 'effect', 'byRow', 'requiredLevel', 'policy', 'reason', 'betterWithPurposes'),
   RegionStatsType: structural('region', 'persons', 'enterprises', 'cityObjects', 'publicFacilities'),
   LineageType: structural('root', 'entries', 'authoritativeSources', 'partial', 'depth'),
   LineageEntryType: structural('node', 'hops', 'direction', 'via', 'relation', 'job'),

@@ -7,6 +7,8 @@ import { entityByCode } from '../query/fetch';
 import { requireCityCode } from './codes';
 import type { RequestContext } from './context';
 import { RegionLevel, RegionStatsType } from './types/region';
+import { FieldAccessType } from './types/fieldAccess';
+import { attributesOf, isKindName, relationFieldsOf } from '../domain/modelIndex';
 import { Entity, KIND_TYPES } from './types/entityTypes';
 
 /** Entities by code and regions by level (the by-code query of each kind is derived below). */
@@ -65,6 +67,19 @@ export class EntityQueryResolver {
       }
     });
     return entitiesOf(await entitiesByName(ctx.stores.graph, kinds, text, n, ctx.release.graphScope()));
+  }
+
+  @Query(() => [FieldAccessType], {
+    description: '我的字段权限: 某类实体的每个属性与关系, 调用方以当前用途读取时是明文、脱敏还是拒绝 (只有策略, 不含数据; 不记入使用留痕)',
+  })
+  myFieldAccess(@Arg('kind', () => String, { description: 'Person / Enterprise / CityObject / PublicFacility' }) kind: string, @Ctx() ctx: RequestContext): FieldAccessType[] {
+    if (!isKindName(kind)) throw badInput(`${kind.slice(0, 40)} is not a kind of the city model`, `Use one of ${KIND_NAMES.join(', ')}.`, { argument: 'kind' });
+    const fields = [...attributesOf(kind).map((a) => ({ key: a.key, field: a.field })), ...relationFieldsOf(kind).map((r) => ({ key: r.key, field: r.field }))];
+    return fields.map(({ key, field }) => {
+      const rule = ctx.release.rule(key);
+      const d = rule.decision;
+      return { key, field, effect: d.effect, byRow: rule.rowDependent, requiredLevel: d.requiredLevel, policy: d.policy, reason: d.reason, betterWithPurposes: d.acceptablePurposes ?? [] };
+    });
   }
 
   @Query(() => [RegionStatsType], { description: '区域统计: 某一层级 (城区、街道、社区) 各区域的人、企、物、设施数量, 只计调用方范围内可见的实体' })

@@ -756,6 +756,27 @@ export type ExportJobType = {
   state: Scalars['String']['output'];
 };
 
+/** 调用方对某一属性的读取权限 (按当前用途与策略; 不含任何数据值) */
+export type FieldAccessType = {
+  __typename?: 'FieldAccessType';
+  /** 声明其中某一用途可得到更好的决定 */
+  betterWithPurposes: Array<Scalars['String']['output']>;
+  /** 是否按行决定 (如本辖区明文、其他脱敏) */
+  byRow: Scalars['Boolean']['output'];
+  /** ALLOW 明文 / MASK 脱敏 / DENY 拒绝 (对调用方可见的每一行; byRow 时为范围外的行) */
+  effect: Scalars['String']['output'];
+  /** 字段名, 如 phone */
+  field: Scalars['String']['output'];
+  /** 目录编码, 如 Person.phone */
+  key: Scalars['String']['output'];
+  /** 作出决定的授权或规则, id@版本 */
+  policy: Scalars['String']['output'];
+  /** 原因 */
+  reason: Scalars['String']['output'];
+  /** 该属性的级别 L1-L4 */
+  requiredLevel: Scalars['String']['output'];
+};
+
 /** 授权变更: 新增 / 修改 / 撤销 */
 export enum GrantAction {
   Create = 'CREATE',
@@ -1260,6 +1281,8 @@ export type Query = {
   lineage: LineageType;
   /** 谁查看了我的数据: 以本人城市码登录的居民, 查看各部门对本人数据的读取记录, 新的在前 */
   myDataUsage: MyDataUsagePageType;
+  /** 我的字段权限: 某类实体的每个属性与关系, 调用方以当前用途读取时是明文、脱敏还是拒绝 (只有策略, 不含数据; 不记入使用留痕) */
+  myFieldAccess: Array<FieldAccessType>;
   /** 与矩形范围相交的城市实体 */
   objectsInBbox: CityObjectConnection;
   /** 区域 (按其城市码) 范围内的城市实体 */
@@ -1399,6 +1422,11 @@ export type QueryLineageArgs = {
 export type QueryMyDataUsageArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryMyFieldAccessArgs = {
+  kind: Scalars['String']['input'];
 };
 
 
@@ -1869,6 +1897,7 @@ export type ResolversTypes = {
   ExportFormat: ExportFormat;
   ExportInput: ExportInput;
   ExportJobType: ResolverTypeWrapper<ExportJobType>;
+  FieldAccessType: ResolverTypeWrapper<FieldAccessType>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   GeoJSON: ResolverTypeWrapper<Scalars['GeoJSON']['output']>;
   GrantAction: GrantAction;
@@ -1947,6 +1976,7 @@ export type ResolversParentTypes = {
   EntityEdge: Omit<EntityEdge, 'node'> & { node: ResolversParentTypes['Entity'] };
   ExportInput: ExportInput;
   ExportJobType: ExportJobType;
+  FieldAccessType: FieldAccessType;
   Float: Scalars['Float']['output'];
   GeoJSON: Scalars['GeoJSON']['output'];
   GrantChangeInput: GrantChangeInput;
@@ -2326,6 +2356,17 @@ export type ExportJobTypeResolvers<ContextType = any, ParentType extends Resolve
   state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type FieldAccessTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['FieldAccessType'] = ResolversParentTypes['FieldAccessType']> = {
+  betterWithPurposes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  byRow?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  effect?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  policy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requiredLevel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface GeoJsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['GeoJSON'], any> {
   name: 'GeoJSON';
 }
@@ -2531,6 +2572,7 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   exportJobs?: Resolver<Array<ResolversTypes['ExportJobType']>, ParentType, ContextType, Partial<QueryExportJobsArgs>>;
   lineage?: Resolver<ResolversTypes['LineageType'], ParentType, ContextType, RequireFields<QueryLineageArgs, 'direction' | 'node'>>;
   myDataUsage?: Resolver<ResolversTypes['MyDataUsagePageType'], ParentType, ContextType, Partial<QueryMyDataUsageArgs>>;
+  myFieldAccess?: Resolver<Array<ResolversTypes['FieldAccessType']>, ParentType, ContextType, RequireFields<QueryMyFieldAccessArgs, 'kind'>>;
   objectsInBbox?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsInBboxArgs, 'bbox'>>;
   objectsInRegion?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsInRegionArgs, 'region'>>;
   objectsNear?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsNearArgs, 'lat' | 'lon' | 'radiusM'>>;
@@ -2686,6 +2728,7 @@ export type Resolvers<ContextType = any> = {
   EntityConnection?: EntityConnectionResolvers<ContextType>;
   EntityEdge?: EntityEdgeResolvers<ContextType>;
   ExportJobType?: ExportJobTypeResolvers<ContextType>;
+  FieldAccessType?: FieldAccessTypeResolvers<ContextType>;
   GeoJSON?: GraphQLScalarType;
   GrantChangeResultType?: GrantChangeResultTypeResolvers<ContextType>;
   IngestResultType?: IngestResultTypeResolvers<ContextType>;

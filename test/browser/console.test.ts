@@ -240,6 +240,8 @@ it('an access request approved in the console by the owner and the committee tak
     await requester.page.goto(`${api.url}/console/entity/${DEMO_RESIDENT.code}`);
     await requester.page.waitForSelector('[data-value=phone]');
     expect(await text(requester.page, '[data-value=phone]')).toBe(masked(DEMO_RESIDENT.phone));
+    // What no grant of its gives it on any row is not even asked for: the page says what it would need.
+    expect(await text(requester.page, '[data-value=owns]')).toMatch(/^无权查看 \(级别 L[1-4]/);
 
     const approve = async (user: string, state: string) => {
       const { context, page } = await signedIn(browser, api.url, user);

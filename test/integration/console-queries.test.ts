@@ -102,3 +102,29 @@ it('usageTrail filters by the officer who read', async () => {
   const none = await as('zhang.data', `{ usageTrail(filter: { user: "nobody.here" }) { nodes { id } } }`);
   expect(none.data!.usageTrail).toEqual({ nodes: [] });
 });
+
+describe('myFieldAccess', () => {
+  const Q = `query ($k: String!) { myFieldAccess(kind: $k) { key field effect byRow requiredLevel policy betterWithPurposes } }`;
+  type Access = { key: string; field: string; effect: string; byRow: boolean; requiredLevel: string; policy: string; betterWithPurposes: string[] };
+
+  it('tells each caller, without any data, how each attribute of a kind reaches them, as the gate decides it', async () => {
+    const l4 = (await as('zhang.data', Q, { k: 'Person' })).data!.myFieldAccess as Access[];
+    const l2 = (await as('gov.steward', Q, { k: 'Person' })).data!.myFieldAccess as Access[];
+    const phone = (list: Access[]) => list.find((a) => a.key === 'Person.phone')!;
+    expect(phone(l4)).toMatchObject({ effect: 'ALLOW', requiredLevel: 'L3' });
+    expect(phone(l2)).toMatchObject({ effect: 'MASK', requiredLevel: 'L3' });
+    expect(l4.map((a) => a.key)).toEqual(expect.arrayContaining(['Person.name', 'Person.idNumber', 'Person.residence']));
+    // What it says is what a query gets.
+    const q = await as('gov.steward', `query ($c: ID!) { person(code: $c) { phone } }`, { c: DEMO_RESIDENT.code });
+    expect((q.data!.person as Json).phone).toBe(`${DEMO_RESIDENT.phone.slice(0, 3)}****${DEMO_RESIDENT.phone.slice(7)}`);
+  });
+
+  it('says DENY on every row where the gate denies every row, and refuses an unknown kind', async () => {
+    const access = (await as('qian.emergency', Q, { k: 'Person' }, 'EMERGENCY')).data!.myFieldAccess as Access[];
+    expect(access.find((a) => a.key === 'Person.owns')).toMatchObject({ effect: 'DENY', byRow: false });
+    const q = await as('qian.emergency', `query ($c: ID!) { person(code: $c) { owns { totalCount } } }`, { c: DEMO_RESIDENT.code }, 'EMERGENCY');
+    expect(q.errors?.[0]?.extensions?.code).toBe('FORBIDDEN_FIELD');
+    const bad = await as('zhang.data', Q, { k: 'Spaceship' });
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'kind' });
+  });
+});

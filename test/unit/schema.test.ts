@@ -31,6 +31,7 @@ describe('committed schema SDL', () => {
       'exportJobs',
       'lineage',
       'myDataUsage',
+      'myFieldAccess',
       'objectsInBbox',
       'objectsInRegion',
       'objectsNear',
