@@ -144,20 +144,10 @@ function toDelivery(r: DeliveryRow): Delivery {
   };
 }
 
-export interface NewFlow {
-  department: string;
-  districtCode: string;
-  domain: string;
-  cron: string;
-  timezone: string;
-  purpose: string;
-  target: FlowTarget;
-  subject: FlowSubject;
-  createdBy: string;
-  snapshotDone: boolean;
-  cursor: number;
+/** What creating a flow stores: the flow's own fields, its first run as a Date. */
+export type NewFlow = Pick<ReturnFlow, 'department' | 'districtCode' | 'domain' | 'cron' | 'timezone' | 'purpose' | 'target' | 'subject' | 'createdBy' | 'snapshotDone' | 'cursor'> & {
   nextRunAt: Date;
-}
+};
 
 export async function insertFlow(sql: SqlStore, f: NewFlow): Promise<ReturnFlow> {
   const [row] = await sql.query<FlowRow>(
