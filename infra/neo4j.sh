@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Neo4j 5.26 LTS Community, embedded by infra/neo4j (a small Java launcher resolved by Maven from
-# Maven Central), with Bolt on 127.0.0.1:$NEO4J_BOLT_PORT and data under .data/neo4j.
-# usage: infra/neo4j.sh start|stop|status|build
+# Maven Central), with Bolt on 127.0.0.1:$NEO4J_BOLT_PORT and data under .data/$NEO4J_INSTANCE
+# (default "neo4j": the demo city; the city-scale loader uses a second instance, "neo4j-city" on
+# 7688, so `npm test`'s demo city stays intact: docs/city-scale.md).
+# usage: infra/neo4j.sh start|stop|status|build|import ARGS...
+#   import: `neo4j-admin database import full neo4j ARGS...` into the instance's (stopped) home
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 LAUNCHER_DIR="$CITYCODE_ROOT/infra/neo4j"
 JAR="$LAUNCHER_DIR/target/citycode-neo4j-1.0.0.jar"
-PID_FILE="$CITYCODE_DATA/neo4j.pid"
-LOG_FILE="$CITYCODE_DATA/logs/neo4j.log"
+NEO4J_INSTANCE="${NEO4J_INSTANCE:-neo4j}"
+[[ "$NEO4J_INSTANCE" =~ ^[a-z0-9-]+$ ]] || die "NEO4J_INSTANCE must be lower-case letters, digits and '-'"
+HOME_DIR="$CITYCODE_DATA/$NEO4J_INSTANCE"
+PID_FILE="$CITYCODE_DATA/$NEO4J_INSTANCE.pid"
+LOG_FILE="$CITYCODE_DATA/logs/$NEO4J_INSTANCE.log"
 
 build() {
   local stamp="$LAUNCHER_DIR/target/.built-$NEO4J_VERSION"
@@ -23,7 +29,7 @@ build() {
 }
 
 start() {
-  mkdir -p "$CITYCODE_DATA/logs" "$CITYCODE_DATA/neo4j"
+  mkdir -p "$CITYCODE_DATA/logs" "$HOME_DIR"
   if pid_alive "$PID_FILE"; then
     log "Neo4j already running on 127.0.0.1:$NEO4J_BOLT_PORT (pid $(cat "$PID_FILE"))"
     wait_for_port 127.0.0.1 "$NEO4J_BOLT_PORT" 120 Neo4j
@@ -33,7 +39,7 @@ start() {
   build
   local java_home; java_home="$(pick_java_home 17 21)"
   log "starting Neo4j $NEO4J_VERSION on 127.0.0.1:$NEO4J_BOLT_PORT (java: $java_home)"
-  NEO4J_HOME_DIR="$CITYCODE_DATA/neo4j" NEO4J_BOLT_HOST=127.0.0.1 \
+  NEO4J_HOME_DIR="$HOME_DIR" NEO4J_BOLT_HOST=127.0.0.1 \
     nohup "$java_home/bin/java" -Xms512m "-Xmx$NEO4J_HEAP" -XX:+UseG1GC \
     -cp "$JAR:$LAUNCHER_DIR/target/lib/*" city.citycode.neo4j.Launcher >>"$LOG_FILE" 2>&1 &
   echo $! >"$PID_FILE"
@@ -62,16 +68,30 @@ stop() {
 
 status() {
   if pid_alive "$PID_FILE" && port_open 127.0.0.1 "$NEO4J_BOLT_PORT"; then
-    echo "neo4j: up (bolt 127.0.0.1:$NEO4J_BOLT_PORT, pid $(cat "$PID_FILE"), data $CITYCODE_DATA/neo4j)"
+    echo "$NEO4J_INSTANCE: up (bolt 127.0.0.1:$NEO4J_BOLT_PORT, pid $(cat "$PID_FILE"), data $HOME_DIR)"
   else
-    echo "neo4j: down"; return 1
+    echo "$NEO4J_INSTANCE: down"; return 1
   fi
+}
+
+# The offline importer of the same Neo4j build (its AdminTool is on the launcher's classpath). It
+# writes the store of database "neo4j" under the instance's home, replacing it; the instance must
+# be stopped. NEO4J_IMPORT_HEAP sizes the importer's heap (its caches are off-heap).
+import_full() {
+  pid_alive "$PID_FILE" && die "$NEO4J_INSTANCE is running; stop it before an offline import (NEO4J_INSTANCE=$NEO4J_INSTANCE bash infra/neo4j.sh stop)"
+  build
+  mkdir -p "$HOME_DIR/conf" "$CITYCODE_DATA/logs"
+  [ -f "$HOME_DIR/conf/neo4j.conf" ] || : >"$HOME_DIR/conf/neo4j.conf"
+  local java_home; java_home="$(pick_java_home 17 21)"
+  NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$HOME_DIR/conf" "$java_home/bin/java" -Xms1g "-Xmx${NEO4J_IMPORT_HEAP:-2g}" -XX:+UseG1GC \
+    -cp "$JAR:$LAUNCHER_DIR/target/lib/*" org.neo4j.cli.AdminTool database import full neo4j "$@"
 }
 
 case "${1:-}" in
   start) start ;;
+  import) shift; import_full "$@" ;;
   stop) stop ;;
   status) status ;;
   build) mkdir -p "$CITYCODE_DATA/logs"; build ;;
-  *) echo "usage: $0 start|stop|status|build" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|build|import ARGS..." >&2; exit 2 ;;
 esac

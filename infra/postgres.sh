@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL 15 + PostGIS 3: a cluster of the project's own under .data/pg, on 127.0.0.1:$PG_PORT.
-# usage: infra/postgres.sh start|stop|status
+# usage: infra/postgres.sh start|stop|status|drop-database
+#   start also creates $PG_DATABASE (with PostGIS) when it is missing; drop-database drops it.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
@@ -83,9 +84,16 @@ status() {
   fi
 }
 
+drop_database() {
+  [ "$PG_DATABASE" = citycode ] && die "refusing to drop the demo city's database ($PG_DATABASE)"
+  log "dropping PostgreSQL database $PG_DATABASE"
+  psql_super -c "DROP DATABASE IF EXISTS \"$PG_DATABASE\" WITH (FORCE)" >/dev/null
+}
+
 case "${1:-}" in
   start) start ;;
+  drop-database) drop_database ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|drop-database" >&2; exit 2 ;;
 esac
