@@ -357,7 +357,20 @@ const HALF_BITS = 15;
 const HALF_MASK = (1 << HALF_BITS) - 1; // two 15-bit halves: a permutation of 0..2^30-1
 const ROUNDS = 8;
 
+/** Round keys per serial-key array: computed once per key, not once per code (the issuer's hot path). */
+const ROUND_KEYS = new WeakMap<readonly number[], number[]>();
+
 function roundKeys(key: readonly number[]): number[] {
+  let rk = ROUND_KEYS.get(key);
+  if (!rk) {
+    rk = computeRoundKeys(key);
+    // A frozen key cannot change after caching; an unfrozen one is recomputed every time.
+    if (Object.isFrozen(key)) ROUND_KEYS.set(key, rk);
+  }
+  return rk;
+}
+
+function computeRoundKeys(key: readonly number[]): number[] {
   if (key.length < 4 || !key.every((k) => Number.isInteger(k) && k >= 0 && k <= 0xffffffff)) {
     throw new RangeError('The serial key must be at least 4 integers in 0..4294967295 (keep it secret, never change it).');
   }

@@ -6,7 +6,7 @@
  * statement per hop for the whole frontier; a node is visited once (cycle-safe) at its smallest
  * hop count.
  */
-import type { GraphStore } from '../store/neo4j';
+import { capture, type GraphStore } from '../store/neo4j';
 
 export type LineageDirection = 'UPSTREAM' | 'DOWNSTREAM';
 
@@ -51,6 +51,7 @@ export async function lineageHop(graph: GraphStore, frontier: readonly string[],
          }
          RETURN lid AS from, {lid: m.lid, labels: labels(m), props: properties(m)} AS to, relation, job
          ORDER BY from, to.lid`;
+  capture(cypher, { frontier: [...frontier] });
   const session = graph.driver.session({ defaultAccessMode: 'READ' });
   graph.stats.roundTrips++;
   try {

@@ -10,7 +10,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CITYCODE_ROOT"
 
-export NEO4J_INSTANCE=neo4j-city
+# CITY_INSTANCE names another set of city stores (the tests use their own, so a Shenzhen-size load
+# on a developer's machine survives `npm test`).
+export NEO4J_INSTANCE="${CITY_INSTANCE:-neo4j-city}"
 export NEO4J_BOLT_PORT="${CITY_NEO4J_BOLT_PORT:-7688}"
 export NEO4J_URI="neo4j://127.0.0.1:$NEO4J_BOLT_PORT"
 export PG_DATABASE="${CITY_PG_DATABASE:-citycode_city}"
@@ -23,8 +25,8 @@ export CITY_IMPORT_OFF_HEAP="${CITY_IMPORT_OFF_HEAP:-8G}"
 
 drop_stores() {
   bash infra/neo4j.sh stop
-  log "removing the city stores ($CITYCODE_DATA/neo4j-city, database $PG_DATABASE, $CITYCODE_DATA/city-files)"
-  rm -rf "$CITYCODE_DATA/neo4j-city" "$CITYCODE_DATA/city-files"
+  log "removing the city stores ($CITYCODE_DATA/$NEO4J_INSTANCE, database $PG_DATABASE, $CITYCODE_DATA/$NEO4J_INSTANCE-files)"
+  rm -rf "${CITYCODE_DATA:?}/$NEO4J_INSTANCE" "$CITYCODE_DATA/$NEO4J_INSTANCE-files" "$CITYCODE_DATA/$NEO4J_INSTANCE".load-*.json
   bash infra/postgres.sh drop-database
 }
 

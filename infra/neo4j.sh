@@ -38,6 +38,8 @@ start() {
   port_open 127.0.0.1 "$NEO4J_BOLT_PORT" && die "port $NEO4J_BOLT_PORT is taken by another process; set NEO4J_BOLT_PORT"
   build
   local java_home; java_home="$(pick_java_home 17 21)"
+  # Only lines this start writes count as "ready" (the log is appended across restarts).
+  local first_line=$(( $( [ -f "$LOG_FILE" ] && wc -l <"$LOG_FILE" || echo 0) + 1 ))
   log "starting Neo4j $NEO4J_VERSION on 127.0.0.1:$NEO4J_BOLT_PORT (java: $java_home)"
   NEO4J_HOME_DIR="$HOME_DIR" NEO4J_BOLT_HOST=127.0.0.1 \
     nohup "$java_home/bin/java" -Xms512m "-Xmx$NEO4J_HEAP" -XX:+UseG1GC \
@@ -45,7 +47,7 @@ start() {
   echo $! >"$PID_FILE"
   local i
   for ((i = 0; i < 240; i++)); do
-    if grep -q "citycode-neo4j: ready" <(tail -n 50 "$LOG_FILE") && port_open 127.0.0.1 "$NEO4J_BOLT_PORT"; then
+    if tail -n "+$first_line" "$LOG_FILE" | grep -q "citycode-neo4j: ready" && port_open 127.0.0.1 "$NEO4J_BOLT_PORT"; then
       log "Neo4j is up"; return 0
     fi
     pid_alive "$PID_FILE" || die "Neo4j exited during start-up; see $LOG_FILE"

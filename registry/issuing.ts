@@ -74,7 +74,7 @@ const INSERT_BATCH = 10_000;
  */
 export const DEV_SERIAL_KEY: readonly number[] = Object.freeze([0x43495459, 0x434f4445, 0x535a3230, 0x32364445]);
 
-function parseSerialKey(raw: string): number[] {
+function parseSerialKey(raw: string): readonly number[] {
   const parts = raw.split(',').map((p) => p.trim());
   const key = parts.map((p) => (/^(?:[0-9]{1,10}|0x[0-9a-fA-F]{1,8})$/.test(p) ? Number(p) : Number.NaN));
   if (key.length < 4 || key.some((k) => !Number.isInteger(k) || k < 0 || k > 0xffffffff)) {
@@ -83,7 +83,7 @@ function parseSerialKey(raw: string): number[] {
         `e.g. "1234567890,987654321,192837465,564738291"; got ${parts.length} part(s), not all valid.`,
     );
   }
-  return key;
+  return Object.freeze(key);
 }
 
 /**
@@ -92,6 +92,9 @@ function parseSerialKey(raw: string): number[] {
  * a production key equal to the development default. The key must never change once codes
  * were issued with it (a new permutation would map new counters onto serials already used).
  */
+/** The last key parsed (frozen, so the Feistel round keys are computed once for it). */
+let cachedKey: { raw: string; key: readonly number[] } | undefined;
+
 export function serialKey(env: NodeJS.ProcessEnv = process.env): readonly number[] {
   const raw = env.CITYCODE_SERIAL_KEY?.trim();
   const production = env.NODE_ENV === 'production';
@@ -104,7 +107,8 @@ export function serialKey(env: NodeJS.ProcessEnv = process.env): readonly number
     }
     return DEV_SERIAL_KEY;
   }
-  const key = parseSerialKey(raw);
+  const key = cachedKey?.raw === raw ? cachedKey.key : parseSerialKey(raw);
+  cachedKey = { raw, key };
   if (production && key.length === DEV_SERIAL_KEY.length && key.every((k, i) => k === DEV_SERIAL_KEY[i])) {
     throw new Error('CITYCODE_SERIAL_KEY equals the public development default, which NODE_ENV=production refuses.');
   }

@@ -1,7 +1,22 @@
+import { appendFileSync } from 'node:fs';
 import neo4j, { Driver, ManagedTransaction, Notification, RecordShape } from 'neo4j-driver';
 import type { Config } from '../core/config';
 import { isNeo4jUnavailable, unavailable } from '../core/errors';
 import { logger } from '../core/logger';
+
+/**
+ * CITYCODE_CYPHER_CAPTURE=<file>: every distinct read statement this process runs is appended
+ * there once, with the parameters of its first run (bench/scale.ts PROFILEs them). Off by default.
+ */
+const CAPTURE = process.env.CITYCODE_CYPHER_CAPTURE;
+const captured = new Set<string>();
+
+export function capture(cypher: string, params: Record<string, unknown>): void {
+  if (!CAPTURE || captured.has(cypher) || captured.size >= 500) return;
+  captured.add(cypher);
+  // Integers as {$int}, so the reader can send them back as integers (not maps of low/high).
+  appendFileSync(CAPTURE, JSON.stringify({ cypher, params }, (_k, v: unknown) => (neo4j.isInt(v) ? { $int: v.toString() } : v)) + '\n');
+}
 
 /**
  * The only door to Neo4j. Reads go through executeRead and writes through executeWrite, so a
@@ -33,6 +48,7 @@ export class GraphStore {
 
   async read<T extends RecordShape = RecordShape>(cypher: string, params: Record<string, unknown> = {}): Promise<T[]> {
     const used = usedParams(cypher, params);
+    if (CAPTURE) capture(cypher, used);
     return this.run('READ', (tx) => tx.run<T>(cypher, used));
   }
 

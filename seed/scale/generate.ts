@@ -6,6 +6,7 @@
  * all are complete, then the part's marker is written, so a run that stops anywhere resumes with
  * the first part that has no marker and produces the same bytes.
  */
+import { fork } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, renameSync, writeFileSync, WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { encryptIdNumber, idLookupKey, piiKeys } from '../../domain/pii';
@@ -247,18 +248,49 @@ export function partMarker(dir: string, part: Part): PartMarker | null {
   return existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as PartMarker) : null;
 }
 
-/** Generates every part that has no marker yet; returns the number of parts written now. */
-export async function generateCity(city: ScaleCity, dir: string): Promise<{ written: number; skipped: number }> {
+/** Writes the given parts (those without a marker), reporting rows as they are written. */
+export async function writeParts(city: ScaleCity, dir: string, parts: readonly Part[], tick: (rows: number) => void): Promise<void> {
+  const keys = piiKeys();
+  for (const part of parts) {
+    if (existsSync(join(dir, `${part.name}.done`))) continue;
+    const w = new PartWriter(dir, part);
+    const counters = await writePart(city, part, w, keys, tick);
+    const marker: PartMarker = { families: await w.finish(), rows: part.to - part.from, counters };
+    writeFileSync(join(dir, `${part.name}.done`), JSON.stringify(marker) + '\n');
+  }
+}
+
+/**
+ * Generates every part that has no marker yet, in `workers` processes (parts dealt round-robin;
+ * each process computes its rows from their indexes alone, so the output is the same for any
+ * number of workers). Returns the number of parts written now.
+ */
+export async function generateCity(city: ScaleCity, dir: string, scale: number, workers = 1): Promise<{ written: number; skipped: number }> {
   const parts = partsOf(city);
   const todo = parts.filter((p) => !existsSync(join(dir, `${p.name}.done`)));
   const rows = todo.reduce((n, p) => n + p.to - p.from, 0);
   const bar = progress('generate: city rows', rows);
-  const keys = piiKeys();
-  for (const part of todo) {
-    const w = new PartWriter(dir, part);
-    const counters = await writePart(city, part, w, keys, (n) => bar.advance(n));
-    const marker: PartMarker = { families: await w.finish(), rows: part.to - part.from, counters };
-    writeFileSync(join(dir, `${part.name}.done`), JSON.stringify(marker) + '\n');
+  if (workers <= 1 || todo.length <= 1) {
+    await writeParts(city, dir, todo, (n) => bar.advance(n));
+  } else {
+    const children = Array.from({ length: Math.min(workers, todo.length) }, (_, w) =>
+      fork(join(__dirname, 'generateWorker.js'), [String(scale), dir, todo.filter((_, i) => i % workers === w).map((p) => p.name).join(',')], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve, reject) => {
+            child.on('message', (m: { rows?: number }) => m.rows && bar.advance(m.rows));
+            child.on('error', reject);
+            child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a generate worker exited with code ${String(code)}`))));
+          }),
+      ),
+    ).catch((err: Error) => {
+      for (const c of children) c.kill();
+      throw err;
+    });
   }
   bar.done();
   return { written: todo.length, skipped: parts.length - todo.length };

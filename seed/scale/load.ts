@@ -37,8 +37,10 @@ import { familyHeader, FEATURE_COLUMNS, generateCity, partMarker, partsOf, REGIS
 
 export interface LoadOptions {
   scale: number;
-  /** Where the generated files go (default .data/city-files/<scale>). */
+  /** Where the generated files go (default .data/<instance>-files/<scale>). */
   filesDir?: string;
+  /** Processes generating parts (default 2: the machine's cores). */
+  workers?: number;
   /** Stop after this stage (for tests of resumption). */
   until?: Stage;
 }
@@ -219,7 +221,7 @@ export async function verifyCity(stores: Stores, city: ScaleCity): Promise<Recor
 
 export async function loadCity(options: LoadOptions): Promise<LoadReport> {
   const counts = countsAt(options.scale);
-  const dir = options.filesDir ?? fromRoot('.data', 'city-files', String(options.scale));
+  const dir = options.filesDir ?? fromRoot('.data', `${instance()}-files`, String(options.scale));
   mkdirSync(dir, { recursive: true });
   const city = new ScaleCity(counts, loadRegions(), serialKey());
   const stages: StageTiming[] = [];
@@ -239,7 +241,7 @@ export async function loadCity(options: LoadOptions): Promise<LoadReport> {
     storeBytes: { neo4j: dirBytes(instanceHome()), postgres: 0, files: dirBytes(dir) },
   });
   if (await timed('generate', async () => {
-    const r = await generateCity(city, dir);
+    const r = await generateCity(city, dir, options.scale, options.workers ?? 2);
     return { skipped: r.written === 0, detail: r };
   })) return report();
 

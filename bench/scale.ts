@@ -1,0 +1,186 @@
+/**
+ * Look-up latency over the city-scale stores (issue 17; docs/benchmarks.md, "City scale").
+ *   npm run city:load -- --scale S        (loads the city stores: neo4j-city :7688, citycode_city)
+ *   npm run build && node dist/bench/scale.js [--requests 600] [--concurrency 4] [--rounds 3] [--profile]
+ * Starts the API over the city stores (permissions and audit on, a real Keycloak token of
+ * zhang.data, purpose PUBLIC_SERVICE) and times each look-up of seed/scale/lookups.ts: cases spread
+ * over the whole city, rounds interleaved across the look-ups, a warm-up first. Reports p50 / p99
+ * per look-up. --profile then PROFILEs every distinct read statement the API ran (captured with
+ * CITYCODE_CYPHER_CAPTURE) and lists each plan's operators, flagging label and full scans.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import neo4j from 'neo4j-driver';
+import { fromRoot } from '../core/paths';
+import { serialKey } from '../registry/issuing';
+import { loadRegions } from '../seed/regions';
+import { ScaleCity } from '../seed/scale/city';
+import { countsAt } from '../seed/scale/counts';
+import { lookupCase, LOOKUPS, LookupName } from '../seed/scale/lookups';
+import { benchToken, startServer, stopServer, waitFor } from './harness';
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '600' },
+    concurrency: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '60' },
+    profile: { type: 'boolean', default: false },
+    instance: { type: 'string', default: process.env.CITY_INSTANCE ?? 'neo4j-city' },
+    bolt: { type: 'string', default: process.env.CITY_NEO4J_BOLT_PORT ?? '7688' },
+    database: { type: 'string', default: process.env.CITY_PG_DATABASE ?? 'citycode_city' },
+    port: { type: 'string', default: '4300' },
+  },
+});
+const REQUESTS = Number(values.requests);
+const CONCURRENCY = Number(values.concurrency);
+const ROUNDS = Number(values.rounds);
+const PORT = Number(values.port);
+const URL = `http://127.0.0.1:${PORT}/graphql`;
+
+interface LookupResult {
+  lookup: LookupName;
+  requests: number;
+  errors: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+async function timeCases(city: ScaleCity, lookup: LookupName, ks: number[], n: number, headers: Record<string, string>, latencies: number[]): Promise<number> {
+  let errors = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < ks.length) {
+      const c = lookupCase(city, lookup, ks[next++], n);
+      const started = performance.now();
+      const response = await fetch(URL, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: c.query, variables: c.variables }) });
+      const body = (await response.json()) as { errors?: unknown[]; data?: unknown };
+      latencies.push(performance.now() - started);
+      if (!response.ok || body.errors?.length || !body.data) {
+        errors++;
+        if (errors <= 3) process.stderr.write(`${lookup}: ${JSON.stringify(body).slice(0, 400)}\n`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return errors;
+}
+
+interface PlanSummary {
+  cypher: string;
+  operators: string[];
+  dbHits: number;
+  rows: number;
+  scans: string[];
+}
+
+function walk(plan: { operatorType: string; dbHits?: number; rows?: number; children: unknown[] }, out: { ops: string[]; dbHits: number }): void {
+  out.ops.push(plan.operatorType.replace(/@neo4j$/, ''));
+  out.dbHits += Number(plan.dbHits ?? 0);
+  for (const child of plan.children as (typeof plan)[]) walk(child, out);
+}
+
+async function profileStatements(file: string, bolt: string): Promise<PlanSummary[]> {
+  const driver = neo4j.driver(`bolt://127.0.0.1:${bolt}`, neo4j.auth.basic(process.env.NEO4J_USER ?? 'neo4j', process.env.NEO4J_PASSWORD ?? 'citycode-dev-password'), {
+    disableLosslessIntegers: true,
+  });
+  const out: PlanSummary[] = [];
+  try {
+    for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+      const { cypher, params } = JSON.parse(line, (_k, v: unknown) => (v && typeof v === 'object' && '$int' in v ? neo4j.int(String((v as { $int: string }).$int)) : v)) as {
+        cypher: string;
+        params: Record<string, unknown>;
+      };
+      const session = driver.session({ defaultAccessMode: neo4j.session.READ });
+      try {
+        const result = await session.run(`PROFILE ${cypher}`, params);
+        const profile = result.summary.profile as unknown as { operatorType: string; dbHits: number; rows: number; children: unknown[] };
+        const acc = { ops: [] as string[], dbHits: 0 };
+        walk(profile, acc);
+        out.push({
+          cypher: cypher.replace(/\s+/g, ' ').trim(),
+          operators: acc.ops,
+          dbHits: acc.dbHits,
+          rows: Number(profile.rows ?? 0),
+          scans: acc.ops.filter((o) => /AllNodesScan|NodeByLabelScan|NodeIndexScan|DirectedRelationshipTypeScan|UndirectedRelationshipTypeScan/.test(o)),
+        });
+      } finally {
+        await session.close();
+      }
+    }
+  } finally {
+    await driver.close();
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const marker = join(fromRoot('.data', values.instance!), 'citycode-city.json');
+  if (!existsSync(marker)) throw new Error(`no city loaded in .data/${values.instance}: run npm run city:load -- --scale S first`);
+  const scale = (JSON.parse(readFileSync(marker, 'utf8')) as { scale: number }).scale;
+  const city = new ScaleCity(countsAt(scale), loadRegions(), serialKey());
+  const env = { ...process.env, CITY_INSTANCE: values.instance!, CITY_NEO4J_BOLT_PORT: values.bolt! };
+  if (spawnSync('bash', [fromRoot('infra', 'city.sh'), 'start'], { env, stdio: 'inherit' }).status !== 0) throw new Error('the city Neo4j did not start');
+  const captureFile = fromRoot('bench', 'results', `scale-${scale}-statements.jsonl`);
+  rmSync(captureFile, { force: true });
+  const server = startServer('api/server.js', {
+    PORT: String(PORT),
+    NEO4J_URI: `neo4j://127.0.0.1:${values.bolt}`,
+    PG_DATABASE: values.database!,
+    ...(values.profile ? { CITYCODE_CYPHER_CAPTURE: captureFile } : {}),
+  });
+  try {
+    await waitFor(`http://127.0.0.1:${PORT}/healthz`);
+    const headers = await benchToken();
+    const n = REQUESTS;
+    // Warm-up: different cases from the measured ones (odd k of 2n) so nothing measured is primed.
+    for (const lookup of LOOKUPS) await timeCases(city, lookup, Array.from({ length: Number(values.warmup) }, (_, i) => 2 * i + 1), 2 * n, headers, []);
+    const latencies = new Map<LookupName, number[]>(LOOKUPS.map((l) => [l, []]));
+    const errors = new Map<LookupName, number>(LOOKUPS.map((l) => [l, 0]));
+    const perRound = Math.ceil(n / ROUNDS);
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const lookup of LOOKUPS) {
+        const ks = Array.from({ length: perRound }, (_, i) => 2 * (r + ROUNDS * i)).filter((k) => k < 2 * n);
+        errors.set(lookup, errors.get(lookup)! + (await timeCases(city, lookup, ks, 2 * n, headers, latencies.get(lookup)!)));
+      }
+    }
+    const results: LookupResult[] = LOOKUPS.map((lookup) => {
+      const sorted = [...latencies.get(lookup)!].sort((a, b) => a - b);
+      return {
+        lookup,
+        requests: sorted.length,
+        errors: errors.get(lookup)!,
+        p50: round1(percentile(sorted, 50)),
+        p90: round1(percentile(sorted, 90)),
+        p99: round1(percentile(sorted, 99)),
+        mean: round1(sorted.reduce((s, x) => s + x, 0) / sorted.length),
+      };
+    });
+    const report = { scale, counts: city.counts, at: new Date().toISOString(), concurrency: CONCURRENCY, rounds: ROUNDS, results, profile: [] as PlanSummary[] };
+    console.table(results);
+    if (values.profile) {
+      report.profile = await profileStatements(captureFile, values.bolt!);
+      for (const p of report.profile) {
+        console.log(`${p.scans.length ? 'SCAN ' : 'ok   '} dbHits ${String(p.dbHits).padStart(7)}  ${p.operators.join(' > ')}\n      ${p.cypher.slice(0, 160)}`);
+      }
+    }
+    writeFileSync(fromRoot('bench', 'results', `scale-${scale}.json`), JSON.stringify(report, null, 2) + '\n');
+  } finally {
+    await stopServer(server);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
