@@ -62,6 +62,46 @@ async function main(): Promise<void> {
     res.json({ nodes });
   });
 
+  // The peers' queries (bench/peers/run.ts): the nested by-code read under a district grant
+  // (every row's districtCode in the caller's districts), and the near search as citycode runs it.
+  app.get('/floor/peer-building', async (req, res) => {
+    const code = String(req.query.code ?? '');
+    const districts = String(req.query.districts ?? '').split(',');
+    const rows = await stores.graph.read(
+      `MATCH (b:CityObject {code: $code}) WHERE b.districtCode IN $districts
+       CALL (b) {
+         MATCH (b)<-[:PART_OF*0..1]-(:CityObject)<-[:RESIDES_IN]-(p:Person) WHERE p.districtCode IN $districts
+         WITH DISTINCT p ORDER BY p.code LIMIT 10
+         CALL (p) {
+           MATCH (p)-[:EMPLOYED_BY]->(e:Enterprise) WHERE e.districtCode IN $districts
+           WITH e ORDER BY e.code LIMIT 3
+           RETURN collect(e {.code, .name, .uscc, .industry}) AS employers
+         }
+         RETURN collect(p {.code, .name, employers: employers}) AS residents
+       }
+       CALL (b) {
+         MATCH path = (b)-[:WITHIN|LOCATED_IN|PART_OF|INSTALLED_ON*1..8]->(a:CityObject) WHERE a.districtCode IN $districts
+         WITH a ORDER BY length(path)
+         RETURN collect(a {.code, .name, .objectKind}) AS ancestors
+       }
+       RETURN b {.code, .name, .objectKind, .address, .buildingCode, .floors, ancestors: ancestors, residents: residents} AS building`,
+      { code, districts },
+    );
+    res.json({ building: rows[0]?.building ?? null });
+  });
+
+  app.get('/floor/peer-near', async (req, res) => {
+    const [row] = await stores.sql.query<{ totalCount: number; codes: string[] }>(
+      `WITH matched AS (
+         SELECT city_code FROM spatial_feature
+          WHERE ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($1, $2), 4490)::geography, 500)
+            AND kind NOT IN ('Person', 'Enterprise', 'PublicFacility'))
+       SELECT (SELECT count(*) FROM matched)::int AS "totalCount", ARRAY(SELECT city_code FROM matched ORDER BY city_code LIMIT 50) AS codes`,
+      [Number(req.query.lon), Number(req.query.lat)],
+    );
+    res.json(row);
+  });
+
   const port = Number(process.env.FLOOR_PORT || 4100);
   app.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => logger.info({ port }, 'benchmark floor listening'));
 }

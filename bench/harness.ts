@@ -6,20 +6,20 @@ import { fromRoot } from '../core/paths';
 
 /** What the benchmarks share: the token, the by-code query, and starting and stopping servers. */
 
-/** A real access token of the city data bureau's user, with the purpose its grants need. */
-export async function benchToken(): Promise<Record<string, string>> {
+/** A real access token (default: the city data bureau's user) with the purpose its grants need. */
+export async function benchToken(username = 'zhang.data', purpose = 'PUBLIC_SERVICE'): Promise<Record<string, string>> {
   const keycloak = process.env.KEYCLOAK_URL ?? `http://127.0.0.1:${process.env.KEYCLOAK_PORT ?? 8180}`;
   const body = new URLSearchParams({
     grant_type: 'password',
     client_id: 'citycode-cli',
     client_secret: 'citycode-cli-dev-secret',
-    username: 'zhang.data',
+    username,
     password: 'citycode-dev-pw',
   });
   const response = await fetch(`${keycloak}/realms/citycode/protocol/openid-connect/token`, { method: 'POST', body });
   const json = (await response.json()) as { access_token?: string };
   if (!json.access_token) throw new Error(`no token from Keycloak: ${JSON.stringify(json)}`);
-  return { authorization: `Bearer ${json.access_token}`, 'x-purpose': 'PUBLIC_SERVICE' };
+  return { authorization: `Bearer ${json.access_token}`, 'x-purpose': purpose };
 }
 
 /** The by-code query: a building with two levels of nesting, ancestors and geometry. */

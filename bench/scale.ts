@@ -2,10 +2,13 @@
  * Look-up latency over the city-scale stores (issue 17; docs/benchmarks.md, "City scale").
  *   npm run city:load -- --scale S        (loads the city stores: neo4j-city :7688, citycode_city)
  *   npm run build && node dist/bench/scale.js [--requests 600] [--concurrency 4] [--rounds 3] [--profile]
- * Starts the API over the city stores (permissions and audit on, a real Keycloak token of
- * zhang.data, purpose PUBLIC_SERVICE) and times each look-up of seed/scale/lookups.ts: cases spread
- * over the whole city, rounds interleaved across the look-ups, a warm-up first. Reports p50 / p99
- * per look-up. --profile then PROFILEs every distinct read statement the API ran (captured with
+ *        [--target INSTANCE:BOLT:DATABASE ...]   (default neo4j-city:7688:citycode_city)
+ * Starts one API per target over its city stores (permissions and audit on, a real Keycloak token
+ * of zhang.data, purpose PUBLIC_SERVICE) and times each look-up of seed/scale/lookups.ts: cases
+ * spread over the whole city, a warm-up first, rounds interleaved across look-ups AND targets, so
+ * two scales loaded side by side (e.g. the tests' 0.01 city, neo4j-scale-test:7689:citycode_scale_test,
+ * beside a full-size one) are compared in one run on the same machine load. Reports p50 / p99 per
+ * look-up and target. --profile then PROFILEs every distinct read statement the API ran (captured with
  * CITYCODE_CYPHER_CAPTURE) and lists each plan's operators, flagging label and full scans.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,9 +31,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '60' },
     profile: { type: 'boolean', default: false },
-    instance: { type: 'string', default: process.env.CITY_INSTANCE ?? 'neo4j-city' },
-    bolt: { type: 'string', default: process.env.CITY_NEO4J_BOLT_PORT ?? '7688' },
-    database: { type: 'string', default: process.env.CITY_PG_DATABASE ?? 'citycode_city' },
+    target: { type: 'string', multiple: true, default: ['neo4j-city:7688:citycode_city'] },
     port: { type: 'string', default: '4300' },
   },
 });
@@ -38,9 +39,19 @@ const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
 const PORT = Number(values.port);
-const URL = `http://127.0.0.1:${PORT}/graphql`;
+
+interface Target {
+  instance: string;
+  bolt: string;
+  database: string;
+  port: number;
+  scale: number;
+  city: ScaleCity;
+  url: string;
+}
 
 interface LookupResult {
+  scale: number;
   lookup: LookupName;
   requests: number;
   errors: number;
@@ -56,19 +67,19 @@ function percentile(sorted: number[], p: number): number {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-async function timeCases(city: ScaleCity, lookup: LookupName, ks: number[], n: number, headers: Record<string, string>, latencies: number[]): Promise<number> {
+async function timeCases(t: Target, lookup: LookupName, ks: number[], n: number, headers: Record<string, string>, latencies: number[]): Promise<number> {
   let errors = 0;
   let next = 0;
   const worker = async () => {
     while (next < ks.length) {
-      const c = lookupCase(city, lookup, ks[next++], n);
+      const c = lookupCase(t.city, lookup, ks[next++], n);
       const started = performance.now();
-      const response = await fetch(URL, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: c.query, variables: c.variables }) });
+      const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: c.query, variables: c.variables }) });
       const body = (await response.json()) as { errors?: unknown[]; data?: unknown };
       latencies.push(performance.now() - started);
       if (!response.ok || body.errors?.length || !body.data) {
         errors++;
-        if (errors <= 3) process.stderr.write(`${lookup}: ${JSON.stringify(body).slice(0, 400)}\n`);
+        if (errors <= 3) process.stderr.write(`${t.scale} ${lookup}: ${JSON.stringify(body).slice(0, 400)}\n`);
       }
     }
   };
@@ -124,59 +135,84 @@ async function profileStatements(file: string, bolt: string): Promise<PlanSummar
   return out;
 }
 
-async function main(): Promise<void> {
-  const marker = join(fromRoot('.data', values.instance!), 'citycode-city.json');
-  if (!existsSync(marker)) throw new Error(`no city loaded in .data/${values.instance}: run npm run city:load -- --scale S first`);
+function targetOf(spec: string, i: number): Target {
+  const [instance, bolt, database] = spec.split(':');
+  const marker = join(fromRoot('.data', instance), 'citycode-city.json');
+  if (!existsSync(marker)) throw new Error(`no city loaded in .data/${instance}: run npm run city:load -- --scale S first`);
   const scale = (JSON.parse(readFileSync(marker, 'utf8')) as { scale: number }).scale;
-  const city = new ScaleCity(countsAt(scale), loadRegions(), serialKey());
-  const env = { ...process.env, CITY_INSTANCE: values.instance!, CITY_NEO4J_BOLT_PORT: values.bolt! };
-  if (spawnSync('bash', [fromRoot('infra', 'city.sh'), 'start'], { env, stdio: 'inherit' }).status !== 0) throw new Error('the city Neo4j did not start');
-  const captureFile = fromRoot('bench', 'results', `scale-${scale}-statements.jsonl`);
-  rmSync(captureFile, { force: true });
-  const server = startServer('api/server.js', {
-    PORT: String(PORT),
-    NEO4J_URI: `neo4j://127.0.0.1:${values.bolt}`,
-    PG_DATABASE: values.database!,
-    ...(values.profile ? { CITYCODE_CYPHER_CAPTURE: captureFile } : {}),
-  });
+  const port = PORT + i;
+  return { instance, bolt, database, port, scale, city: new ScaleCity(countsAt(scale), loadRegions(), serialKey()), url: `http://127.0.0.1:${port}/graphql` };
+}
+
+async function main(): Promise<void> {
+  const targets = values.target!.map(targetOf);
+  const servers = [];
+  for (const t of targets) {
+    const env = { ...process.env, CITY_INSTANCE: t.instance, CITY_NEO4J_BOLT_PORT: t.bolt };
+    if (spawnSync('bash', [fromRoot('infra', 'city.sh'), 'start'], { env, stdio: 'inherit' }).status !== 0) throw new Error(`${t.instance} did not start`);
+    const captureFile = fromRoot('bench', 'results', `scale-${t.scale}-statements.jsonl`);
+    rmSync(captureFile, { force: true });
+    servers.push(
+      startServer('api/server.js', {
+        PORT: String(t.port),
+        NEO4J_URI: `neo4j://127.0.0.1:${t.bolt}`,
+        PG_DATABASE: t.database,
+        ...(values.profile ? { CITYCODE_CYPHER_CAPTURE: captureFile } : {}),
+      }),
+    );
+  }
   try {
-    await waitFor(`http://127.0.0.1:${PORT}/healthz`);
+    for (const t of targets) await waitFor(`http://127.0.0.1:${t.port}/healthz`);
     const headers = await benchToken();
     const n = REQUESTS;
     // Warm-up: different cases from the measured ones (odd k of 2n) so nothing measured is primed.
-    for (const lookup of LOOKUPS) await timeCases(city, lookup, Array.from({ length: Number(values.warmup) }, (_, i) => 2 * i + 1), 2 * n, headers, []);
-    const latencies = new Map<LookupName, number[]>(LOOKUPS.map((l) => [l, []]));
-    const errors = new Map<LookupName, number>(LOOKUPS.map((l) => [l, 0]));
+    for (const t of targets) {
+      for (const lookup of LOOKUPS) await timeCases(t, lookup, Array.from({ length: Number(values.warmup) }, (_, i) => 2 * i + 1), 2 * n, headers, []);
+    }
+    const key = (t: Target, l: LookupName) => `${t.scale}/${l}`;
+    const latencies = new Map<string, number[]>();
+    const errors = new Map<string, number>();
     const perRound = Math.ceil(n / ROUNDS);
     for (let r = 0; r < ROUNDS; r++) {
       for (const lookup of LOOKUPS) {
-        const ks = Array.from({ length: perRound }, (_, i) => 2 * (r + ROUNDS * i)).filter((k) => k < 2 * n);
-        errors.set(lookup, errors.get(lookup)! + (await timeCases(city, lookup, ks, 2 * n, headers, latencies.get(lookup)!)));
+        for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
+          const ks = Array.from({ length: perRound }, (_, i) => 2 * (r + ROUNDS * i)).filter((k) => k < 2 * n);
+          const list = latencies.get(key(t, lookup)) ?? [];
+          latencies.set(key(t, lookup), list);
+          errors.set(key(t, lookup), (errors.get(key(t, lookup)) ?? 0) + (await timeCases(t, lookup, ks, 2 * n, headers, list)));
+        }
       }
     }
-    const results: LookupResult[] = LOOKUPS.map((lookup) => {
-      const sorted = [...latencies.get(lookup)!].sort((a, b) => a - b);
-      return {
-        lookup,
-        requests: sorted.length,
-        errors: errors.get(lookup)!,
-        p50: round1(percentile(sorted, 50)),
-        p90: round1(percentile(sorted, 90)),
-        p99: round1(percentile(sorted, 99)),
-        mean: round1(sorted.reduce((s, x) => s + x, 0) / sorted.length),
-      };
-    });
-    const report = { scale, counts: city.counts, at: new Date().toISOString(), concurrency: CONCURRENCY, rounds: ROUNDS, results, profile: [] as PlanSummary[] };
+    const results: LookupResult[] = targets.flatMap((t) =>
+      LOOKUPS.map((lookup) => {
+        const sorted = [...latencies.get(key(t, lookup))!].sort((a, b) => a - b);
+        return {
+          scale: t.scale,
+          lookup,
+          requests: sorted.length,
+          errors: errors.get(key(t, lookup))!,
+          p50: round1(percentile(sorted, 50)),
+          p90: round1(percentile(sorted, 90)),
+          p99: round1(percentile(sorted, 99)),
+          mean: round1(sorted.reduce((s, x) => s + x, 0) / sorted.length),
+        };
+      }),
+    );
     console.table(results);
+    const profiles: Record<string, PlanSummary[]> = {};
     if (values.profile) {
-      report.profile = await profileStatements(captureFile, values.bolt!);
-      for (const p of report.profile) {
-        console.log(`${p.scans.length ? 'SCAN ' : 'ok   '} dbHits ${String(p.dbHits).padStart(7)}  ${p.operators.join(' > ')}\n      ${p.cypher.slice(0, 160)}`);
+      for (const t of targets) {
+        profiles[String(t.scale)] = await profileStatements(fromRoot('bench', 'results', `scale-${t.scale}-statements.jsonl`), t.bolt);
+        for (const p of profiles[String(t.scale)]) {
+          console.log(`${t.scale} ${p.scans.length ? 'SCAN ' : 'ok   '} dbHits ${String(p.dbHits).padStart(7)}  ${p.operators.join(' > ')}\n      ${p.cypher.slice(0, 160)}`);
+        }
       }
     }
-    writeFileSync(fromRoot('bench', 'results', `scale-${scale}.json`), JSON.stringify(report, null, 2) + '\n');
+    const label = targets.map((t) => t.scale).join('-vs-');
+    const report = { at: new Date().toISOString(), concurrency: CONCURRENCY, rounds: ROUNDS, targets: targets.map((t) => ({ scale: t.scale, counts: t.city.counts, instance: t.instance })), results, profiles };
+    writeFileSync(fromRoot('bench', 'results', `scale-${label}.json`), JSON.stringify(report, null, 2) + '\n');
   } finally {
-    await stopServer(server);
+    for (const s of servers) await stopServer(s);
   }
 }
 
