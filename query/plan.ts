@@ -262,3 +262,26 @@ export function entityPlan(info: GraphQLResolveInfo, policy: PlanningPolicy): En
     return { entity: { ...plan, label, props }, geometry };
   });
 }
+
+const NO_ENTITY_PLAN: EntityAhead = Object.freeze({ entity: { ancestors: false, relations: [] }, geometry: false });
+
+/**
+ * What a connection field that is not a relation (a spatial page: objectsNear, objectsWithin …)
+ * asks of each of its nodes: the same plan a by-code field makes, for the node type under
+ * `nodes` / `edges.node`, so a page of nodes is fetched with exactly the properties and nested
+ * relations its query selects (a page of codes reads no property at all).
+ */
+export function connectionEntityPlan(info: GraphQLResolveInfo, policy: PlanningPolicy): EntityAhead {
+  return cachedPlan(info, policy, 'connection-entity', (i, p) => {
+    const connection = getNamedType(i.returnType);
+    if (!isObjectType(connection)) return NO_ENTITY_PLAN;
+    const sel = connectionSelection(i.fieldNodes, connection, i);
+    const type = sel.nodeType;
+    if (!type) return NO_ENTITY_PLAN;
+    const plan = plansOf(sel.owners, type, i, p, MAX_DEPTH);
+    const label = isKindName(type.name) ? type.name : undefined;
+    const props = propertiesRead(sel.owners, type, i, p);
+    const geometry = selected(sel.owners, type.name, i).some((f) => readsFeature(type.name, f.name.value));
+    return { entity: { ...plan, label, props }, geometry };
+  });
+}

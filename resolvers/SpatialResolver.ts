@@ -1,5 +1,5 @@
-import { GraphQLScalarType } from 'graphql';
-import { Arg, Args, Ctx, Float, ID, Query, Resolver } from 'type-graphql';
+import { GraphQLResolveInfo, GraphQLScalarType } from 'graphql';
+import { Arg, Args, Ctx, Float, ID, Info, Query, Resolver } from 'type-graphql';
 import { badInput, CityCodeError } from '../core/errors';
 import { KIND_NAMES } from '../domain/model';
 import { assertBbox, assertRadius } from '../spatial/limits';
@@ -10,6 +10,7 @@ import { requireCityCode } from './codes';
 import type { RequestContext } from './context';
 import { entitiesOf, type EntityValue } from '../query/entities';
 import { decodeCursor, pageSize, toConnection, type ConnectionShape } from '../query/pagination';
+import { connectionEntityPlan } from '../query/plan';
 import { GeoJSONScalar } from './scalars';
 import { connectionType } from './types/entityTypes';
 
@@ -36,9 +37,14 @@ function searchOptions(ctx: RequestContext, args: KindPageArgsType): SpatialSear
   };
 }
 
-/** Loads the objects of a spatial page through the request's entity loader (one round trip). */
-async function toObjects(ctx: RequestContext, page: SpatialPage): Promise<ConnectionShape<EntityValue>> {
-  const records = await ctx.loaders.entity.loadMany(page.codes);
+/**
+ * Loads the objects of a spatial page (one round trip), with what the query selects of them
+ * planned ahead as for a by-code field: only the properties and nested relations it reads.
+ */
+async function toObjects(ctx: RequestContext, page: SpatialPage, info: GraphQLResolveInfo): Promise<ConnectionShape<EntityValue>> {
+  const ahead = connectionEntityPlan(info, ctx.release);
+  if (ahead.geometry) ctx.loaders.feature.loadMany(page.codes).catch(() => undefined);
+  const records = await ctx.loaders.entityWith(ahead.entity).loadMany(page.codes);
   return toConnection(entitiesOf(records, 'CityObject'), page.totalCount, page.hasNextPage);
 }
 
@@ -49,9 +55,10 @@ export class SpatialResolver {
     @Arg('polygon', () => GeoJSONScalar as GraphQLScalarType) polygon: unknown,
     @Args() args: KindPageArgsType,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ConnectionShape<EntityValue>> {
     // withinPolygon checks the polygon's validity (self-intersection …) in its own statement.
-    return toObjects(ctx, await withinPolygon(ctx.stores.sql, polygon, searchOptions(ctx, args)));
+    return toObjects(ctx, await withinPolygon(ctx.stores.sql, polygon, searchOptions(ctx, args)), info);
   }
 
   @Query(() => connectionType('CityObject'), { description: '某点周边 N 米内的城市实体' })
@@ -61,10 +68,11 @@ export class SpatialResolver {
     @Arg('radiusM', () => Float, { description: '半径 (米)' }) radiusM: number,
     @Args() args: KindPageArgsType,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ConnectionShape<EntityValue>> {
     assertGeometry({ type: 'Point', coordinates: [lon, lat] }, { allowed: ['Point'] });
     assertRadius(radiusM);
-    return toObjects(ctx, await withinRadius(ctx.stores.sql, { lon, lat }, radiusM, searchOptions(ctx, args)));
+    return toObjects(ctx, await withinRadius(ctx.stores.sql, { lon, lat }, radiusM, searchOptions(ctx, args)), info);
   }
 
   @Query(() => connectionType('CityObject'), { description: '区域 (按其城市码) 范围内的城市实体' })
@@ -72,6 +80,7 @@ export class SpatialResolver {
     @Arg('region', () => ID, { description: '区域的城市码' }) region: string,
     @Args() args: KindPageArgsType,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ConnectionShape<EntityValue>> {
     const code = requireCityCode(region, 'region', 'OBJECT');
     const record = await ctx.loaders.entity.load(code);
@@ -86,9 +95,9 @@ export class SpatialResolver {
     if ((level === 'STREET' || level === 'COMMUNITY') && typeof record.props.regionCode === 'string') {
       // Streets and communities have no boundary polygons: their members are the registered ones.
       const area = { level, regionCode: record.props.regionCode, exceptCode: code } as const;
-      return toObjects(ctx, await inAdministrativeArea(ctx.stores.sql, area, searchOptions(ctx, args)));
+      return toObjects(ctx, await inAdministrativeArea(ctx.stores.sql, area, searchOptions(ctx, args)), info);
     }
-    return toObjects(ctx, await inRegion(ctx.stores.sql, code, searchOptions(ctx, args)));
+    return toObjects(ctx, await inRegion(ctx.stores.sql, code, searchOptions(ctx, args)), info);
   }
 
   @Query(() => connectionType('CityObject'), { description: '与矩形范围相交的城市实体' })
@@ -96,12 +105,13 @@ export class SpatialResolver {
     @Arg('bbox', () => [Float], { description: '[最小经度, 最小纬度, 最大经度, 最大纬度]' }) bbox: number[],
     @Args() args: KindPageArgsType,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ConnectionShape<EntityValue>> {
     if (bbox.length !== 4) {
       throw badInput(`bbox needs 4 numbers, got ${bbox.length}`, 'Pass [minLon, minLat, maxLon, maxLat].', { argument: 'bbox' });
     }
     const box = bbox as [number, number, number, number];
     assertBbox(box);
-    return toObjects(ctx, await intersectingBbox(ctx.stores.sql, box, searchOptions(ctx, args)));
+    return toObjects(ctx, await intersectingBbox(ctx.stores.sql, box, searchOptions(ctx, args)), info);
   }
 }
