@@ -7,7 +7,17 @@ export interface Config {
   port: number;
   host: string;
   neo4j: { uri: string; user: string; password: string; database?: string };
-  postgres: { host: string; port: number; user: string; password: string; database: string; poolSize: number };
+  postgres: {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    database: string;
+    poolSize: number;
+    /** A read replica for read-only searches (PG_READ_HOST / PG_READ_PORT; docs/scaling.md); unset: the primary. */
+    readHost?: string;
+    readPort?: number;
+  };
   keycloak: { url: string; realm: string };
   /** Milliseconds a readiness probe waits for each service. */
   probeTimeoutMs: number;
@@ -56,6 +66,8 @@ export function loadConfig(): Config {
       password: env('PG_PASSWORD', 'citycode-dev'),
       database: env('PG_DATABASE', 'citycode'),
       poolSize: intEnv('PG_POOL_SIZE', 20),
+      readHost: process.env.PG_READ_HOST || undefined,
+      readPort: process.env.PG_READ_PORT ? intEnv('PG_READ_PORT', 5432) : undefined,
     },
     keycloak: {
       url: env('KEYCLOAK_URL', `http://127.0.0.1:${intEnv('KEYCLOAK_PORT', 8180)}`),

@@ -176,7 +176,8 @@ async function runSearch(sql: SqlStore, p: Params, o: CheckedOptions, q: SearchS
     SELECT (SELECT count(*) FROM matched)::int AS "totalCount",
            ARRAY(SELECT city_code FROM matched ${after} ORDER BY city_code LIMIT ${limit}) AS codes
            ${(q.extra ?? []).map((e) => `, ${e}`).join('')}`;
-  const [row] = await sql.query<SearchRow>(text, p.values);
+  // A search may see a replica's slightly older state: it goes to the read pool (docs/scaling.md).
+  const [row] = await sql.readQuery<SearchRow>(text, p.values);
   const codes = row.codes.slice(0, o.first);
   return { page: { codes, totalCount: row.totalCount, hasNextPage: row.codes.length > o.first }, row };
 }

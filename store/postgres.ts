@@ -6,13 +6,25 @@ import { withTimeout } from './neo4j';
 /** The PostgreSQL connection pool: parameterised SQL only, errors translated to UNAVAILABLE. */
 export class SqlStore {
   readonly pool: Pool;
+  /**
+   * Where read-only searches go (readQuery): a replica's pool when PG_READ_HOST is set, else the
+   * primary's. A replica lags its primary by its replay delay, so only reads that may see a
+   * slightly older state use it (spatial searches, geometry); writes and read-after-write stay
+   * on the primary.
+   */
+  readonly readPool: Pool;
   /** Statements sent to PostgreSQL through query(); tests use it to prove batching. */
   readonly stats = { roundTrips: 0 };
 
   constructor(config: Config['postgres']) {
-    this.pool = new Pool({
-      host: config.host,
-      port: config.port,
+    this.pool = SqlStore.pool(config, config.host, config.port);
+    this.readPool = config.readHost ? SqlStore.pool(config, config.readHost, config.readPort ?? config.port) : this.pool;
+  }
+
+  private static pool(config: Config['postgres'], host: string, port: number): Pool {
+    const pool = new Pool({
+      host,
+      port,
       user: config.user,
       password: config.password,
       database: config.database,
@@ -22,7 +34,19 @@ export class SqlStore {
       application_name: 'citycode',
     });
     // An idle client losing its connection must not crash the process.
-    this.pool.on('error', () => undefined);
+    pool.on('error', () => undefined);
+    return pool;
+  }
+
+  /** A read-only statement on the read pool (a replica when configured). */
+  async readQuery<T extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    this.stats.roundTrips++;
+    try {
+      const result = await this.readPool.query<T>(sql, params);
+      return result.rows;
+    } catch (err) {
+      throw isPostgresUnavailable(err) ? unavailable('PostgreSQL', err) : err;
+    }
   }
 
   async query<T extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -106,5 +130,6 @@ export class SqlStore {
 
   async close(): Promise<void> {
     await this.pool.end();
+    if (this.readPool !== this.pool) await this.readPool.end();
   }
 }

@@ -209,10 +209,11 @@ function recording(sql: SqlStoreType): { store: SqlStoreType; calls: { text: str
   const calls: { text: string; params: unknown[] }[] = [];
   const store = new Proxy(sql, {
     get(target, prop, receiver) {
-      if (prop === 'query') {
+      // Both doors: read-only searches go through readQuery (the read pool, docs/scaling.md).
+      if (prop === 'query' || prop === 'readQuery') {
         return (text: string, params: unknown[] = []) => {
           calls.push({ text, params });
-          return target.query(text, params);
+          return target[prop](text, params);
         };
       }
       return Reflect.get(target, prop, receiver);
