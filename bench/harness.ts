@@ -23,13 +23,7 @@ export async function benchToken(username = 'zhang.data', purpose = 'PUBLIC_SERV
 }
 
 /** The by-code query: a building with two levels of nesting, ancestors and geometry. */
-export const BUILDING_QUERY = `query ($code: ID!) {
-  cityObject(code: $code) {
-    code name objectKind address buildingCode floors heightM geometry
-    ancestors { depth object { code name objectKind } }
-    residents(first: 10) { nodes { code name employers(first: 3) { nodes { code name uscc industry } } } }
-  }
-}`;
+export { BUILDING_QUERY } from '../seed/scale/lookups';
 
 /** What one autocannon run of a scenario measured. */
 export interface RunResult {

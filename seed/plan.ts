@@ -2,9 +2,9 @@ import type { KindName } from '../domain/model';
 import { makeCitizenId } from '../domain/identifiers/citizenId';
 import { DEVICE_CATEGORIES, DeviceCategory, makeDeviceCode, makeParkingCode } from '../domain/identifiers/deviceCode';
 import { makeBuildingCode, makeHouseCode } from '../domain/identifiers/houseCode';
-import { makeUscc } from '../domain/identifiers/uscc';
 import { Polygon, Position, pointInPolygon, squareFootprint } from './geo';
-import { enterpriseName, individualBusinessName, organisationName, personName, streetAddress } from './names';
+import { personName, streetAddress } from './names';
+import { enterpriseIdentity } from './enterprises';
 import { districtOf, divisionOfIssue, RegionRow, RegionTable } from './regions';
 import { createRng, Rng } from './rng';
 import { SEED_TODAY, SeedScale } from './scales';
@@ -492,29 +492,7 @@ export function planCity(regions: RegionTable, scale: SeedScale, seed: number, c
     ]);
     const b = eRng.pick(workplaces.length ? workplaces : buildings);
     const district = b.place.district;
-    const usccDivision = divisionOfIssue(district.code);
-    let name: string;
-    let industry: string;
-    let uscc: string;
-    let classCode: string;
-    if (type === 'company') {
-      const n = enterpriseName(eRng);
-      name = n.name;
-      industry = n.industry.label;
-      uscc = makeUscc('91', usccDivision, 10_000_000 + i);
-      classCode = '020100';
-    } else if (type === 'individual') {
-      const n = individualBusinessName(eRng, district.name);
-      name = n.name;
-      industry = n.trade.label;
-      uscc = makeUscc('92', usccDivision, 20_000_000 + i);
-      classCode = '020200';
-    } else {
-      name = organisationName(eRng, district.name);
-      industry = '社会组织';
-      uscc = makeUscc('52', usccDivision, 30_000_000 + i);
-      classCode = '020600';
-    }
+    const { name, industry, uscc, classCode } = enterpriseIdentity(eRng, type, { name: district.name, division: divisionOfIssue(district.code) }, i);
     const code = codes.take('440300', classCode);
     const founded = `${eRng.int(1985, 2025)}${pad(eRng.int(1, 12), 2)}${pad(eRng.int(1, 28), 2)}`;
     nodes.push({

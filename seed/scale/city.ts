@@ -12,9 +12,9 @@
 import { cityCodeForCounter } from '../../domain/citycode';
 import { DEVICE_CATEGORIES, DeviceCategory, makeDeviceCode } from '../../domain/identifiers/deviceCode';
 import { makeBuildingCode, makeHouseCode } from '../../domain/identifiers/houseCode';
-import { makeUscc } from '../../domain/identifiers/uscc';
 import { Polygon, Position, pointInPolygon, squareFootprint } from '../geo';
-import { enterpriseName, individualBusinessName, organisationName, streetAddress } from '../names';
+import { streetAddress } from '../names';
+import { enterpriseIdentity } from '../enterprises';
 import { districtOf, divisionOfIssue, RegionRow, RegionTable } from '../regions';
 import { createRng } from '../rng';
 import type { CityCounts } from './counts';
@@ -291,29 +291,7 @@ export class ScaleCity {
     const rng = createRng(`enterprise:${e}`);
     const h = mix(e, 0x5eed_000b) % 100;
     const type = h < 62 ? 'company' : h < 96 ? 'individual' : 'organisation';
-    const usccDivision = divisionOfIssue(place.district.code);
-    let name: string;
-    let industry: string;
-    let uscc: string;
-    let classCode: string;
-    if (type === 'company') {
-      const n = enterpriseName(rng);
-      name = n.name;
-      industry = n.industry.label;
-      uscc = makeUscc('91', usccDivision, 10_000_000 + e);
-      classCode = '020100';
-    } else if (type === 'individual') {
-      const n = individualBusinessName(rng, place.district.name);
-      name = n.name;
-      industry = n.trade.label;
-      uscc = makeUscc('92', usccDivision, 20_000_000 + e);
-      classCode = '020200';
-    } else {
-      name = organisationName(rng, place.district.name);
-      industry = '社会组织';
-      uscc = makeUscc('52', usccDivision, 30_000_000 + e);
-      classCode = '020600';
-    }
+    const { name, industry, uscc, classCode } = enterpriseIdentity(rng, type, { name: place.district.name, division: divisionOfIssue(place.district.code) }, e);
     const founded = `${rng.int(1985, 2025)}-${String(rng.int(1, 12)).padStart(2, '0')}-${String(rng.int(1, 28)).padStart(2, '0')}`;
     return {
       code: this.code('440300', classCode, e),
