@@ -48,29 +48,44 @@ function floorRow(i: number, now: string): Record<string, unknown> {
   };
 }
 
-/** Writes `rows` floor rows in batches of `batchSize`; returns rows per second. Cleans up after itself. */
-export async function ingestFloor(graph: GraphStore, rows: number, batchSize: number): Promise<{ rows: number; batchSize: number; seconds: number; recordsPerSecond: number }> {
+/**
+ * Writes `rows` floor rows in batches of `batchSize` over `writers` concurrent sessions (batch b
+ * goes to writer b mod writers, each with its own checkpoint node, so they never wait on one
+ * lock: the best this shape can be stored here); returns rows per second. Cleans up after itself.
+ */
+export async function ingestFloor(
+  graph: GraphStore,
+  rows: number,
+  batchSize: number,
+  writers = 1,
+): Promise<{ rows: number; batchSize: number; writers: number; seconds: number; recordsPerSecond: number }> {
   await cleanFloor(graph);
-  await graph.write(`MERGE (r:IngestRun {id: $id}) SET r.dataset = $id, r.lastBatch = -1`, { id: FLOOR_DATASET });
+  for (let w = 0; w < writers; w++) {
+    await graph.write(`MERGE (r:IngestRun {id: $id}) SET r.dataset = $dataset, r.lastBatch = -1`, { id: `${FLOOR_DATASET}-${w}`, dataset: FLOOR_DATASET });
+  }
   const now = new Date().toISOString();
   const started = process.hrtime.bigint();
-  for (let b = 0; b * batchSize < rows; b++) {
-    const batch = Array.from({ length: Math.min(batchSize, rows - b * batchSize) }, (_, j) => floorRow(b * batchSize + j, now));
-    await graph.writeTransaction(async (tx) => {
-      await tx.run(
-        `UNWIND $rows AS r
-         CREATE (e:Entity:Person {code: r.code}) SET e += r.props
-         CREATE (x:ExternalId {scheme: 'CITIZEN_ID', value: r.idKey})-[:IDENTIFIES]->(e)
-         CREATE (sr:SourceRecord {key: $dataset + '|' + r.sr.recordKey}) SET sr += r.sr
-         CREATE (sr)-[:MAPS_TO {method: 'NEW', score: null, at: $now}]->(e)`,
-        { rows: batch, now, dataset: FLOOR_DATASET },
-      );
-      await tx.run(`MATCH (r:IngestRun {id: $id}) SET r.lastBatch = $batch`, { id: FLOOR_DATASET, batch: b });
-    });
-  }
+  const batches = Math.ceil(rows / batchSize);
+  const writer = async (w: number) => {
+    for (let b = w; b < batches; b += writers) {
+      const batch = Array.from({ length: Math.min(batchSize, rows - b * batchSize) }, (_, j) => floorRow(b * batchSize + j, now));
+      await graph.writeTransaction(async (tx) => {
+        await tx.run(
+          `UNWIND $rows AS r
+           CREATE (e:Entity:Person {code: r.code}) SET e += r.props
+           CREATE (x:ExternalId {scheme: 'CITIZEN_ID', value: r.idKey})-[:IDENTIFIES]->(e)
+           CREATE (sr:SourceRecord {key: $dataset + '|' + r.sr.recordKey}) SET sr += r.sr
+           CREATE (sr)-[:MAPS_TO {method: 'NEW', score: null, at: $now}]->(e)`,
+          { rows: batch, now, dataset: FLOOR_DATASET },
+        );
+        await tx.run(`MATCH (r:IngestRun {id: $id}) SET r.lastBatch = $batch`, { id: `${FLOOR_DATASET}-${w}`, batch: b });
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: writers }, (_, w) => writer(w)));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await cleanFloor(graph);
-  return { rows, batchSize, seconds, recordsPerSecond: Math.round(rows / seconds) };
+  return { rows, batchSize, writers, seconds, recordsPerSecond: Math.round(rows / seconds) };
 }
 
 async function cleanFloor(graph: GraphStore): Promise<void> {
@@ -79,7 +94,7 @@ async function cleanFloor(graph: GraphStore): Promise<void> {
     for (const q of [
       `MATCH (e:Entity {createdBy: $id}) CALL (e) { OPTIONAL MATCH (x:ExternalId)-[:IDENTIFIES]->(e) DETACH DELETE x, e } IN TRANSACTIONS OF 10000 ROWS`,
       `MATCH (s:SourceRecord {dataset: $id}) CALL (s) { DETACH DELETE s } IN TRANSACTIONS OF 10000 ROWS`,
-      `MATCH (r:IngestRun {id: $id}) DELETE r`,
+      `MATCH (r:IngestRun {dataset: $id}) DELETE r`,
     ]) {
       await session.run(q, { id: FLOOR_DATASET });
     }
