@@ -1,7 +1,8 @@
 /**
  * Writes a city-scale run's files: CSV for Neo4j's offline importer (nodes and relationships with
  * integer import ids, one id space for entities "E" and one for external ids "X") and TSV for
- * PostgreSQL's COPY (the city code registry and the geometry). Work is cut into parts of at most
+ * PostgreSQL's COPY (the city code registry and the geometry, in the column orders of
+ * registry/bulk.ts and spatial/bulk.ts). Work is cut into parts of at most
  * PART_ROWS rows of one kind; a part's files are written under temporary names and renamed when
  * all are complete, then the part's marker is written, so a run that stops anywhere resumes with
  * the first part that has no marker and produces the same bytes.
@@ -47,8 +48,6 @@ export type RelationType = (typeof RELATION_TYPES)[number];
 export const RELATION_HEADER = ':START_ID(E),:END_ID(E)';
 export const IDENTIFIES_HEADER = ':START_ID(X),:END_ID(E)';
 
-export const REGISTRY_COLUMNS = 'code, division, class_code, counter, kind';
-export const FEATURE_COLUMNS = 'city_code, kind, geom, height_m, district_code, street_code, community_code, source';
 
 type NodeFamily = keyof typeof NODE_FILES;
 

@@ -17,8 +17,6 @@
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../../core/config';
 import { badInput } from '../../core/errors';
 import { logger } from '../../core/logger';
@@ -27,13 +25,19 @@ import { progress } from '../../core/progress';
 import { refreshCatalogue } from '../../ingest/catalogue';
 import { registerDatasetFiles } from '../../ingest/registry';
 import { serialKey } from '../../registry/issuing';
+import { copyRegistryRows, raiseCounters, registeredCodeCount } from '../../registry/bulk';
+import { copyFeatureRows } from '../../spatial/bulk';
+import { databaseBytes, ensureLoadLedger, loadedParts, loadedScales, recordLoadedPart } from '../../store/loadLedger';
+import { COUNTED_LABELS, nodesWithLabel, relationshipCount } from '../../graph/census';
+import { entitiesByCodes } from '../../graph/entities';
+import { UNRESTRICTED } from '../../graph/scope';
 import { migrateNeo4j, migratePostgres } from '../../store/migrate';
 import { loadPolicyDir, syncPolicyFiles } from '../../store/policy';
 import { closeStores, openStores, Stores } from '../../store/stores';
 import { loadRegions } from '../regions';
 import { ScaleCity } from './city';
 import { countsAt } from './counts';
-import { familyHeader, FEATURE_COLUMNS, generateCity, partMarker, partsOf, REGISTRY_COLUMNS } from './generate';
+import { familyHeader, generateCity, partMarker, partsOf } from './generate';
 
 export interface LoadOptions {
   scale: number;
@@ -127,37 +131,26 @@ function importGraph(city: ScaleCity, dir: string, scale: number): GraphMarker {
 
 /** Stage 4: each part's registry and geometry rows, COPY'd in one transaction with its marker row. */
 async function loadPostgres(stores: Stores, city: ScaleCity, dir: string, scale: number): Promise<{ parts: number; skipped: number }> {
-  await stores.sql.query(`CREATE TABLE IF NOT EXISTS city_load_part (
-      part text PRIMARY KEY, scale double precision NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now())`);
-  const other = await stores.sql.query<{ scale: number }>('SELECT DISTINCT scale FROM city_load_part WHERE scale <> $1', [scale]);
+  await ensureLoadLedger(stores.sql);
+  const other = (await loadedScales(stores.sql)).filter((s) => s !== scale);
   if (other.length) {
     throw badInput(
-      `the city database already holds a city of scale ${other[0].scale}`,
+      `the city database already holds a city of scale ${other[0]}`,
       'Load another scale with --fresh (drops the city stores first), or use the same --scale to resume.',
       { argument: 'scale' },
     );
   }
-  const done = new Set((await stores.sql.query<{ part: string }>('SELECT part FROM city_load_part')).map((r) => r.part));
+  const done = await loadedParts(stores.sql);
   const parts = partsOf(city);
   const todo = parts.filter((p) => !done.has(p.name));
   const bar = progress('postgres: COPY parts', todo.reduce((n, p) => n + p.to - p.from, 0));
   for (const part of todo) {
     const marker = partMarker(dir, part)!;
     await stores.sql.transaction(async (client) => {
-      for (const [key, next] of Object.entries(marker.counters)) {
-        const [division, classCode] = key.split('/');
-        await client.query(
-          `INSERT INTO city_code_counter (division, class_code, next_counter) VALUES ($1, $2, $3)
-           ON CONFLICT (division, class_code) DO UPDATE SET next_counter = GREATEST(city_code_counter.next_counter, EXCLUDED.next_counter)`,
-          [division, classCode, next],
-        );
-      }
-      const copies: [string, string][] = [['registry', `COPY city_code_registry (${REGISTRY_COLUMNS}) FROM STDIN`]];
-      if (marker.families.includes('features')) copies.push(['features', `COPY spatial_feature (${FEATURE_COLUMNS}) FROM STDIN`]);
-      for (const [family, statement] of copies) {
-        await pipeline(createReadStream(join(dir, `${family}.${part.name}`)), client.query(copyFrom(statement)));
-      }
-      await client.query('INSERT INTO city_load_part (part, scale) VALUES ($1, $2)', [part.name, scale]);
+      await raiseCounters(client, marker.counters);
+      await copyRegistryRows(client, createReadStream(join(dir, `registry.${part.name}`)));
+      if (marker.families.includes('features')) await copyFeatureRows(client, createReadStream(join(dir, `features.${part.name}`)));
+      await recordLoadedPart(client, part.name, scale);
     });
     bar.advance(part.to - part.from);
   }
@@ -191,12 +184,8 @@ async function writeRegionFeatures(stores: Stores, city: ScaleCity): Promise<voi
 
 /** Stage 6: counts per kind and sample rows read back equal to the generator's. */
 export async function verifyCity(stores: Stores, city: ScaleCity): Promise<Record<string, number>> {
-  // One statement per label, each answered from Neo4j's count store (no scan of 68 M nodes).
   const counts: Record<string, number> = {};
-  for (const label of ['Person', 'Enterprise', 'CityObject', 'Region', 'ExternalId'] as const) {
-    const [row] = await stores.graph.read<{ n: number }>(`MATCH (n:${label}) RETURN count(n) AS n`);
-    counts[label] = Number(row.n);
-  }
+  for (const label of COUNTED_LABELS) counts[label] = await nodesWithLabel(stores.graph, label);
   const c = city.counts;
   const expected: Record<string, number> = {
     Person: c.persons,
@@ -210,12 +199,12 @@ export async function verifyCity(stores: Stores, city: ScaleCity): Promise<Recor
   }
   for (const p of [0, Math.floor(c.persons / 2), c.persons - 1]) {
     const want = city.person(p);
-    const rows = await stores.graph.read<{ name: string }>('MATCH (n:Person {code: $code}) RETURN n.name AS name', { code: want.code });
-    if (rows[0]?.name !== want.name) throw new Error(`verify: person ${want.code} reads ${rows[0]?.name} from the graph, generated ${want.name}`);
+    const [read] = await entitiesByCodes(stores.graph, [want.code], UNRESTRICTED);
+    if (read?.props.name !== want.name) throw new Error(`verify: person ${want.code} reads ${String(read?.props.name)} from the graph, generated ${want.name}`);
   }
-  const registry = await stores.sql.query<{ n: string }>('SELECT count(*) AS n FROM city_code_registry');
+  const registered = await registeredCodeCount(stores.sql);
   const total = expected.ExternalId + city.regions.length;
-  if (Number(registry[0].n) !== total) throw new Error(`verify: the registry holds ${registry[0].n} codes, the city has ${total}`);
+  if (registered !== total) throw new Error(`verify: the registry holds ${registered} codes, the city has ${total}`);
   return counts;
 }
 
@@ -282,12 +271,12 @@ export async function loadCity(options: LoadOptions): Promise<LoadReport> {
       counted = await verifyCity(stores, city);
       return { skipped: false, detail: counted };
     });
-    const rels = await stores.graph.read<{ n: number }>('MATCH ()-[r]->() RETURN count(r) AS n');
-    const pgBytes = await stores.sql.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n');
+    const relationships = await relationshipCount(stores.graph);
+    const pgBytes = await databaseBytes(stores.sql);
     const out = report();
     out.nodes = (counted.Person ?? 0) + (counted.Enterprise ?? 0) + (counted.CityObject ?? 0) + (counted.ExternalId ?? 0);
-    out.relationships = Number(rels[0].n);
-    out.storeBytes.postgres = Number(pgBytes[0].n);
+    out.relationships = relationships;
+    out.storeBytes.postgres = pgBytes;
     return out;
   } finally {
     await closeStores(stores);
