@@ -317,7 +317,18 @@ it('the audit page lists reads by user and verifies the chain', async () => {
   await page.locator('[data-nav=audit]').click();
   await page.locator('[data-test=filter-user] input').fill('gov.steward');
   await page.locator('[data-test=filter-apply]').click();
-  await page.waitForSelector('[data-test=audit-user]');
+  // The unfiltered page may still be on screen for a moment: wait for the filtered list (a filter
+  // that does not work never gets there, and the test fails on the timeout or the check below).
+  await page
+    .waitForFunction(
+      () => {
+        const cells = Array.from(document.querySelectorAll('[data-test=audit-user]')).map((e) => (e.textContent ?? '').trim());
+        return cells.length > 0 && cells.every((u) => u === 'gov.steward');
+      },
+      undefined,
+      { timeout: 15_000 },
+    )
+    .catch(() => undefined);
   const users = await page.locator('[data-test=audit-user]').allInnerTexts();
   expect(users.length).toBeGreaterThan(0);
   expect(new Set(users)).toEqual(new Set(['gov.steward']));
