@@ -27,6 +27,7 @@ import { registerDatasetFiles } from '../../ingest/registry';
 import { serialKey } from '../../registry/issuing';
 import { copyRegistryRows, raiseCounters, registeredCodeCount } from '../../registry/bulk';
 import { copyFeatureRows } from '../../spatial/bulk';
+import { upsertFeatures } from '../../spatial/features';
 import { databaseBytes, ensureLoadLedger, loadedParts, loadedScales, recordLoadedPart } from '../../store/loadLedger';
 import { COUNTED_LABELS, nodesWithLabel, relationshipCount } from '../../graph/census';
 import { entitiesByCodes } from '../../graph/entities';
@@ -161,7 +162,6 @@ async function loadPostgres(stores: Stores, city: ScaleCity, dir: string, scale:
 }
 
 async function writeRegionFeatures(stores: Stores, city: ScaleCity): Promise<void> {
-  const { upsertFeatures } = await import('../../spatial/features');
   const features = [];
   for (const r of city.regions) {
     if (r.row.level === 'DISTRICT' && r.row.geometry) {
