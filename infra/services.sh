@@ -19,6 +19,11 @@ case "${1:-}" in
   stop)
     bash "$here/keycloak.sh" stop || true
     bash "$here/neo4j.sh" stop || true
+    # City-scale instances (infra/city.sh) that are running stop too.
+    for pid_file in "$CITYCODE_DATA"/neo4j-*.pid; do
+      [ -f "$pid_file" ] || continue
+      NEO4J_INSTANCE="$(basename "$pid_file" .pid)" bash "$here/neo4j.sh" stop || true
+    done
     bash "$here/postgres.sh" stop || true
     ;;
   status)
