@@ -5,7 +5,7 @@ import { makeBuildingCode, makeHouseCode } from '../domain/identifiers/houseCode
 import { Polygon, Position, pointInPolygon, squareFootprint } from './geo';
 import { personName, streetAddress } from './names';
 import { enterpriseIdentity } from './enterprises';
-import { districtOf, divisionOfIssue, RegionRow, RegionTable } from './regions';
+import { districtOf, divisionOfIssue, REGION_CLASS, RegionRow, RegionTable, regionProps } from './regions';
 import { createRng, Rng } from './rng';
 import { SEED_TODAY, SeedScale } from './scales';
 
@@ -236,24 +236,10 @@ export function planCity(regions: RegionTable, scale: SeedScale, seed: number, c
   const regionCode = new Map<string, string>();
 
   // Regions: 市域 → 城区 → 街道 → 社区, all issued by the city platform (440300).
-  const regionClass = { CITY: '100100', DISTRICT: '100200', STREET: '100300', COMMUNITY: '100400' } as const;
   for (const r of [regions.city, ...regions.districts, ...regions.streets, ...regions.communities]) {
-    const code = codes.take('440300', regionClass[r.level]);
+    const code = codes.take('440300', REGION_CLASS[r.level]);
     regionCode.set(r.code, code);
-    const district = r.level === 'CITY' ? null : r.level === 'DISTRICT' ? r : districtOf(regions, r.code);
-    nodes.push({
-      code,
-      labels: ['CityObject', 'Region'],
-      props: {
-        objectKind: r.level,
-        level: r.level,
-        regionCode: r.code,
-        name: r.name,
-        districtCode: district?.code ?? null,
-        streetCode: r.level === 'STREET' ? r.code : r.level === 'COMMUNITY' ? r.parentCode : null,
-        communityCode: r.level === 'COMMUNITY' ? r.code : null,
-      },
-    });
+    nodes.push({ code, labels: ['CityObject', 'Region'], props: regionProps(regions, r) });
     if (r.parentCode) edges.push({ from: code, type: 'WITHIN', to: regionCode.get(r.parentCode)! });
     if (r.level === 'DISTRICT' && r.geometry) {
       features.push({ cityCode: code, kind: 'DISTRICT', geometry: r.geometry, districtCode: r.code, streetCode: null, communityCode: null });

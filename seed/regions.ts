@@ -58,3 +58,20 @@ export function divisionOfIssue(districtCode: string): string {
   if (districtCode === '440398') return '441521';
   return districtCode;
 }
+
+/** City code class of each region level (docs/city-code.md); regions are issued under 440300. */
+export const REGION_CLASS = { CITY: '100100', DISTRICT: '100200', STREET: '100300', COMMUNITY: '100400' } as const;
+
+/** The stored properties of a region's node (the demo plan and the city-scale generator alike). */
+export function regionProps(table: RegionTable, r: RegionRow): Record<string, string | null> {
+  const district = r.level === 'CITY' ? null : r.level === 'DISTRICT' ? r : districtOf(table, r.code);
+  return {
+    objectKind: r.level,
+    level: r.level,
+    regionCode: r.code,
+    name: r.name,
+    districtCode: district?.code ?? null,
+    streetCode: r.level === 'STREET' ? r.code : r.level === 'COMMUNITY' ? r.parentCode : null,
+    communityCode: r.level === 'COMMUNITY' ? r.code : null,
+  };
+}

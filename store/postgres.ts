@@ -40,9 +40,13 @@ export class SqlStore {
 
   /** A read-only statement on the read pool (a replica when configured). */
   async readQuery<T extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.run<T>(this.readPool, sql, params);
+  }
+
+  private async run<T extends QueryResultRow>(pool: Pool, sql: string, params: unknown[]): Promise<T[]> {
     this.stats.roundTrips++;
     try {
-      const result = await this.readPool.query<T>(sql, params);
+      const result = await pool.query<T>(sql, params);
       return result.rows;
     } catch (err) {
       throw isPostgresUnavailable(err) ? unavailable('PostgreSQL', err) : err;
@@ -50,13 +54,7 @@ export class SqlStore {
   }
 
   async query<T extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
-    this.stats.roundTrips++;
-    try {
-      const result = await this.pool.query<T>(sql, params);
-      return result.rows;
-    } catch (err) {
-      throw isPostgresUnavailable(err) ? unavailable('PostgreSQL', err) : err;
-    }
+    return this.run<T>(this.pool, sql, params);
   }
 
   /** Runs work inside BEGIN/COMMIT; any error rolls everything back. */

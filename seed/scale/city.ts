@@ -15,7 +15,7 @@ import { makeBuildingCode, makeHouseCode } from '../../domain/identifiers/houseC
 import { Polygon, Position, pointInPolygon, squareFootprint } from '../geo';
 import { streetAddress } from '../names';
 import { enterpriseIdentity } from '../enterprises';
-import { districtOf, divisionOfIssue, RegionRow, RegionTable } from '../regions';
+import { districtOf, divisionOfIssue, REGION_CLASS, RegionRow, RegionTable, regionProps } from '../regions';
 import { createRng } from '../rng';
 import type { CityCounts } from './counts';
 import { PERSON_COUNTER_BASE, scalePerson, ScalePerson } from './persons';
@@ -39,7 +39,6 @@ export type ScaleKind = keyof typeof ID_BASE;
 const BUILDING_SPREAD_M = 1_500;
 const USAGES = ['住宅', '住宅', '住宅', '住宅', '住宅', '住宅', '商业', '办公', '工业', '公共服务'] as const;
 const DEVICE_KINDS = Object.keys(DEVICE_CATEGORIES) as DeviceCategory[];
-const REGION_CLASS = { CITY: '100100', DISTRICT: '100200', STREET: '100300', COMMUNITY: '100400' } as const;
 /** Adults: born before this day index (scalePerson's day 0 is 1946-01-01; 18 years before 2026). */
 const ADULT_DAY_LIMIT = Math.floor((Date.UTC(2008, 0, 1) - Date.UTC(1946, 0, 1)) / 86_400_000);
 
@@ -119,22 +118,13 @@ export class ScaleCity {
       // Counters from 0 per level, in the demo seed's order: the same region codes as the demo city.
       const counter = counters.get(r.level) ?? 0;
       counters.set(r.level, counter + 1);
-      const district = r.level === 'CITY' ? null : r.level === 'DISTRICT' ? r : districtOf(regionTable, r.code);
       return {
         index,
         counter,
         code: cityCodeForCounter({ division: '440300', classCode: REGION_CLASS[r.level], counter }, serialKey),
         parentIndex: r.parentCode ? indexOf.get(r.parentCode)! : null,
         row: r,
-        props: {
-          objectKind: r.level,
-          level: r.level,
-          regionCode: r.code,
-          name: r.name,
-          districtCode: district?.code ?? null,
-          streetCode: r.level === 'STREET' ? r.code : r.level === 'COMMUNITY' ? r.parentCode : null,
-          communityCode: r.level === 'COMMUNITY' ? r.code : null,
-        },
+        props: regionProps(regionTable, r),
       };
     });
     this.places = regionTable.communities.map((community) => {

@@ -11,8 +11,10 @@ import { fork } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, renameSync, writeFileSync, WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { encryptIdNumber, idLookupKey, piiKeys } from '../../domain/pii';
+import { isKindName, STORED_RELATION_TYPES } from '../../domain/modelIndex';
 import { progress } from '../../core/progress';
 import { csvLine } from '../ingestDemo';
+import type { SeedRelation } from '../plan';
 import { COUNTER_BASE, ID_BASE, ScaleCity, ScaleKind } from './city';
 
 export const PART_ROWS = 1_000_000;
@@ -31,21 +33,11 @@ export const NODE_FILES = {
   xids: { labels: 'ExternalId', header: ':ID(X),scheme,value' },
 } as const;
 
-export const RELATION_TYPES = [
-  'WITHIN',
-  'LOCATED_IN',
-  'PART_OF',
-  'INSTALLED_ON',
-  'RESIDES_IN',
-  'OWNS',
-  'REGISTERED_AT',
-  'EMPLOYED_BY',
-  'WORKS_AT',
-  'LEGAL_REPRESENTATIVE_OF',
-  'OPERATES',
-] as const;
-export type RelationType = (typeof RELATION_TYPES)[number];
+/** The relations a city-scale run writes: the demo plan's (seed/plan.ts), checked against the model at import. */
+type RelationType = SeedRelation;
 export const RELATION_HEADER = ':START_ID(E),:END_ID(E)';
+/** Labels the graph uses beside the model's kinds (as graph/cityWrites.ts allows them). */
+const NODE_LABELS_BESIDE_KINDS = new Set(['Entity', 'Region', 'ExternalId']);
 export const IDENTIFIES_HEADER = ':START_ID(X),:END_ID(E)';
 
 
@@ -295,12 +287,21 @@ export async function generateCity(city: ScaleCity, dir: string, scale: number, 
   return { written: todo.length, skipped: parts.length - todo.length };
 }
 
+/**
+ * The importer's view of a file family. Labels and relationship types reach the store without
+ * passing graph/cityWrites.ts, so they are checked against the city model here: a type or label
+ * the model does not know is refused (the identifier graph's IDENTIFIES / ExternalId aside).
+ */
 export function familyHeader(family: string): { kind: 'nodes' | 'relationships'; label: string; header: string } {
   if (family.startsWith('rel-')) {
     const type = family.slice(4);
+    if (type !== 'IDENTIFIES' && !STORED_RELATION_TYPES.has(type)) throw new Error(`${type} is not a stored relation type of the city model`);
     return { kind: 'relationships', label: type, header: type === 'IDENTIFIES' ? IDENTIFIES_HEADER : RELATION_HEADER };
   }
   const f = NODE_FILES[family as NodeFamily];
   if (!f) throw new Error(`unknown file family ${family}`);
+  for (const label of f.labels.split(':')) {
+    if (!NODE_LABELS_BESIDE_KINDS.has(label) && !isKindName(label)) throw new Error(`${label} is not a kind of the city model`);
+  }
   return { kind: 'nodes', label: f.labels, header: f.header };
 }
