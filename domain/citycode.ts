@@ -20,6 +20,7 @@ export type ObjectKind =
   | 'STREET'
   | 'COMMUNITY'
   | 'GRID'
+  | 'CONTROL_POINT'
   | 'BUILDING'
   | 'ROOM'
   | 'COMPONENT'
@@ -64,6 +65,9 @@ export const CITY_CODE_CLASSES = {
   '100400': { label: '社区', name: 'Community', kind: 'OBJECT', objectKind: 'COMMUNITY' },
   '100500': { label: '网格', name: 'Grid', kind: 'OBJECT', objectKind: 'GRID' },
 
+  // 时空基准 (spatial reference): survey control points.
+  '110100': { label: '测量控制点', name: 'Survey control point', kind: 'OBJECT', objectKind: 'CONTROL_POINT' },
+
   '200100': { label: '建筑物', name: 'Building', kind: 'OBJECT', objectKind: 'BUILDING' },
   '200200': { label: '房屋（套间）', name: 'Room / unit', kind: 'OBJECT', objectKind: 'ROOM' },
   '200300': { label: '构件', name: 'Building component', kind: 'OBJECT', objectKind: 'COMPONENT' },
@@ -87,6 +91,14 @@ export const CITY_CODE_CLASSES = {
   '600200': { label: '医院', name: 'Hospital', kind: 'OBJECT', modelKind: 'PublicFacility' },
   '600300': { label: '公园', name: 'Park', kind: 'OBJECT', modelKind: 'PublicFacility' },
   '600400': { label: '养老机构', name: 'Elderly-care home', kind: 'OBJECT', modelKind: 'PublicFacility' },
+
+  // Public-management events (公共管理事项): objects of their own kind (ManagementEvent).
+  '700100': { label: '行政许可', name: 'Administrative permit', kind: 'OBJECT', modelKind: 'ManagementEvent' },
+  '700200': { label: '监督检查', name: 'Inspection', kind: 'OBJECT', modelKind: 'ManagementEvent' },
+  '700300': { label: '网格事件', name: 'Grid event', kind: 'OBJECT', modelKind: 'ManagementEvent' },
+
+  // Open internet data (互联网开放): points of interest (PointOfInterest).
+  '800100': { label: '兴趣点', name: 'Point of interest', kind: 'OBJECT', modelKind: 'PointOfInterest' },
 } as const satisfies Record<string, CityCodeClass>;
 
 export type CityCodeClassCode = keyof typeof CITY_CODE_CLASSES;
@@ -101,6 +113,9 @@ export const CLASS_FIRST_LEVELS = {
   '40': { label: '停车', name: 'Parking', kind: 'OBJECT' },
   '50': { label: '地下管线', name: 'Pipe / underground network', kind: 'OBJECT' },
   '60': { label: '公共服务设施', name: 'Public-service facility', kind: 'OBJECT' },
+  '11': { label: '时空基准', name: 'Spatial reference', kind: 'OBJECT' },
+  '70': { label: '公共管理事项', name: 'Public-management event', kind: 'OBJECT' },
+  '80': { label: '互联网开放数据', name: 'Open internet data', kind: 'OBJECT' },
 } as const satisfies Record<string, { label: string; name: string; kind: EntityKind }>;
 
 export interface DivisionOfIssue {

@@ -28,11 +28,12 @@ export const FIELD_TYPES = [
   'HOUSE_CODE',
   'DEVICE_CODE',
   'PARKING_CODE',
+  'CITIZEN_CODE',
 ] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 /** Identifier field types: deterministic matching keys (ExternalId schemes). */
-export const IDENTIFIER_TYPES: ReadonlySet<string> = new Set(['CITIZEN_ID', 'USCC', 'BUILDING_CODE', 'HOUSE_CODE', 'DEVICE_CODE', 'PARKING_CODE']);
+export const IDENTIFIER_TYPES: ReadonlySet<string> = new Set(['CITIZEN_ID', 'USCC', 'BUILDING_CODE', 'HOUSE_CODE', 'DEVICE_CODE', 'PARKING_CODE', 'CITIZEN_CODE']);
 
 /** An attribute a dataset field may feed (derived from the city model: domain/modelIndex.ts). */
 export type AttributeSpec = FeedableAttribute;

@@ -34,6 +34,8 @@ export const DOMAINS = {
   HEALTH: { label: '卫健', description: '公共卫生、医疗和健康服务数据' },
   TRANSPORT: { label: '交通', description: '道路、公共交通、停车和车辆数据' },
   PUBLIC_SERVICE: { label: '公共服务', description: '学校、医院、公园、养老机构等公共服务设施及其服务范围' },
+  PUBLIC_MANAGEMENT: { label: '公共管理', description: '行政许可、监督检查、网格事件等公共管理事项' },
+  INTERNET: { label: '互联网开放', description: '互联网开放数据: 兴趣点等, 附来源和许可协议' },
 } as const satisfies Record<string, { label: string; description: string }>;
 export type Domain = keyof typeof DOMAINS;
 export const DOMAIN_CODES = Object.keys(DOMAINS) as Domain[];
@@ -41,6 +43,25 @@ export const DOMAIN_CODES = Object.keys(DOMAINS) as Domain[];
 export function isDomain(value: unknown): value is Domain {
   return typeof value === 'string' && Object.hasOwn(DOMAINS, value);
 }
+
+/**
+ * The twin data plate (孪生数据底板): the ten kinds of fused data the plan asks for (不少于十类).
+ * Every dataset (datasets/*.json) says which kind it belongs to; docs/data-plate.md lists them.
+ */
+export const DATA_PLATE = {
+  SPATIAL_REFERENCE: { label: '时空基准', layer: 'BASE', description: '测量控制点、行政区划和网格等空间参照' },
+  SPACE_2D_3D: { label: '全空间二三维', layer: 'BASE', description: '建筑物轮廓、高度和 BIM 构件' },
+  POPULATION: { label: '人口', layer: 'BASE', description: '实有人口、户籍和居住' },
+  LEGAL_ENTITY: { label: '法人', layer: 'BASE', description: '商事主体和其他组织' },
+  CITY_ENTITY: { label: '城市实体', layer: 'BASE', description: '房屋、车位、管线等城市部件' },
+  ECONOMY: { label: '经济运行', layer: 'THEMATIC', description: '纳税、就业、营业收入等' },
+  PUBLIC_MANAGEMENT: { label: '公共管理', layer: 'THEMATIC', description: '许可、检查、网格事件' },
+  PUBLIC_SERVICE: { label: '公共服务', layer: 'THEMATIC', description: '学校、医院、公园、养老机构及服务范围' },
+  IOT: { label: '物联感知', layer: 'THEMATIC', description: '物联设备及其读数' },
+  INTERNET: { label: '互联网开放', layer: 'THEMATIC', description: '兴趣点等互联网开放数据' },
+} as const satisfies Record<string, { label: string; layer: 'BASE' | 'THEMATIC'; description: string }>;
+export type PlateKind = keyof typeof DATA_PLATE;
+export const PLATE_KINDS = Object.keys(DATA_PLATE) as PlateKind[];
 
 /** Masks (脱敏), after Apache Ranger's kinds; policy/masks.ts applies them. */
 export const MASK_KINDS = ['SHOW_LAST_4', 'SHOW_FIRST_N', 'ID_NUMBER', 'PHONE', 'NAME', 'HASH', 'NULL', 'DATE_TO_YEAR'] as const;
@@ -163,6 +184,8 @@ export interface KindDecl {
   rowDomain: Domain;
   /** The query field that reads one entity of this kind by city code. */
   byCode: { field: string; description: string };
+  /** The attribute that says what sort of entity of the kind it is; a dataset's `objectKind` sets it on new entities. */
+  typeAttribute?: string;
   attributes: Readonly<Record<string, AttributeDecl>>;
 }
 
@@ -183,6 +206,7 @@ export const ENTITY_INTERFACE = {
     districtCode: { type: 'String', description: '所在区 (区级行政区划代码)' },
     streetCode: { type: 'String', description: '所在街道 (9 位)' },
     communityCode: { type: 'String', description: '所在社区 (12 位)' },
+    gridCode: { type: 'String', description: '所在网格 (14 位: 社区 12 位 + 网格 2 位; 网格化管理的最小单元)' },
   },
 } as const satisfies { label: string; fields: Record<string, Pick<AttributeDecl, 'type' | 'required' | 'source' | 'description'>> };
 export type InterfaceField = keyof typeof ENTITY_INTERFACE.fields;
@@ -230,7 +254,18 @@ export const KINDS = {
         districtCode: L2('POPULATION', '居住地所在区'),
         streetCode: L2('POPULATION', '居住地所在街道'),
         communityCode: L2('POPULATION', '居住地所在社区'),
+        gridCode: L2('POPULATION', '居住地所在网格'),
       }),
+      citizenCode: {
+        type: 'String',
+        domain: 'POPULATION',
+        level: 'L2',
+        label: '市民码',
+        description: '市民码 (18 位, 不含身份证号、出生日期和性别; docs/city-code.md)',
+        feed: { as: 'identifier', scheme: 'CITIZEN_CODE' },
+        authoritative: 'zsj-citizen-code',
+        synonyms: ['深圳市民码', '电子市民卡'],
+      },
       sex: { type: 'String', domain: 'POPULATION', level: 'L3', label: '性别', description: '性别 (M 男 / F 女)', pii: 'SEX', feed: { as: 'property' }, authoritative: 'gaj-population' },
       birthDate: {
         type: 'String',
@@ -282,6 +317,7 @@ export const KINDS = {
         districtCode: L1('LEGAL_ENTITY', '所在区'),
         streetCode: L1('LEGAL_ENTITY', '所在街道'),
         communityCode: L1('LEGAL_ENTITY', '所在社区'),
+        gridCode: L1('LEGAL_ENTITY', '所在网格'),
       }),
       uscc: {
         type: 'String',
@@ -295,6 +331,24 @@ export const KINDS = {
       status: { type: 'String', ...L1('LEGAL_ENTITY', '登记状态'), description: '登记状态 (存续 / 注销 …)', feed: { as: 'property' }, authoritative: 'scjgj-enterprise' },
       registeredCapitalWan: { type: 'Int', ...L2('ECONOMY', '注册资本 (万元)'), feed: { as: 'property' }, authoritative: 'scjgj-enterprise' },
       address: { type: 'String', ...L1('LEGAL_ENTITY', '注册地址'), feed: { as: 'property' }, authoritative: 'scjgj-enterprise' },
+      taxCreditRating: {
+        type: 'String',
+        ...L2('ECONOMY', '纳税信用等级'),
+        description: '纳税信用等级 (A / B / M / C / D)',
+        feed: { as: 'property' },
+        authoritative: 'swu-enterprise-tax',
+      },
+      taxBand: {
+        type: 'String',
+        domain: 'ECONOMY',
+        level: 'L3',
+        label: '纳税规模档次',
+        description: '年度纳税额档次 (T1 <10 万, T2 10–100 万, T3 100–1000 万, T4 ≥1000 万元)',
+        feed: { as: 'property' },
+        authoritative: 'swu-enterprise-tax',
+      },
+      annualRevenueWan: { type: 'Int', domain: 'ECONOMY', level: 'L3', label: '年营业收入 (万元)', feed: { as: 'property' }, authoritative: 'swu-enterprise-tax', synonyms: ['营收', '产值'] },
+      employeeCount: { type: 'Int', ...L2('ECONOMY', '参保从业人数'), feed: { as: 'property' }, authoritative: 'rsj-employment', synonyms: ['就业人数', '员工数'] },
     },
   },
   CityObject: {
@@ -303,6 +357,7 @@ export const KINDS = {
     codeKind: 'OBJECT',
     rowDomain: 'SPATIAL',
     byCode: { field: 'cityObject', description: '按城市码查询城市实体 (物)' },
+    typeAttribute: 'objectKind',
     attributes: {
       ...entityFields({
         ...codeParts('SPATIAL'),
@@ -310,6 +365,7 @@ export const KINDS = {
         districtCode: L1('SPATIAL', '所在区'),
         streetCode: L1('SPATIAL', '所在街道'),
         communityCode: L1('SPATIAL', '所在社区'),
+        gridCode: L1('SPATIAL', '所在网格'),
       }),
       objectKind: {
         type: 'String',
@@ -355,6 +411,7 @@ export const KINDS = {
     codeKind: 'OBJECT',
     rowDomain: 'PUBLIC_SERVICE',
     byCode: { field: 'publicFacility', description: '按城市码查询公共服务设施' },
+    typeAttribute: 'facilityType',
     attributes: {
       ...entityFields({
         ...codeParts('PUBLIC_SERVICE'),
@@ -362,6 +419,7 @@ export const KINDS = {
         districtCode: L1('PUBLIC_SERVICE', '所在区'),
         streetCode: L1('PUBLIC_SERVICE', '所在街道'),
         communityCode: L1('PUBLIC_SERVICE', '所在社区'),
+        gridCode: L1('PUBLIC_SERVICE', '所在网格'),
       }),
       facilityType: {
         type: 'String',
@@ -372,7 +430,59 @@ export const KINDS = {
       capacity: { type: 'Int', ...L1('PUBLIC_SERVICE', '服务能力'), description: '服务能力 (学位、床位或日均游客容量)', feed: { as: 'property' } },
       address: { type: 'String', ...L1('PUBLIC_SERVICE', '地址'), feed: { as: 'property' } },
       servicePhone: { type: 'String', ...L1('PUBLIC_SERVICE', '服务电话'), feed: { as: 'property' } },
+      serviceRadiusM: { type: 'Int', ...L1('PUBLIC_SERVICE', '服务半径 (米)'), description: '服务半径 (米): 服务范围为设施位置周围该半径内的社区', feed: { as: 'property' } },
       geometry: { type: 'GeoJSON', ...L1('PUBLIC_SERVICE', '位置'), description: '位置 (GeoJSON, EPSG:4490)', source: { from: 'feature', part: 'geometry' } },
+    },
+  },
+  ManagementEvent: {
+    label: '公共管理事项',
+    description: '公共管理事项: 行政许可、监督检查、网格事件',
+    codeKind: 'OBJECT',
+    rowDomain: 'PUBLIC_MANAGEMENT',
+    byCode: { field: 'managementEvent', description: '按城市码查询公共管理事项' },
+    typeAttribute: 'eventType',
+    attributes: {
+      ...entityFields({
+        ...codeParts('PUBLIC_MANAGEMENT'),
+        name: { ...L1('PUBLIC_MANAGEMENT', '事项名称'), feed: { as: 'property' } },
+        districtCode: L1('PUBLIC_MANAGEMENT', '所在区'),
+        streetCode: L1('PUBLIC_MANAGEMENT', '所在街道'),
+        communityCode: L1('PUBLIC_MANAGEMENT', '所在社区'),
+        gridCode: L1('PUBLIC_MANAGEMENT', '所在网格'),
+      }),
+      eventType: {
+        type: 'String',
+        required: true,
+        ...L1('PUBLIC_MANAGEMENT', '事项类别'),
+        description: '事项类别: PERMIT 行政许可 / INSPECTION 监督检查 / GRID_EVENT 网格事件',
+      },
+      caseNo: { type: 'String', ...L1('PUBLIC_MANAGEMENT', '事项编号'), description: '主管部门的事项编号 (许可证号、检查单号、事件单号)', feed: { as: 'property' } },
+      occurredOn: { type: 'String', ...L1('PUBLIC_MANAGEMENT', '发生或决定日期'), description: '发生或决定日期 (YYYY-MM-DD)', feed: { as: 'property' } },
+      status: { type: 'String', ...L2('PUBLIC_MANAGEMENT', '办理状态'), description: '办理状态 (受理 / 办结 / 整改中 …)', feed: { as: 'property' } },
+      result: { type: 'String', ...L2('PUBLIC_MANAGEMENT', '结果'), description: '许可结论、检查结果或事件处置结果', feed: { as: 'property' } },
+      geometry: { type: 'GeoJSON', ...L1('PUBLIC_MANAGEMENT', '位置'), description: '位置 (GeoJSON, EPSG:4490)', source: { from: 'feature', part: 'geometry' } },
+    },
+  },
+  PointOfInterest: {
+    label: '兴趣点 (互联网开放)',
+    description: '兴趣点: 来自互联网开放数据, 附来源和许可协议, 匹配到建筑物',
+    codeKind: 'OBJECT',
+    rowDomain: 'INTERNET',
+    byCode: { field: 'pointOfInterest', description: '按城市码查询兴趣点' },
+    attributes: {
+      ...entityFields({
+        ...codeParts('INTERNET'),
+        name: { ...L1('INTERNET', '兴趣点名称'), feed: { as: 'property' } },
+        districtCode: L1('INTERNET', '所在区'),
+        streetCode: L1('INTERNET', '所在街道'),
+        communityCode: L1('INTERNET', '所在社区'),
+        gridCode: L1('INTERNET', '所在网格'),
+      }),
+      category: { type: 'String', ...L1('INTERNET', '类别'), description: '类别 (餐饮、购物、交通设施 …)', feed: { as: 'property' } },
+      source: { type: 'String', ...L1('INTERNET', '数据来源'), description: '数据来源 (如 OpenStreetMap)', feed: { as: 'property' } },
+      licence: { type: 'String', ...L1('INTERNET', '许可协议'), description: '许可协议 (如 ODbL-1.0), 使用时须遵守', feed: { as: 'property' } },
+      address: { type: 'String', ...L1('INTERNET', '地址'), feed: { as: 'property' } },
+      geometry: { type: 'GeoJSON', ...L1('INTERNET', '位置'), description: '位置 (GeoJSON, EPSG:4490)', source: { from: 'feature', part: 'geometry' } },
     },
   },
 } as const satisfies Record<string, KindDecl>;
@@ -604,9 +714,72 @@ export const RELATIONS = {
       { on: 'CityObject', name: 'facilities', direction: 'in', shape: 'many', domain: 'PUBLIC_SERVICE', level: 'L1', label: '位于此处的公共服务设施', inverse: 'PublicFacility.site' },
     ],
   },
+  CONCERNS: {
+    label: '事项对象',
+    stored: ['CONCERNS'],
+    from: ['ManagementEvent'],
+    to: ['Enterprise', 'CityObject'],
+    fields: [
+      {
+        on: 'ManagementEvent',
+        name: 'enterprise',
+        direction: 'out',
+        shape: 'one',
+        to: 'Enterprise',
+        domain: 'PUBLIC_MANAGEMENT',
+        level: 'L1',
+        label: '事项涉及的企业',
+        feed: { scheme: 'USCC', stored: 'CONCERNS' },
+      },
+      {
+        on: 'ManagementEvent',
+        name: 'place',
+        direction: 'out',
+        shape: 'one',
+        to: 'CityObject',
+        domain: 'PUBLIC_MANAGEMENT',
+        level: 'L1',
+        label: '事项涉及的建筑物',
+        feed: { scheme: 'BUILDING_CODE', stored: 'CONCERNS' },
+      },
+    ],
+  },
+  MATCHED_TO: {
+    label: '匹配的建筑物',
+    stored: ['MATCHED_TO'],
+    from: ['PointOfInterest'],
+    to: ['CityObject'],
+    fields: [
+      {
+        on: 'PointOfInterest',
+        name: 'building',
+        direction: 'out',
+        shape: 'one',
+        domain: 'INTERNET',
+        level: 'L1',
+        label: '所在建筑物 (空间匹配)',
+        description: '兴趣点所在的建筑物: 由位置与建筑物轮廓空间匹配 (spatial/poiMatching)',
+      },
+    ],
+  },
 } as const satisfies Record<string, RelationDecl>;
 
 export type RelationName = keyof typeof RELATIONS;
+
+// ---------------------------------------------------------------------------------------------
+// Measures: values of an entity that are not properties of its node (time series)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Measured values released under a catalogue key of their own (policy/release.ts decides them for
+ * the row of the entity they belong to): IoT readings of a device, and their aggregates over the
+ * devices of a building or region. Indicator values are classified per indicator (domain/indicators.ts).
+ */
+export const MEASURES = {
+  'CityObject.readings': { domain: 'IOT', level: 'L2', label: '物联设备读数 (最新值和历史序列)', authoritative: 'swj-device-readings' },
+  'CityObject.readingStats': { domain: 'IOT', level: 'L2', label: '物联读数统计 (按建筑物、社区、区汇总)', authoritative: 'swj-device-readings' },
+} as const satisfies Record<string, Classification & { label: string; authoritative?: string }>;
+export type MeasureKey = keyof typeof MEASURES;
 
 // ---------------------------------------------------------------------------------------------
 // Object kinds (CityObject.objectKind) whose rows belong to another domain
@@ -637,6 +810,7 @@ export const IDENTIFIER_ATTRIBUTES = {
   HOUSE_CODE: 'CityObject.houseCode',
   DEVICE_CODE: 'CityObject.deviceCode',
   PARKING_CODE: 'CityObject.deviceCode',
+  CITIZEN_CODE: 'Person.citizenCode',
   CITY_CODE: 'Entity.code',
 } as const satisfies Record<IdentifierScheme, string>;
 

@@ -11,6 +11,7 @@ import {
   KINDS,
   KIND_NAMES,
   KindName,
+  MEASURES,
   OBJECT_KIND_ROWS,
   OUTPUT_FIELDS,
   OutputRelease,
@@ -26,6 +27,7 @@ import {
   type Source,
 } from './model';
 import { CITY_CODE_CLASSES, parseCityCode } from './citycode';
+import { INDICATORS, indicatorKey } from './indicators';
 import type { IdentifierScheme } from './identifiers';
 
 export type { KindName } from './model';
@@ -192,6 +194,8 @@ export function catalogueFields(): Record<string, CatalogueField> {
       out[r.key] = entry(r.decl, { relation: true, ...(inverses.length ? { inverseOf: [...new Set(inverses)].sort() } : {}) });
     }
   }
+  for (const [key, m] of Object.entries(MEASURES)) out[key] = entry(m);
+  for (const d of INDICATORS) out[indicatorKey(d.id)] = { domain: d.domain, level: d.level, label: `指标: ${d.name} (${d.unit})` };
   return out;
 }
 
@@ -200,6 +204,7 @@ export function catalogueTypes(): Record<string, { label: string; rowDomain?: Do
   const out: Record<string, { label: string; rowDomain?: Domain; implementations?: string[] }> = {};
   for (const kind of KIND_NAMES) out[kind] = { label: KINDS[kind].label, rowDomain: KINDS[kind].rowDomain };
   out.Entity = { label: ENTITY_INTERFACE.label, implementations: [...KIND_NAMES] };
+  out.Indicator = { label: '指标 (按区域和周期计算的值)' };
   return out;
 }
 

@@ -13,6 +13,7 @@
  * batch n writes standing in for the graph it has not committed yet (ingest/batches.ts); writes
  * and checkpoints stay one at a time, in file order.
  */
+import { KINDS, type KindDecl } from '../domain/model';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Stores } from '../store/stores';
@@ -343,8 +344,9 @@ export async function resolveBatch(stores: Stores, dataset: StoredDataset, recor
       ctx.counts.new++;
       states.set(code, { code, labels: [def.entity], props: {}, relations: {} });
       const props: Record<string, unknown> = { createdBy: def.id };
-      if (def.entity === 'CityObject' && def.objectKind) props.objectKind = def.objectKind;
-      if (reg) Object.assign(props, { districtCode: reg.districtCode, streetCode: reg.streetCode, communityCode: reg.communityCode });
+      const typeAttribute = (KINDS[def.entity] as KindDecl).typeAttribute;
+      if (typeAttribute && def.objectKind) props[typeAttribute] = def.objectKind;
+      if (reg) Object.assign(props, { districtCode: reg.districtCode, streetCode: reg.streetCode, communityCode: reg.communityCode, ...(reg.gridCode ? { gridCode: reg.gridCode } : {}) });
       w.newEntities.push({ code, props });
     } else if (res.outcome === 'MATCHED') ctx.counts.matched++;
     else ctx.counts.new++;

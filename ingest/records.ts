@@ -48,7 +48,7 @@ export interface RejectedRow {
 
 export type Prepared = { ok: true; record: PreparedRecord } | { ok: false; rejected: RejectedRow };
 
-const STRONGEST: readonly string[] = ['CITIZEN_ID', 'USCC', 'HOUSE_CODE', 'BUILDING_CODE', 'DEVICE_CODE', 'PARKING_CODE'];
+const STRONGEST: readonly string[] = ['CITIZEN_ID', 'USCC', 'HOUSE_CODE', 'BUILDING_CODE', 'DEVICE_CODE', 'PARKING_CODE', 'CITIZEN_CODE'];
 
 function isoDate(text: string): string | null {
   const m = text.match(/^(\d{4})[-/.]?(\d{1,2})[-/.]?(\d{1,2})$/);

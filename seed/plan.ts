@@ -2,7 +2,9 @@ import type { KindName } from '../domain/model';
 import { makeCitizenId } from '../domain/identifiers/citizenId';
 import { DEVICE_CATEGORIES, DeviceCategory, makeDeviceCode, makeParkingCode } from '../domain/identifiers/deviceCode';
 import { makeBuildingCode, makeHouseCode } from '../domain/identifiers/houseCode';
+import { citizenCodeForCounter } from '../domain/identifiers/citizenCode';
 import { Polygon, Position, pointInPolygon, squareFootprint } from './geo';
+import { districtGrids, GRID_DISTRICTS, type DistrictGrids } from './grids';
 import { personName, streetAddress } from './names';
 import { enterpriseIdentity } from './enterprises';
 import { districtOf, divisionOfIssue, REGION_CLASS, RegionRow, RegionTable, regionProps } from './regions';
@@ -43,7 +45,7 @@ export interface SeedEdge {
 }
 
 export interface SeedExternalId {
-  scheme: 'USCC' | 'BUILDING_CODE' | 'HOUSE_CODE' | 'DEVICE_CODE' | 'PARKING_CODE';
+  scheme: 'USCC' | 'BUILDING_CODE' | 'HOUSE_CODE' | 'DEVICE_CODE' | 'PARKING_CODE' | 'CITIZEN_CODE';
   value: string;
   code: string;
 }
@@ -65,6 +67,8 @@ export interface CodeBlock {
 }
 
 export interface CityPlan {
+  /** Generated grids (seed/grids.ts) of the districts that have them. */
+  grids: DistrictGrids[];
   nodes: SeedNode[];
   edges: SeedEdge[];
   externalIds: SeedExternalId[];
@@ -452,9 +456,11 @@ export function planCity(regions: RegionTable, scale: SeedScale, seed: number, c
         sex: name.gender === 'MALE' ? 'M' : 'F',
         birthDate: isoDate(birth),
         phone: phone(hRng),
+        citizenCode: citizenCodeForCounter(i, CITIZEN_CODE_DEMO_KEY),
         ...scopeProps(place),
       },
     });
+    externalIds.push({ scheme: 'CITIZEN_CODE', value: citizenCodeForCounter(i, CITIZEN_CODE_DEMO_KEY), code });
     if (room) {
       edges.push({ from: code, type: 'RESIDES_IN', to: room.code });
       if (hRng.chance(0.3)) edges.push({ from: code, type: 'OWNS', to: room.code });
@@ -492,6 +498,7 @@ export function planCity(regions: RegionTable, scale: SeedScale, seed: number, c
         status: eRng.chance(0.93) ? '存续' : '注销',
         registeredCapitalWan: type === 'individual' ? eRng.int(1, 50) : eRng.int(10, 50_000),
         address: streetAddress(eRng, { district: district.name, street: b.place.street.name }, { withUnit: true }),
+        ...economyOf(code, type),
         ...scopeProps(b.place),
       },
     });
@@ -570,5 +577,117 @@ export function planCity(regions: RegionTable, scale: SeedScale, seed: number, c
     placeFeature(code, 'PublicFacility', { type: 'Point', coordinates: point }, place);
   }
 
-  return { nodes, edges, externalIds, features, codeBlocks: codes.blocks() };
+  const grids = planGrids(regions, places, regionCode, codes, nodes, edges, features, buildings);
+  return { nodes, edges, externalIds, features, codeBlocks: codes.blocks(), grids };
+}
+
+/** The demo key of the 市民码 serials (the registry's own key issues them in production). */
+const CITIZEN_CODE_DEMO_KEY: readonly number[] = Object.freeze([0x534d3230, 0x32364445, 0x4d4f4b45, 0x59303031]);
+
+/** A stable hash of a city code (FNV-1a), for values that must not draw from the plan's random streams. */
+function codeHash(code: string, salt: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of salt + code) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+}
+
+const TAX_RATINGS: readonly (readonly [string, number])[] = [['A', 30], ['B', 45], ['M', 10], ['C', 10], ['D', 5]];
+
+/**
+ * 经济运行: what 税务局 and 人社局 report of an enterprise (纳税信用等级, revenue, tax band,
+ * insured employees), derived from its code so the plan's random streams stay as they were.
+ */
+function economyOf(code: string, type: string): Record<string, string | number> {
+  const h = codeHash(code, 'economy');
+  let pick = h % 100;
+  let rating = 'B';
+  for (const [r, w] of TAX_RATINGS) {
+    if (pick < w) {
+      rating = r;
+      break;
+    }
+    pick -= w;
+  }
+  const individual = type === 'individual';
+  const revenue = individual ? 5 + (h % 300) : 50 + ((h >>> 8) % 200_000);
+  const taxWan = revenue * 0.06;
+  const taxBand = taxWan < 10 ? 'T1' : taxWan < 100 ? 'T2' : taxWan < 1000 ? 'T3' : 'T4';
+  const employees = individual ? 1 + (h % 5) : 3 + ((h >>> 12) % 800);
+  return { taxCreditRating: rating, annualRevenueWan: revenue, taxBand, employeeCount: employees };
+}
+
+/**
+ * Grids (网格) of GRID_DISTRICTS (seed/grids.ts): grid objects under their communities, and the
+ * grid code of every object, person and enterprise there, from where it lies (its own point, its
+ * building's, its room's).
+ */
+function planGrids(
+  regions: RegionTable,
+  places: readonly Place[],
+  regionCode: ReadonlyMap<string, string>,
+  codes: CodeAllocator,
+  nodes: SeedNode[],
+  edges: readonly SeedEdge[],
+  features: readonly SeedFeature[],
+  buildings: readonly BuildingInfo[],
+): DistrictGrids[] {
+  const out: DistrictGrids[] = [];
+  const byCode = new Map(nodes.map((n) => [n.code, n]));
+  const gridOfCode = new Map<string, string>();
+  for (const districtCode of GRID_DISTRICTS) {
+    const district = regions.districts.find((d) => d.code === districtCode);
+    if (!district?.geometry) continue;
+    const grids = districtGrids(
+      districtCode,
+      district.geometry,
+      places.filter((p) => p.district.code === districtCode).map((p) => ({ communityCode: p.community.code, center: p.center })),
+    );
+    out.push(grids);
+    const placeOf = new Map(places.map((p) => [p.community.code, p]));
+    for (const g of grids.grids) {
+      const place = placeOf.get(g.communityCode)!;
+      const code = codes.take('440300', REGION_CLASS.GRID);
+      const communityName = place.community.name.replace(/(社区)?(居民委员会|村民委员会)$/, '');
+      nodes.push({
+        code,
+        labels: ['CityObject', 'Region'],
+        props: {
+          objectKind: 'GRID',
+          level: 'GRID',
+          name: `${communityName}第${g.number}网格`,
+          regionCode: g.gridCode,
+          districtCode,
+          streetCode: place.street.code,
+          communityCode: g.communityCode,
+          gridCode: g.gridCode,
+        },
+      });
+      (edges as SeedEdge[]).push({ from: code, type: 'WITHIN', to: regionCode.get(g.communityCode)! });
+      gridOfCode.set(code, g.gridCode);
+    }
+    for (const b of buildings) if (b.place.district.code === districtCode) setGrid(b.code, grids.gridOf(b.point));
+    for (const f of features) {
+      if (f.districtCode !== districtCode || f.geometry.type !== 'Point' || gridOfCode.has(f.cityCode)) continue;
+      setGrid(f.cityCode, grids.gridOf(f.geometry.coordinates as Position));
+    }
+  }
+  function setGrid(code: string, gridCode: string | null): void {
+    const node = byCode.get(code);
+    if (!node || !gridCode) return;
+    node.props.gridCode = gridCode;
+    gridOfCode.set(code, gridCode);
+  }
+  // Through edges, nearest first: rooms and components of a building, devices on them, residents
+  // of a room, enterprises registered in a building, facilities sited in one.
+  const via: readonly [string, 'from' | 'to'][] = [['PART_OF', 'to'], ['PART_OF', 'to'], ['INSTALLED_ON', 'to'], ['RESIDES_IN', 'to'], ['REGISTERED_AT', 'to'], ['LOCATED_IN', 'to']];
+  for (const [type] of via) {
+    for (const e of edges) {
+      if (e.type !== type || gridOfCode.has(e.from)) continue;
+      const target = byCode.get(e.to);
+      const grid = gridOfCode.get(e.to);
+      if (!grid || !target || (type === 'REGISTERED_AT' && target.props.objectKind !== 'BUILDING')) continue;
+      setGrid(e.from, grid);
+    }
+  }
+  return out;
 }

@@ -60,7 +60,7 @@ export function divisionOfIssue(districtCode: string): string {
 }
 
 /** City code class of each region level (docs/city-code.md); regions are issued under 440300. */
-export const REGION_CLASS = { CITY: '100100', DISTRICT: '100200', STREET: '100300', COMMUNITY: '100400' } as const;
+export const REGION_CLASS = { CITY: '100100', DISTRICT: '100200', STREET: '100300', COMMUNITY: '100400', GRID: '100500' } as const;
 
 /** The stored properties of a region's node (the demo plan and the city-scale generator alike). */
 export function regionProps(table: RegionTable, r: RegionRow): Record<string, string | null> {

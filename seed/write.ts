@@ -3,6 +3,7 @@ import { encryptIdNumber, idLookupKey, piiKeys } from '../domain/pii';
 import { reserveSeedCodes } from '../registry/issuing';
 import { mergeEntities, mergeExternalIds, mergeRelations } from '../graph/cityWrites';
 import { upsertFeatures } from '../spatial/features';
+import { assignFeaturesToGrids, writeGridPolygons } from '../spatial/grids';
 import type { CityPlan, SeedEdge, SeedNode } from './plan';
 import { progress } from '../core/progress';
 
@@ -87,10 +88,26 @@ async function writeFeatures(stores: Stores, plan: CityPlan): Promise<void> {
   bar.done();
 }
 
+/** Grid polygons (PostGIS draws them from the plan's seeds) and the grid of every feature in them. */
+async function writeGrids(stores: Stores, plan: CityPlan): Promise<void> {
+  const gridObjects = new Map(plan.nodes.filter((n) => n.props.objectKind === 'GRID').map((n) => [String(n.props.gridCode), n.code]));
+  const streetOf = new Map(plan.nodes.filter((n) => n.props.objectKind === 'COMMUNITY').map((n) => [String(n.props.regionCode), String(n.props.streetCode)]));
+  for (const g of plan.grids) {
+    await writeGridPolygons(stores.sql, {
+      districtCode: g.districtCode,
+      districtGeometry: g.districtGeometry,
+      communities: g.communities.map((c) => ({ communityCode: c.communityCode, streetCode: streetOf.get(c.communityCode) ?? '', lon: c.center[0], lat: c.center[1] })),
+      grids: g.grids.map((s) => ({ cityCode: gridObjects.get(s.gridCode)!, gridCode: s.gridCode, communityCode: s.communityCode, lon: s.seed[0], lat: s.seed[1] })),
+    });
+    await assignFeaturesToGrids(stores.sql, g.districtCode);
+  }
+}
+
 export async function writePlan(stores: Stores, plan: CityPlan): Promise<void> {
   await reserveCodes(stores, plan);
   await writeNodes(stores, plan.nodes);
   await writeEdges(stores, plan.edges);
   await writeExternalIds(stores, plan);
   await writeFeatures(stores, plan);
+  await writeGrids(stores, plan);
 }

@@ -16,6 +16,8 @@ export interface Registration {
   districtCode: string | null;
   streetCode: string | null;
   communityCode: string | null;
+  /** The grid (网格) the point lies in: its building's, or the grid polygon covering it; null where no grids are drawn. */
+  gridCode: string | null;
   /** True when a footprint or the district polygon covers the point; false for the nearest building. */
   inside: boolean;
 }
@@ -25,17 +27,18 @@ export async function registerPoints(sql: SqlStore, points: readonly { lon: numb
   if (points.length === 0) return [];
   const rows = await sql.query<{
     b_code: string | null; b_district: string | null; b_street: string | null; b_community: string | null; b_inside: boolean | null;
-    c_code: string | null; c_district: string | null; c_street: string | null; c_community: string | null;
+    c_code: string | null; c_district: string | null; c_street: string | null; c_community: string | null; b_grid: string | null; g_grid: string | null;
   }>(
     `WITH pts AS (
        SELECT t.i, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4490) AS pt
          FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS t(lon, lat, i)
      )
      SELECT p.i, b.city_code AS b_code, b.district_code AS b_district, b.street_code AS b_street, b.community_code AS b_community, b.inside AS b_inside,
-            c.city_code AS c_code, c.district_code AS c_district, c.street_code AS c_street, c.community_code AS c_community
+            c.city_code AS c_code, c.district_code AS c_district, c.street_code AS c_street, c.community_code AS c_community,
+            b.grid_code AS b_grid, g.grid_code AS g_grid
        FROM pts p
        LEFT JOIN LATERAL (
-         SELECT s.city_code, s.district_code, s.street_code, s.community_code, ST_Covers(s.geom, p.pt) AS inside
+         SELECT s.city_code, s.district_code, s.street_code, s.community_code, s.grid_code, ST_Covers(s.geom, p.pt) AS inside
            FROM spatial_feature s
           WHERE s.kind = 'BUILDING' AND ST_DWithin(s.geom::geography, p.pt::geography, $3)
           ORDER BY inside DESC, s.geom::geography <-> p.pt::geography, s.city_code
@@ -49,12 +52,17 @@ export async function registerPoints(sql: SqlStore, points: readonly { lon: numb
           ORDER BY c.geom <-> p.pt, c.city_code
           LIMIT 1
        ) c ON true
+       LEFT JOIN LATERAL (
+         SELECT g.grid_code FROM spatial_feature g
+          WHERE g.kind = 'GRID' AND ST_Covers(g.geom, p.pt)
+          ORDER BY g.grid_code LIMIT 1
+       ) g ON true
       ORDER BY p.i`,
     [points.map((p) => p.lon), points.map((p) => p.lat), REGISTRATION_RADIUS_M],
   );
   return rows.map((r) => {
-    if (r.b_code) return { code: r.b_code, level: 'BUILDING', districtCode: r.b_district, streetCode: r.b_street, communityCode: r.b_community, inside: r.b_inside === true };
-    if (r.c_code) return { code: r.c_code, level: 'COMMUNITY', districtCode: r.c_district, streetCode: r.c_street, communityCode: r.c_community, inside: true };
+    if (r.b_code) return { code: r.b_code, level: 'BUILDING', districtCode: r.b_district, streetCode: r.b_street, communityCode: r.b_community, gridCode: r.b_grid ?? r.g_grid, inside: r.b_inside === true };
+    if (r.c_code) return { code: r.c_code, level: 'COMMUNITY', districtCode: r.c_district, streetCode: r.c_street, communityCode: r.c_community, gridCode: r.g_grid, inside: true };
     return null;
   });
 }

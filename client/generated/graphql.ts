@@ -14,6 +14,8 @@ export type EntityKind =
 export type IdentifierScheme =
   /** 楼栋编码 (Shenzhen building code (19 digits)) */
   | 'BUILDING_CODE'
+  /** 市民码 (Shenzhen citizen code (市民码, 18 characters)) */
+  | 'CITIZEN_CODE'
   /** 公民身份号码 (Citizen ID number (GB 11643-1999)) */
   | 'CITIZEN_ID'
   /** 城市码 (City code) */
@@ -43,7 +45,9 @@ export type EntityByCodeQueryVariables = Exact<{
 export type EntityByCodeQuery = { entity:
     | { objectKind: string, address: string | null, geometry: { type: string; coordinates?: unknown } | null, code: string, kind: EntityKind, name: string | null, classCode: string, classLabel: string }
     | { uscc: string | null, industry: string | null, status: string | null, code: string, kind: EntityKind, name: string | null, classCode: string, classLabel: string, legalRepresentative: { code: string, name: string | null } | null }
+    | { code: string, kind: EntityKind, name: string | null, classCode: string, classLabel: string }
     | { sex: string | null, birthDate: string | null, code: string, kind: EntityKind, name: string | null, classCode: string, classLabel: string }
+    | { code: string, kind: EntityKind, name: string | null, classCode: string, classLabel: string }
     | { code: string, kind: EntityKind, name: string | null, classCode: string, classLabel: string }
    | null };
 
@@ -61,6 +65,8 @@ export type ResolveCodeQueryVariables = Exact<{
 
 
 export type ResolveCodeQuery = { resolveCode: { scheme: IdentifierScheme, cityCode: string | null, conforming: boolean, warnings: Array<string>, entity:
+      | { code: string, kind: EntityKind, name: string | null }
+      | { code: string, kind: EntityKind, name: string | null }
       | { code: string, kind: EntityKind, name: string | null }
       | { code: string, kind: EntityKind, name: string | null }
       | { code: string, kind: EntityKind, name: string | null }

@@ -6,6 +6,7 @@
  * only a keyed hash (HMAC) of `canonical` for look-up and an encrypted copy, never the clear value.
  */
 import { parseCityCode, type CityCodeClassCode, type CityCodeErrorCode, type EntityKind, type Parsed } from '../citycode';
+import { validateCitizenCode, type CitizenCodeErrorCode } from './citizenCode';
 import { validateCitizenId, type CitizenIdErrorCode } from './citizenId';
 import { validateDeviceCode, validateParkingCode, type DeviceCodeErrorCode } from './deviceCode';
 import { validateBuildingCode, validateHouseCode, type HouseCodeErrorCode } from './houseCode';
@@ -16,9 +17,9 @@ export * from './deviceCode';
 export * from './houseCode';
 export * from './uscc';
 
-export type IdentifierScheme = 'CITIZEN_ID' | 'USCC' | 'BUILDING_CODE' | 'HOUSE_CODE' | 'DEVICE_CODE' | 'PARKING_CODE' | 'CITY_CODE';
+export type IdentifierScheme = 'CITIZEN_ID' | 'USCC' | 'BUILDING_CODE' | 'HOUSE_CODE' | 'DEVICE_CODE' | 'PARKING_CODE' | 'CITIZEN_CODE' | 'CITY_CODE';
 
-export type IdentifierErrorCode = CitizenIdErrorCode | UsccErrorCode | HouseCodeErrorCode | DeviceCodeErrorCode | CityCodeErrorCode;
+export type IdentifierErrorCode = CitizenIdErrorCode | CitizenCodeErrorCode | UsccErrorCode | HouseCodeErrorCode | DeviceCodeErrorCode | CityCodeErrorCode;
 
 /** The validated, normalised fields of an identifier; which fields depends on the scheme. */
 export interface IdentifierDetails {
@@ -151,6 +152,16 @@ export const IDENTIFIER_SCHEMES: Readonly<Record<IdentifierScheme, IdentifierSch
     canonical: (v) => v.code,
     kind: () => 'OBJECT',
     cityClassCode: () => '400200',
+  }),
+  CITIZEN_CODE: defineScheme({
+    scheme: 'CITIZEN_CODE',
+    label: '市民码',
+    name: 'Shenzhen citizen code (市民码, 18 characters)',
+    entityKind: 'PERSON',
+    validate: validateCitizenCode,
+    canonical: (v) => v.code,
+    kind: () => 'PERSON',
+    cityClassCode: () => '010000',
   }),
   CITY_CODE: defineScheme({
     scheme: 'CITY_CODE',

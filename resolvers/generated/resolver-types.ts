@@ -274,6 +274,8 @@ export type CityObject = Entity & {
   floors?: Maybe<Scalars['Int']['output']>;
   /** 几何 (GeoJSON, EPSG:4490) */
   geometry?: Maybe<Scalars['GeoJSON']['output']>;
+  /** 所在网格 (14 位: 社区 12 位 + 网格 2 位; 网格化管理的最小单元) */
+  gridCode?: Maybe<Scalars['String']['output']>;
   /** 高度 (米) */
   heightM?: Maybe<Scalars['Float']['output']>;
   /** 深圳房屋编码 (25 位) */
@@ -565,6 +567,8 @@ export type Enterprise = Entity & {
   __typename?: 'Enterprise';
   /** 注册地址 */
   address?: Maybe<Scalars['String']['output']>;
+  /** 年营业收入 (万元) */
+  annualRevenueWan?: Maybe<Scalars['Int']['output']>;
   /** 分类代码 (6 位) */
   classCode: Scalars['String']['output'];
   /** 分类名称 */
@@ -575,10 +579,14 @@ export type Enterprise = Entity & {
   communityCode?: Maybe<Scalars['String']['output']>;
   /** 所在区 (区级行政区划代码) */
   districtCode?: Maybe<Scalars['String']['output']>;
+  /** 参保从业人数 */
+  employeeCount?: Maybe<Scalars['Int']['output']>;
   /** 从业人员 */
   employees?: Maybe<PersonConnection>;
   /** 成立日期 (YYYY-MM-DD) */
   establishedOn?: Maybe<Scalars['String']['output']>;
+  /** 所在网格 (14 位: 社区 12 位 + 网格 2 位; 网格化管理的最小单元) */
+  gridCode?: Maybe<Scalars['String']['output']>;
   /** 行业 */
   industry?: Maybe<Scalars['String']['output']>;
   /** 赋码行政区划代码 (6 位), 只表示谁赋的码, 不表示位置 */
@@ -603,6 +611,10 @@ export type Enterprise = Entity & {
   status?: Maybe<Scalars['String']['output']>;
   /** 所在街道 (9 位) */
   streetCode?: Maybe<Scalars['String']['output']>;
+  /** 年度纳税额档次 (T1 <10 万, T2 10–100 万, T3 100–1000 万, T4 ≥1000 万元) */
+  taxBand?: Maybe<Scalars['String']['output']>;
+  /** 纳税信用等级 (A / B / M / C / D) */
+  taxCreditRating?: Maybe<Scalars['String']['output']>;
   /** 统一社会信用代码 */
   uscc?: Maybe<Scalars['String']['output']>;
 };
@@ -663,6 +675,8 @@ export type Entity = {
   communityCode?: Maybe<Scalars['String']['output']>;
   /** 所在区 (区级行政区划代码) */
   districtCode?: Maybe<Scalars['String']['output']>;
+  /** 所在网格 (14 位: 社区 12 位 + 网格 2 位; 网格化管理的最小单元) */
+  gridCode?: Maybe<Scalars['String']['output']>;
   /** 赋码行政区划代码 (6 位), 只表示谁赋的码, 不表示位置 */
   issuedBy: Scalars['String']['output'];
   /** 实体类别 */
@@ -809,6 +823,8 @@ export type GrantChangeResultType = {
 export enum IdentifierScheme {
   /** 楼栋编码 (Shenzhen building code (19 digits)) */
   BuildingCode = 'BUILDING_CODE',
+  /** 市民码 (Shenzhen citizen code (市民码, 18 characters)) */
+  CitizenCode = 'CITIZEN_CODE',
   /** 公民身份号码 (Citizen ID number (GB 11643-1999)) */
   CitizenId = 'CITIZEN_ID',
   /** 城市码 (City code) */
@@ -887,6 +903,71 @@ export type LineageType = {
   partial: Scalars['Boolean']['output'];
   /** 起点 (未知节点为空) */
   root?: Maybe<LineageNodeType>;
+};
+
+/** 公共管理事项: 行政许可、监督检查、网格事件 */
+export type ManagementEvent = Entity & {
+  __typename?: 'ManagementEvent';
+  /** 主管部门的事项编号 (许可证号、检查单号、事件单号) */
+  caseNo?: Maybe<Scalars['String']['output']>;
+  /** 分类代码 (6 位) */
+  classCode: Scalars['String']['output'];
+  /** 分类名称 */
+  classLabel: Scalars['String']['output'];
+  /** 城市码 (22 位) */
+  code: Scalars['ID']['output'];
+  /** 所在社区 (12 位) */
+  communityCode?: Maybe<Scalars['String']['output']>;
+  /** 所在区 (区级行政区划代码) */
+  districtCode?: Maybe<Scalars['String']['output']>;
+  /** 事项涉及的企业 */
+  enterprise?: Maybe<Enterprise>;
+  /** 事项类别: PERMIT 行政许可 / INSPECTION 监督检查 / GRID_EVENT 网格事件 */
+  eventType: Scalars['String']['output'];
+  /** 位置 (GeoJSON, EPSG:4490) */
+  geometry?: Maybe<Scalars['GeoJSON']['output']>;
+  /** 所在网格 (14 位: 社区 12 位 + 网格 2 位; 网格化管理的最小单元) */
+  gridCode?: Maybe<Scalars['String']['output']>;
+  /** 赋码行政区划代码 (6 位), 只表示谁赋的码, 不表示位置 */
+  issuedBy: Scalars['String']['output'];
+  /** 实体类别 */
+  kind: EntityKind;
+  /** 名称 / 姓名 */
+  name?: Maybe<Scalars['String']['output']>;
+  /** 发生或决定日期 (YYYY-MM-DD) */
+  occurredOn?: Maybe<Scalars['String']['output']>;
+  /** 事项涉及的建筑物 */
+  place?: Maybe<CityObject>;
+  /** 属性值的来源: 数据集、部门、记录、时间 (与该属性同样受授权约束: 属性不可读则报 FORBIDDEN_FIELD, 脱敏则值同样脱敏) */
+  provenance?: Maybe<ProvenanceType>;
+  /** 许可结论、检查结果或事件处置结果 */
+  result?: Maybe<Scalars['String']['output']>;
+  /** 办理状态 (受理 / 办结 / 整改中 …) */
+  status?: Maybe<Scalars['String']['output']>;
+  /** 所在街道 (9 位) */
+  streetCode?: Maybe<Scalars['String']['output']>;
+};
+
+
+/** 公共管理事项: 行政许可、监督检查、网格事件 */
+export type ManagementEventProvenanceArgs = {
+  attribute: Scalars['String']['input'];
+};
+
+/** ManagementEvent 分页结果 */
+export type ManagementEventConnection = {
+  __typename?: 'ManagementEventConnection';
+  edges: Array<ManagementEventEdge>;
+  nodes: Array<ManagementEvent>;
+  pageInfo: PageInfo;
+  /** 符合条件的总数 (不受分页影响) */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ManagementEventEdge = {
+  __typename?: 'ManagementEventEdge';
+  cursor: Scalars['String']['output'];
+  node: ManagementEvent;
 };
 
 export type Mutation = {
@@ -1061,6 +1142,8 @@ export type Person = Entity & {
   __typename?: 'Person';
   /** 出生日期 (YYYY-MM-DD) */
   birthDate?: Maybe<Scalars['String']['output']>;
+  /** 市民码 (18 位, 不含身份证号、出生日期和性别; docs/city-code.md) */
+  citizenCode?: Maybe<Scalars['String']['output']>;
   /** 分类代码 (6 位) */
   classCode: Scalars['String']['output'];
   /** 分类名称 */
@@ -1073,6 +1156,8 @@ export type Person = Entity & {
   districtCode?: Maybe<Scalars['String']['output']>;
   /** 任职单位 */
   employers?: Maybe<EnterpriseConnection>;
+  /** 所在网格 (14 位: 社区 12 位 + 网格 2 位; 网格化管理的最小单元) */
+  gridCode?: Maybe<Scalars['String']['output']>;
   /** 公民身份号码 (仅授权可见明文, 否则按策略脱敏) */
   idNumber?: Maybe<Scalars['String']['output']>;
   /** 赋码行政区划代码 (6 位), 只表示谁赋的码, 不表示位置 */
@@ -1145,6 +1230,67 @@ export type PersonEdge = {
   node: Person;
 };
 
+/** 兴趣点: 来自互联网开放数据, 附来源和许可协议, 匹配到建筑物 */
+export type PointOfInterest = Entity & {
+  __typename?: 'PointOfInterest';
+  /** 地址 */
+  address?: Maybe<Scalars['String']['output']>;
+  /** 兴趣点所在的建筑物: 由位置与建筑物轮廓空间匹配 (spatial/poiMatching) */
+  building?: Maybe<CityObject>;
+  /** 类别 (餐饮、购物、交通设施 …) */
+  category?: Maybe<Scalars['String']['output']>;
+  /** 分类代码 (6 位) */
+  classCode: Scalars['String']['output'];
+  /** 分类名称 */
+  classLabel: Scalars['String']['output'];
+  /** 城市码 (22 位) */
+  code: Scalars['ID']['output'];
+  /** 所在社区 (12 位) */
+  communityCode?: Maybe<Scalars['String']['output']>;
+  /** 所在区 (区级行政区划代码) */
+  districtCode?: Maybe<Scalars['String']['output']>;
+  /** 位置 (GeoJSON, EPSG:4490) */
+  geometry?: Maybe<Scalars['GeoJSON']['output']>;
+  /** 所在网格 (14 位: 社区 12 位 + 网格 2 位; 网格化管理的最小单元) */
+  gridCode?: Maybe<Scalars['String']['output']>;
+  /** 赋码行政区划代码 (6 位), 只表示谁赋的码, 不表示位置 */
+  issuedBy: Scalars['String']['output'];
+  /** 实体类别 */
+  kind: EntityKind;
+  /** 许可协议 (如 ODbL-1.0), 使用时须遵守 */
+  licence?: Maybe<Scalars['String']['output']>;
+  /** 名称 / 姓名 */
+  name?: Maybe<Scalars['String']['output']>;
+  /** 属性值的来源: 数据集、部门、记录、时间 (与该属性同样受授权约束: 属性不可读则报 FORBIDDEN_FIELD, 脱敏则值同样脱敏) */
+  provenance?: Maybe<ProvenanceType>;
+  /** 数据来源 (如 OpenStreetMap) */
+  source?: Maybe<Scalars['String']['output']>;
+  /** 所在街道 (9 位) */
+  streetCode?: Maybe<Scalars['String']['output']>;
+};
+
+
+/** 兴趣点: 来自互联网开放数据, 附来源和许可协议, 匹配到建筑物 */
+export type PointOfInterestProvenanceArgs = {
+  attribute: Scalars['String']['input'];
+};
+
+/** PointOfInterest 分页结果 */
+export type PointOfInterestConnection = {
+  __typename?: 'PointOfInterestConnection';
+  edges: Array<PointOfInterestEdge>;
+  nodes: Array<PointOfInterest>;
+  pageInfo: PageInfo;
+  /** 符合条件的总数 (不受分页影响) */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type PointOfInterestEdge = {
+  __typename?: 'PointOfInterestEdge';
+  cursor: Scalars['String']['output'];
+  node: PointOfInterest;
+};
+
 /** 当前生效的策略版本 */
 export type PolicyVersionType = {
   __typename?: 'PolicyVersionType';
@@ -1196,6 +1342,8 @@ export type PublicFacility = Entity & {
   facilityType: Scalars['String']['output'];
   /** 位置 (GeoJSON, EPSG:4490) */
   geometry?: Maybe<Scalars['GeoJSON']['output']>;
+  /** 所在网格 (14 位: 社区 12 位 + 网格 2 位; 网格化管理的最小单元) */
+  gridCode?: Maybe<Scalars['String']['output']>;
   /** 赋码行政区划代码 (6 位), 只表示谁赋的码, 不表示位置 */
   issuedBy: Scalars['String']['output'];
   /** 实体类别 */
@@ -1208,6 +1356,8 @@ export type PublicFacility = Entity & {
   serves?: Maybe<CityObjectConnection>;
   /** 服务电话 */
   servicePhone?: Maybe<Scalars['String']['output']>;
+  /** 服务半径 (米): 服务范围为设施位置周围该半径内的社区 */
+  serviceRadiusM?: Maybe<Scalars['Int']['output']>;
   /** 所在建筑物或社区 */
   site?: Maybe<CityObject>;
   /** 所在街道 (9 位) */
@@ -1279,6 +1429,8 @@ export type Query = {
   exportJobs: Array<ExportJobType>;
   /** 血缘: 数据集、字段或属性 (如 Person.residence) 的上游/下游, 含跳数; 深度默认 3, 最多 10 (仅数据管家) */
   lineage: LineageType;
+  /** 按城市码查询公共管理事项 */
+  managementEvent?: Maybe<ManagementEvent>;
   /** 谁查看了我的数据: 以本人城市码登录的居民, 查看各部门对本人数据的读取记录, 新的在前 */
   myDataUsage: MyDataUsagePageType;
   /** 我的字段权限: 某类实体的每个属性与关系, 调用方以当前用途读取时是明文、脱敏还是拒绝 (只有策略, 不含数据; 不记入使用留痕) */
@@ -1293,6 +1445,8 @@ export type Query = {
   objectsWithin: CityObjectConnection;
   /** 按城市码查询自然人 */
   person?: Maybe<Person>;
+  /** 按城市码查询兴趣点 */
+  pointOfInterest?: Maybe<PointOfInterest>;
   /** 当前生效的策略版本 */
   policyVersion: PolicyVersionType;
   /** 属性值的来源: 数据集、部门、记录、时间 (与该属性同样受授权约束) */
@@ -1419,6 +1573,11 @@ export type QueryLineageArgs = {
 };
 
 
+export type QueryManagementEventArgs = {
+  code: Scalars['ID']['input'];
+};
+
+
 export type QueryMyDataUsageArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1465,6 +1624,11 @@ export type QueryObjectsWithinArgs = {
 
 
 export type QueryPersonArgs = {
+  code: Scalars['ID']['input'];
+};
+
+
+export type QueryPointOfInterestArgs = {
   code: Scalars['ID']['input'];
 };
 
@@ -1851,7 +2015,9 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
   Entity:
     | ( Omit<CityObject, 'ancestors' | 'owners' | 'parent'> & { ancestors?: Maybe<Array<_RefType['Ancestor']>>, owners?: Maybe<_RefType['EntityConnection']>, parent?: Maybe<_RefType['CityObject']> } )
     | ( Omit<Enterprise, 'registeredAt'> & { registeredAt?: Maybe<_RefType['CityObject']> } )
+    | ( Omit<ManagementEvent, 'place'> & { place?: Maybe<_RefType['CityObject']> } )
     | ( Omit<Person, 'registeredAt' | 'residence' | 'workplace'> & { registeredAt?: Maybe<_RefType['CityObject']>, residence?: Maybe<_RefType['CityObject']>, workplace?: Maybe<_RefType['CityObject']> } )
+    | ( Omit<PointOfInterest, 'building'> & { building?: Maybe<_RefType['CityObject']> } )
     | ( Omit<PublicFacility, 'site'> & { site?: Maybe<_RefType['CityObject']> } )
   ;
 };
@@ -1911,6 +2077,9 @@ export type ResolversTypes = {
   LineageEntryType: ResolverTypeWrapper<LineageEntryType>;
   LineageNodeType: ResolverTypeWrapper<LineageNodeType>;
   LineageType: ResolverTypeWrapper<LineageType>;
+  ManagementEvent: ResolverTypeWrapper<Omit<ManagementEvent, 'place'> & { place?: Maybe<ResolversTypes['CityObject']> }>;
+  ManagementEventConnection: ResolverTypeWrapper<Omit<ManagementEventConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ManagementEventEdge']>, nodes: Array<ResolversTypes['ManagementEvent']> }>;
+  ManagementEventEdge: ResolverTypeWrapper<Omit<ManagementEventEdge, 'node'> & { node: ResolversTypes['ManagementEvent'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   MyDataUsagePageType: ResolverTypeWrapper<MyDataUsagePageType>;
   MyDataUsageType: ResolverTypeWrapper<MyDataUsageType>;
@@ -1918,6 +2087,9 @@ export type ResolversTypes = {
   Person: ResolverTypeWrapper<Omit<Person, 'registeredAt' | 'residence' | 'workplace'> & { registeredAt?: Maybe<ResolversTypes['CityObject']>, residence?: Maybe<ResolversTypes['CityObject']>, workplace?: Maybe<ResolversTypes['CityObject']> }>;
   PersonConnection: ResolverTypeWrapper<PersonConnection>;
   PersonEdge: ResolverTypeWrapper<PersonEdge>;
+  PointOfInterest: ResolverTypeWrapper<Omit<PointOfInterest, 'building'> & { building?: Maybe<ResolversTypes['CityObject']> }>;
+  PointOfInterestConnection: ResolverTypeWrapper<Omit<PointOfInterestConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['PointOfInterestEdge']>, nodes: Array<ResolversTypes['PointOfInterest']> }>;
+  PointOfInterestEdge: ResolverTypeWrapper<Omit<PointOfInterestEdge, 'node'> & { node: ResolversTypes['PointOfInterest'] }>;
   PolicyVersionType: ResolverTypeWrapper<PolicyVersionType>;
   ProvenanceType: ResolverTypeWrapper<ProvenanceType>;
   PublicFacility: ResolverTypeWrapper<Omit<PublicFacility, 'site'> & { site?: Maybe<ResolversTypes['CityObject']> }>;
@@ -1987,6 +2159,9 @@ export type ResolversParentTypes = {
   LineageEntryType: LineageEntryType;
   LineageNodeType: LineageNodeType;
   LineageType: LineageType;
+  ManagementEvent: Omit<ManagementEvent, 'place'> & { place?: Maybe<ResolversParentTypes['CityObject']> };
+  ManagementEventConnection: Omit<ManagementEventConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ManagementEventEdge']>, nodes: Array<ResolversParentTypes['ManagementEvent']> };
+  ManagementEventEdge: Omit<ManagementEventEdge, 'node'> & { node: ResolversParentTypes['ManagementEvent'] };
   Mutation: Record<PropertyKey, never>;
   MyDataUsagePageType: MyDataUsagePageType;
   MyDataUsageType: MyDataUsageType;
@@ -1994,6 +2169,9 @@ export type ResolversParentTypes = {
   Person: Omit<Person, 'registeredAt' | 'residence' | 'workplace'> & { registeredAt?: Maybe<ResolversParentTypes['CityObject']>, residence?: Maybe<ResolversParentTypes['CityObject']>, workplace?: Maybe<ResolversParentTypes['CityObject']> };
   PersonConnection: PersonConnection;
   PersonEdge: PersonEdge;
+  PointOfInterest: Omit<PointOfInterest, 'building'> & { building?: Maybe<ResolversParentTypes['CityObject']> };
+  PointOfInterestConnection: Omit<PointOfInterestConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['PointOfInterestEdge']>, nodes: Array<ResolversParentTypes['PointOfInterest']> };
+  PointOfInterestEdge: Omit<PointOfInterestEdge, 'node'> & { node: ResolversParentTypes['PointOfInterest'] };
   PolicyVersionType: PolicyVersionType;
   ProvenanceType: ProvenanceType;
   PublicFacility: Omit<PublicFacility, 'site'> & { site?: Maybe<ResolversParentTypes['CityObject']> };
@@ -2147,6 +2325,7 @@ export type CityObjectResolvers<ContextType = any, ParentType extends ResolversP
   facilities?: Resolver<Maybe<ResolversTypes['PublicFacilityConnection']>, ParentType, ContextType, Partial<CityObjectFacilitiesArgs>>;
   floors?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   geometry?: Resolver<Maybe<ResolversTypes['GeoJSON']>, ParentType, ContextType>;
+  gridCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   heightM?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   houseCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   issuedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2284,13 +2463,16 @@ export type DerivationTypeResolvers<ContextType = any, ParentType extends Resolv
 
 export type EnterpriseResolvers<ContextType = any, ParentType extends ResolversParentTypes['Enterprise'] = ResolversParentTypes['Enterprise']> = {
   address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  annualRevenueWan?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   classCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   classLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   communityCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   districtCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  employeeCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   employees?: Resolver<Maybe<ResolversTypes['PersonConnection']>, ParentType, ContextType, Partial<EnterpriseEmployeesArgs>>;
   establishedOn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  gridCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   industry?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   issuedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['EntityKind'], ParentType, ContextType>;
@@ -2303,6 +2485,8 @@ export type EnterpriseResolvers<ContextType = any, ParentType extends ResolversP
   registeredCapitalWan?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   streetCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  taxBand?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  taxCreditRating?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   uscc?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -2320,7 +2504,7 @@ export type EnterpriseEdgeResolvers<ContextType = any, ParentType extends Resolv
 };
 
 export type EntityResolvers<ContextType = any, ParentType extends ResolversParentTypes['Entity'] = ResolversParentTypes['Entity']> = {
-  __resolveType: TypeResolveFn<'CityObject' | 'Enterprise' | 'Person' | 'PublicFacility', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CityObject' | 'Enterprise' | 'ManagementEvent' | 'Person' | 'PointOfInterest' | 'PublicFacility', ParentType, ContextType>;
 };
 
 export type EntityConnectionResolvers<ContextType = any, ParentType extends ResolversParentTypes['EntityConnection'] = ResolversParentTypes['EntityConnection']> = {
@@ -2419,6 +2603,41 @@ export type LineageTypeResolvers<ContextType = any, ParentType extends Resolvers
   root?: Resolver<Maybe<ResolversTypes['LineageNodeType']>, ParentType, ContextType>;
 };
 
+export type ManagementEventResolvers<ContextType = any, ParentType extends ResolversParentTypes['ManagementEvent'] = ResolversParentTypes['ManagementEvent']> = {
+  caseNo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  classCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  classLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  communityCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  districtCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  enterprise?: Resolver<Maybe<ResolversTypes['Enterprise']>, ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  geometry?: Resolver<Maybe<ResolversTypes['GeoJSON']>, ParentType, ContextType>;
+  gridCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  issuedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['EntityKind'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  occurredOn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  place?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType>;
+  provenance?: Resolver<Maybe<ResolversTypes['ProvenanceType']>, ParentType, ContextType, RequireFields<ManagementEventProvenanceArgs, 'attribute'>>;
+  result?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  streetCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ManagementEventConnectionResolvers<ContextType = any, ParentType extends ResolversParentTypes['ManagementEventConnection'] = ResolversParentTypes['ManagementEventConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ManagementEventEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['ManagementEvent']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ManagementEventEdgeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ManagementEventEdge'] = ResolversParentTypes['ManagementEventEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ManagementEvent'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = any, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   approveAccessRequest?: Resolver<ResolversTypes['AccessRequestType'], ParentType, ContextType, RequireFields<MutationApproveAccessRequestArgs, 'id' | 'reason'>>;
   approveDatasetLevel?: Resolver<ResolversTypes['DatasetType'], ParentType, ContextType, RequireFields<MutationApproveDatasetLevelArgs, 'dataset' | 'level' | 'reason'>>;
@@ -2465,12 +2684,14 @@ export type PageInfoResolvers<ContextType = any, ParentType extends ResolversPar
 
 export type PersonResolvers<ContextType = any, ParentType extends ResolversParentTypes['Person'] = ResolversParentTypes['Person']> = {
   birthDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  citizenCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   classCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   classLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   communityCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   districtCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   employers?: Resolver<Maybe<ResolversTypes['EnterpriseConnection']>, ParentType, ContextType, Partial<PersonEmployersArgs>>;
+  gridCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   idNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   issuedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['EntityKind'], ParentType, ContextType>;
@@ -2497,6 +2718,39 @@ export type PersonConnectionResolvers<ContextType = any, ParentType extends Reso
 export type PersonEdgeResolvers<ContextType = any, ParentType extends ResolversParentTypes['PersonEdge'] = ResolversParentTypes['PersonEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Person'], ParentType, ContextType>;
+};
+
+export type PointOfInterestResolvers<ContextType = any, ParentType extends ResolversParentTypes['PointOfInterest'] = ResolversParentTypes['PointOfInterest']> = {
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  building?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType>;
+  category?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  classCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  classLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  communityCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  districtCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  geometry?: Resolver<Maybe<ResolversTypes['GeoJSON']>, ParentType, ContextType>;
+  gridCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  issuedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['EntityKind'], ParentType, ContextType>;
+  licence?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  provenance?: Resolver<Maybe<ResolversTypes['ProvenanceType']>, ParentType, ContextType, RequireFields<PointOfInterestProvenanceArgs, 'attribute'>>;
+  source?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  streetCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type PointOfInterestConnectionResolvers<ContextType = any, ParentType extends ResolversParentTypes['PointOfInterestConnection'] = ResolversParentTypes['PointOfInterestConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['PointOfInterestEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['PointOfInterest']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type PointOfInterestEdgeResolvers<ContextType = any, ParentType extends ResolversParentTypes['PointOfInterestEdge'] = ResolversParentTypes['PointOfInterestEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['PointOfInterest'], ParentType, ContextType>;
 };
 
 export type PolicyVersionTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['PolicyVersionType'] = ResolversParentTypes['PolicyVersionType']> = {
@@ -2530,12 +2784,14 @@ export type PublicFacilityResolvers<ContextType = any, ParentType extends Resolv
   districtCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   facilityType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   geometry?: Resolver<Maybe<ResolversTypes['GeoJSON']>, ParentType, ContextType>;
+  gridCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   issuedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['EntityKind'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provenance?: Resolver<Maybe<ResolversTypes['ProvenanceType']>, ParentType, ContextType, RequireFields<PublicFacilityProvenanceArgs, 'attribute'>>;
   serves?: Resolver<Maybe<ResolversTypes['CityObjectConnection']>, ParentType, ContextType, Partial<PublicFacilityServesArgs>>;
   servicePhone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  serviceRadiusM?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   site?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType>;
   streetCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -2571,6 +2827,7 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   exportJob?: Resolver<Maybe<ResolversTypes['ExportJobType']>, ParentType, ContextType, RequireFields<QueryExportJobArgs, 'id'>>;
   exportJobs?: Resolver<Array<ResolversTypes['ExportJobType']>, ParentType, ContextType, Partial<QueryExportJobsArgs>>;
   lineage?: Resolver<ResolversTypes['LineageType'], ParentType, ContextType, RequireFields<QueryLineageArgs, 'direction' | 'node'>>;
+  managementEvent?: Resolver<Maybe<ResolversTypes['ManagementEvent']>, ParentType, ContextType, RequireFields<QueryManagementEventArgs, 'code'>>;
   myDataUsage?: Resolver<ResolversTypes['MyDataUsagePageType'], ParentType, ContextType, Partial<QueryMyDataUsageArgs>>;
   myFieldAccess?: Resolver<Array<ResolversTypes['FieldAccessType']>, ParentType, ContextType, RequireFields<QueryMyFieldAccessArgs, 'kind'>>;
   objectsInBbox?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsInBboxArgs, 'bbox'>>;
@@ -2578,6 +2835,7 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   objectsNear?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsNearArgs, 'lat' | 'lon' | 'radiusM'>>;
   objectsWithin?: Resolver<ResolversTypes['CityObjectConnection'], ParentType, ContextType, RequireFields<QueryObjectsWithinArgs, 'polygon'>>;
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonArgs, 'code'>>;
+  pointOfInterest?: Resolver<Maybe<ResolversTypes['PointOfInterest']>, ParentType, ContextType, RequireFields<QueryPointOfInterestArgs, 'code'>>;
   policyVersion?: Resolver<ResolversTypes['PolicyVersionType'], ParentType, ContextType>;
   provenance?: Resolver<Maybe<ResolversTypes['ProvenanceType']>, ParentType, ContextType, RequireFields<QueryProvenanceArgs, 'attribute' | 'code'>>;
   publicFacility?: Resolver<Maybe<ResolversTypes['PublicFacility']>, ParentType, ContextType, RequireFields<QueryPublicFacilityArgs, 'code'>>;
@@ -2735,6 +2993,9 @@ export type Resolvers<ContextType = any> = {
   LineageEntryType?: LineageEntryTypeResolvers<ContextType>;
   LineageNodeType?: LineageNodeTypeResolvers<ContextType>;
   LineageType?: LineageTypeResolvers<ContextType>;
+  ManagementEvent?: ManagementEventResolvers<ContextType>;
+  ManagementEventConnection?: ManagementEventConnectionResolvers<ContextType>;
+  ManagementEventEdge?: ManagementEventEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   MyDataUsagePageType?: MyDataUsagePageTypeResolvers<ContextType>;
   MyDataUsageType?: MyDataUsageTypeResolvers<ContextType>;
@@ -2742,6 +3003,9 @@ export type Resolvers<ContextType = any> = {
   Person?: PersonResolvers<ContextType>;
   PersonConnection?: PersonConnectionResolvers<ContextType>;
   PersonEdge?: PersonEdgeResolvers<ContextType>;
+  PointOfInterest?: PointOfInterestResolvers<ContextType>;
+  PointOfInterestConnection?: PointOfInterestConnectionResolvers<ContextType>;
+  PointOfInterestEdge?: PointOfInterestEdgeResolvers<ContextType>;
   PolicyVersionType?: PolicyVersionTypeResolvers<ContextType>;
   ProvenanceType?: ProvenanceTypeResolvers<ContextType>;
   PublicFacility?: PublicFacilityResolvers<ContextType>;
