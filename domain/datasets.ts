@@ -6,7 +6,7 @@
  */
 import { badInput } from '../core/errors';
 import { LEVELS, Level, levelRank } from '../core/subject';
-import { DOMAIN_CODES as DOMAINS, KINDS, type Domain, type KindName } from './model';
+import { DATA_PLATE, DOMAIN_CODES as DOMAINS, KINDS, PLATE_KINDS, PLATE_OF_DOMAIN, type Domain, type KindName, type PlateKind } from './model';
 import { FEEDABLE_ATTRIBUTES, isKindName, type FeedableAttribute } from './modelIndex';
 
 /** The entity kinds of the city model (domain/model.ts) a dataset may describe. */
@@ -60,6 +60,8 @@ export interface DatasetDefinition {
   id: string;
   name: string;
   department: string;
+  /** Which of the ten kinds of the data plate (孪生数据底板) the dataset belongs to (domain/model.ts DATA_PLATE). */
+  plate: PlateKind;
   topic: string;
   domain: Domain;
   /** Declared level (L1..L4). */
@@ -117,6 +119,10 @@ export function parseDataset(raw: unknown, departments: ReadonlySet<string>): Da
   const department = text(r, 'department');
   if (!departments.has(department)) {
     fail(`department ${department} is unknown`, `Use a department code of the policy (grants.json departments): ${[...departments].join(', ')}.`, 'department');
+  }
+  const plate = text(r, 'plate', false) || PLATE_OF_DOMAIN[text(r, 'domain') as Domain] || '';
+  if (!(PLATE_KINDS as readonly string[]).includes(plate)) {
+    fail(`plate ${plate} is unknown`, `Say which kind of the data plate the dataset is: ${PLATE_KINDS.map((k) => `${k} (${DATA_PLATE[k].label})`).join(', ')}.`, 'plate');
   }
   const domain = text(r, 'domain');
   if (!(DOMAINS as readonly string[]).includes(domain)) fail(`domain ${domain} is unknown`, `Use one of ${DOMAINS.join(', ')}.`, 'domain');
@@ -178,6 +184,7 @@ export function parseDataset(raw: unknown, departments: ReadonlySet<string>): Da
     id,
     name: text(r, 'name'),
     department,
+    plate: plate as PlateKind,
     topic: text(r, 'topic'),
     domain: domain as Domain,
     level: level as Level,

@@ -62,7 +62,8 @@ export type Scene = keyof typeof SCENES;
 export const REGION_LEVELS = ['CITY', 'DISTRICT', 'STREET', 'COMMUNITY', 'GRID'] as const;
 export type RegionLevel = (typeof REGION_LEVELS)[number];
 
-export const indicatorKey = (id: string): string => `Indicator.${id}`;
+/** The catalogue key of an indicator's values: `Indicator.<id in camelCase>` (housing_rooms → Indicator.housingRooms). */
+export const indicatorKey = (id: string): string => `Indicator.${id.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())}`;
 
 const ID_RE = /^[a-z][a-z0-9_]{2,62}$/;
 

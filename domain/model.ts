@@ -61,6 +61,22 @@ export const DATA_PLATE = {
   INTERNET: { label: '互联网开放', layer: 'THEMATIC', description: '兴趣点等互联网开放数据' },
 } as const satisfies Record<string, { label: string; layer: 'BASE' | 'THEMATIC'; description: string }>;
 export type PlateKind = keyof typeof DATA_PLATE;
+
+/** The plate kind of a dataset that does not name one: by its domain. */
+export const PLATE_OF_DOMAIN: Readonly<Record<string, PlateKind>> = {
+  POPULATION: 'POPULATION',
+  LEGAL_ENTITY: 'LEGAL_ENTITY',
+  SPATIAL: 'SPACE_2D_3D',
+  HOUSING: 'CITY_ENTITY',
+  IOT: 'IOT',
+  ECONOMY: 'ECONOMY',
+  SAFETY: 'PUBLIC_MANAGEMENT',
+  HEALTH: 'PUBLIC_SERVICE',
+  TRANSPORT: 'CITY_ENTITY',
+  PUBLIC_SERVICE: 'PUBLIC_SERVICE',
+  PUBLIC_MANAGEMENT: 'PUBLIC_MANAGEMENT',
+  INTERNET: 'INTERNET',
+};
 export const PLATE_KINDS = Object.keys(DATA_PLATE) as PlateKind[];
 
 /** Masks (脱敏), after Apache Ranger's kinds; policy/masks.ts applies them. */

@@ -204,7 +204,7 @@ export function catalogueTypes(): Record<string, { label: string; rowDomain?: Do
   const out: Record<string, { label: string; rowDomain?: Domain; implementations?: string[] }> = {};
   for (const kind of KIND_NAMES) out[kind] = { label: KINDS[kind].label, rowDomain: KINDS[kind].rowDomain };
   out.Entity = { label: ENTITY_INTERFACE.label, implementations: [...KIND_NAMES] };
-  out.Indicator = { label: '指标 (按区域和周期计算的值)' };
+  out.Indicator = { label: '指标 (按区域和周期计算的值; 行为所描述的区域)', rowDomain: 'SPATIAL' };
   return out;
 }
 

@@ -62,3 +62,19 @@ export async function mergeExternalIds(graph: GraphStore, rows: readonly { schem
     { rows: [...rows] },
   );
 }
+
+/**
+ * 互联网开放: each point of interest is matched to the building its source record was spatially
+ * registered to (the footprint covering it, or the nearest within the registration radius):
+ * MATCHED_TO, written once. Returns the number of POIs matched.
+ */
+export async function matchPointsOfInterest(graph: GraphStore): Promise<number> {
+  const rows = await graph.write<{ matched: number }>(
+    `MATCH (sr:SourceRecord)-[:MAPS_TO]->(p:PointOfInterest)
+     WHERE sr.registeredLevel = 'BUILDING' AND sr.registeredTo IS NOT NULL
+     MATCH (b:CityObject {code: sr.registeredTo})
+     MERGE (p)-[:MATCHED_TO]->(b)
+     RETURN count(DISTINCT p) AS matched`,
+  );
+  return Number(rows[0]?.matched ?? 0);
+}

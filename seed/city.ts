@@ -13,6 +13,7 @@ import { registerDatasetFiles } from '../ingest/registry';
 import { refreshCatalogue } from '../ingest/catalogue';
 import { loadPolicyDir } from '../store/policy';
 import { writeDemoFiles } from './ingestDemo';
+import { matchPointsOfInterest } from '../graph/cityWrites';
 
 /** City codes as the issuing registry hands them out: counter → obfuscated serial. */
 export const seedCodeOf: CodeFunction = (division, classCode, counter) =>
@@ -52,6 +53,8 @@ export async function ingestDemoData(stores: Stores, plan: CityPlan, seed = DEFA
     out[dataset] = `read ${s.read}, matched ${s.matched}, new ${s.new}, review ${s.review}, unchanged ${s.unchanged}, conflicts ${s.conflicts}, rejected ${s.rejected}`;
     logger.info({ dataset, read: s.read, matched: s.matched, new: s.new, review: s.review, unchanged: s.unchanged, conflicts: s.conflicts, rejected: s.rejected, ms: s.ms }, `demo ingest ${dataset}`);
   }
+  const pois = await matchPointsOfInterest(stores.graph);
+  logger.info({ matched: pois }, 'points of interest matched to buildings');
   return out;
 }
 

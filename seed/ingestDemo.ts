@@ -196,7 +196,106 @@ export function writeDemoFiles(plan: CityPlan, dir: string, seed = 1): DemoFile[
     sw.push(csvLine([d.props.deviceCode as string, d.props.name as string, lon, lat]));
   }
   put('swj-device', 'swj-device.csv', sw);
+  writePlateFiles(plan, put, featureOf, buildingCodeOf, enterprises, persons);
   return files;
+}
+
+/**
+ * The data plate's other kinds (docs/data-plate.md): control points, tax and employment, permits,
+ * inspections and grid events, public-service facilities, open POIs, 市民码 records. Values that
+ * the seed plan also holds are the plan's (the authoritative source confirms them).
+ */
+function writePlateFiles(
+  plan: CityPlan,
+  put: (dataset: string, name: string, lines: string[]) => void,
+  featureOf: ReadonlyMap<string, { geometry: { type: string; coordinates: unknown } }>,
+  buildingCodeOf: ReadonlyMap<string, string>,
+  enterprises: readonly SeedNode[],
+  persons: readonly PersonView[],
+): void {
+  const round = (x: number) => Math.round(x * 1e7) / 1e7;
+  const pointOfCode = (code: string): [number, number] | null => {
+    const f = featureOf.get(code);
+    return f ? (pointOf(f.geometry).map(round) as [number, number]) : null;
+  };
+  const buildings = plan.nodes.filter((n) => n.props.objectKind === 'BUILDING');
+
+  // 时空基准: one control point near each district's first community centre.
+  const cp = [csvLine(['point_no', 'name', 'grade', 'elevation_m', 'lon', 'lat'])];
+  plan.nodes
+    .filter((n) => n.props.objectKind === 'COMMUNITY')
+    .slice(0, 60)
+    .forEach((c, i) => {
+      const p = pointOfCode(c.code);
+      if (p) cp.push(csvLine([`SZCP${String(i + 1).padStart(4, '0')}`, `${String(c.props.name).replace(/社区.*$/, '')}控制点`, i % 5 === 0 ? 'C级' : 'D级', 5 + (i % 40), p[0], p[1]]));
+    });
+  put('ghzy-control-point', 'ghzy-control-point.csv', cp);
+
+  // 经济运行: 税务局 and 人社局 report the first 400 enterprises with USCCs (values of the plan).
+  const withUscc = enterprises.filter((e) => typeof e.props.uscc === 'string').slice(0, 400);
+  const tax = [csvLine(['taxpayer_no', 'uscc', 'tax_credit_rating', 'tax_band', 'revenue_wan', 'updated_at'])];
+  const emp = [csvLine(['unit_no', 'uscc', 'insured_employees', 'month'])];
+  withUscc.forEach((e, i) => {
+    const p = e.props;
+    tax.push(csvLine([`SW${String(i).padStart(6, '0')}`, p.uscc as string, p.taxCreditRating as string, p.taxBand as string, p.annualRevenueWan as number, '2026-11-30T18:00:00+08:00']));
+    emp.push(csvLine([`RS${String(i).padStart(6, '0')}`, p.uscc as string, p.employeeCount as number, '2026-11']));
+  });
+  put('swu-enterprise-tax', 'swu-enterprise-tax.csv', tax);
+  put('rsj-employment', 'rsj-employment.csv', emp);
+
+  // 公共管理: inspections of enterprises at their registered building, permits of buildings, 福田 grid events.
+  const regAt = new Map(plan.edges.filter((e) => e.type === 'REGISTERED_AT' && buildingCodeOf.has(e.to)).map((e) => [e.from, e.to]));
+  const ins = [csvLine(['inspection_no', 'name', 'uscc', 'inspected_on', 'status', 'result', 'lon', 'lat'])];
+  withUscc.slice(0, 120).forEach((e, i) => {
+    const p = pointOfCode(regAt.get(e.code) ?? '');
+    const result = i % 7 === 0 ? '不合格' : '合格';
+    ins.push(csvLine([`SJ2026${String(i).padStart(5, '0')}`, '双随机抽查: 经营场所和登记事项', e.props.uscc as string, `2026-${String(1 + (i % 11)).padStart(2, '0')}-15`, result === '不合格' ? '整改中' : '办结', result, p?.[0] ?? null, p?.[1] ?? null]));
+  });
+  put('scjgj-inspection', 'scjgj-inspection.csv', ins);
+  const permits = [csvLine(['permit_no', 'name', 'building_code', 'decided_on', 'status', 'result', 'lon', 'lat'])];
+  buildings.slice(0, 80).forEach((b, i) => {
+    const p = pointOfCode(b.code);
+    permits.push(csvLine([`44030020260${String(i).padStart(4, '0')}0101`, `${String(b.props.name)}改造工程`, b.props.buildingCode as string, `2026-${String(1 + (i % 11)).padStart(2, '0')}-08`, '办结', '准予许可', p?.[0] ?? null, p?.[1] ?? null]));
+  });
+  put('zjj-permit', 'zjj-permit.csv', permits);
+  const TOPICS = ['占道经营', '消防通道堵塞', '垃圾堆放', '路面破损', '违规停车', '噪音扰民', '外墙脱落隐患', '井盖缺失'];
+  const ev = [csvLine(['event_no', 'name', 'reported_on', 'status', 'result', 'lon', 'lat'])];
+  buildings
+    .filter((b) => b.props.districtCode === '440304' && b.props.gridCode)
+    .slice(0, 150)
+    .forEach((b, i) => {
+      const p = pointOfCode(b.code);
+      const closed = i % 4 !== 0;
+      ev.push(csvLine([`FTWG2026${String(i).padStart(5, '0')}`, TOPICS[i % TOPICS.length], `2026-11-${String(1 + (i % 28)).padStart(2, '0')}`, closed ? '办结' : '处置中', closed ? '已处置' : null, p?.[0] ?? null, p?.[1] ?? null]));
+    });
+  put('ft-grid-event', 'ft-grid-event.csv', ev);
+
+  // 公共服务: elderly-care homes 市民政局 registers, next to the communities' public buildings, with their service radius.
+  const fac = [csvLine(['facility_no', 'name', 'capacity', 'service_radius_m', 'lon', 'lat'])];
+  buildings
+    .filter((b) => b.props.usage === '公共服务')
+    .slice(0, 120)
+    .forEach((b, i) => {
+      const p = pointOfCode(b.code);
+      if (p) fac.push(csvLine([`MZ${String(i).padStart(5, '0')}`, `${String(b.props.name).replace(/\d+栋$/, '')}长者照护中心${i + 1}`, 40 + (i % 8) * 20, 800, p[0], p[1]]));
+    });
+  put('zsj-public-facility', 'zsj-public-facility.csv', fac);
+
+  // 互联网开放: POIs inside building footprints (matched to buildings by space), with source and licence.
+  const CATEGORIES = ['餐饮', '便利店', '药店', '银行网点', '快递驿站', '咖啡馆'];
+  const poi = [csvLine(['osm_id', 'name', 'category', 'source', 'licence', 'lon', 'lat'])];
+  buildings.filter((b) => b.props.usage !== '住宅').slice(0, 200).forEach((b, i) => {
+    const p = pointOfCode(b.code);
+    if (p) poi.push(csvLine([`node/${9_000_000_000 + i}`, `${CATEGORIES[i % CATEGORIES.length]}${i + 1}号店`, CATEGORIES[i % CATEGORIES.length], 'OpenStreetMap', 'ODbL-1.0', p[0], p[1]]));
+  });
+  put('osm-poi', 'osm-poi.csv', poi);
+
+  // 市民码: the first 3,000 persons' codes, with their ID numbers for matching only.
+  const sm = [csvLine(['card_no', 'citizen_code', 'id_number', 'issued_at'])];
+  persons.slice(0, 3000).forEach((p, i) => {
+    if (p.node.citizenId && p.node.props.citizenCode) sm.push(csvLine([`SM${String(i).padStart(7, '0')}`, p.node.props.citizenCode as string, p.node.citizenId, '2026-06-01T09:00:00+08:00']));
+  });
+  put('zsj-citizen-code', 'zsj-citizen-code.csv', sm);
 }
 
 /**

@@ -144,10 +144,10 @@ const DEVICE_KINDS = Object.keys(DEVICE_CATEGORIES) as DeviceCategory[];
 
 /** Kinds of public-service facility: city code class, label, capacity range (学位、床位、日均游客). */
 const FACILITY_TYPES = [
-  { key: 'SCHOOL', classCode: '600100', label: '学校', capacity: [600, 3_000] },
-  { key: 'HOSPITAL', classCode: '600200', label: '社康中心', capacity: [20, 800] },
-  { key: 'PARK', classCode: '600300', label: '公园', capacity: [500, 20_000] },
-  { key: 'ELDERLY_CARE', classCode: '600400', label: '长者服务中心', capacity: [30, 400] },
+  { key: 'SCHOOL', classCode: '600100', label: '学校', capacity: [600, 3_000], serviceRadiusM: 1_000 },
+  { key: 'HOSPITAL', classCode: '600200', label: '社康中心', capacity: [20, 800], serviceRadiusM: 1_500 },
+  { key: 'PARK', classCode: '600300', label: '公园', capacity: [500, 20_000], serviceRadiusM: 2_000 },
+  { key: 'ELDERLY_CARE', classCode: '600400', label: '长者服务中心', capacity: [30, 400], serviceRadiusM: 800 },
 ] as const;
 
 /** Real buildings placed first, so their codes are the first of their district and stable. */
@@ -565,6 +565,7 @@ export function planCity(regions: RegionTable, scale: SeedScale, seed: number, c
         capacity: fRng.int(type.capacity[0], type.capacity[1]),
         address: streetAddress(fRng, { district: place.district.name, street: place.street.name }),
         servicePhone: `0755-${pad(fRng.int(20_000_000, 89_999_999), 8)}`,
+        serviceRadiusM: type.serviceRadiusM,
         ...scopeProps(place),
       },
     });
