@@ -36,6 +36,24 @@ export interface DistrictGrids {
   gridOf(point: Position): string | null;
 }
 
+/** Area centroid of a polygon's exterior ring (as PostGIS ST_Centroid computes it for a simple polygon). */
+export function ringCentroid(ring: readonly Position[]): Position {
+  let a = 0;
+  let cx = 0;
+  let cy = 0;
+  const [x0, y0] = ring[0];
+  for (let i = 0; i + 1 < ring.length; i++) {
+    const [x1, y1] = [ring[i][0] - x0, ring[i][1] - y0];
+    const [x2, y2] = [ring[i + 1][0] - x0, ring[i + 1][1] - y0];
+    const cross = x1 * y2 - x2 * y1;
+    a += cross;
+    cx += (x1 + x2) * cross;
+    cy += (y1 + y2) * cross;
+  }
+  if (a === 0) return ring[0];
+  return [x0 + cx / (3 * a), y0 + cy / (3 * a)];
+}
+
 const dist2 = (a: Position, b: Position) => (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2;
 
 function nearest<T>(point: Position, items: readonly T[], at: (t: T) => Position): T {
@@ -53,13 +71,23 @@ function nearest<T>(point: Position, items: readonly T[], at: (t: T) => Position
  * four directions, so each lies inside its community's cell.
  */
 export function districtGrids(districtCode: string, districtGeometry: MultiPolygon, communities: readonly GridCommunity[]): DistrictGrids {
-  const sorted = [...communities].sort((a, b) => a.communityCode.localeCompare(b.communityCode));
+  // Two communities at the same synthetic centre would share one Voronoi cell: the later one is moved
+  // by ~10 m (here and in the polygons alike, which are drawn from these centres).
+  const seen = new Set<string>();
+  const sorted = [...communities]
+    .sort((a, b) => a.communityCode.localeCompare(b.communityCode))
+    .map((c) => {
+      let center: Position = c.center;
+      while (seen.has(center.join(','))) center = [center[0] + 0.0001, center[1] + 0.00007];
+      seen.add(center.join(','));
+      return { communityCode: c.communityCode, center };
+    });
   const grids: GridSeed[] = [];
   const byCommunity = new Map<string, GridSeed[]>();
   for (const c of sorted) {
     let nn = Infinity;
     for (const o of sorted) if (o !== c) nn = Math.min(nn, Math.sqrt(dist2(c.center, o.center)));
-    const r = Number.isFinite(nn) ? nn / 3 : 0.005;
+    const r = Number.isFinite(nn) ? Math.max(nn / 3, 1e-5) : 0.005;
     const offsets: Position[] = [[r, r], [-r, r], [-r, -r], [r, -r]];
     const own = offsets.slice(0, GRIDS_PER_COMMUNITY).map((o, i) => {
       const number = i + 1;

@@ -4,7 +4,7 @@ import { DEVICE_CATEGORIES, DeviceCategory, makeDeviceCode, makeParkingCode } fr
 import { makeBuildingCode, makeHouseCode } from '../domain/identifiers/houseCode';
 import { citizenCodeForCounter } from '../domain/identifiers/citizenCode';
 import { Polygon, Position, pointInPolygon, squareFootprint } from './geo';
-import { districtGrids, GRID_DISTRICTS, type DistrictGrids } from './grids';
+import { districtGrids, GRID_DISTRICTS, ringCentroid, type DistrictGrids } from './grids';
 import { personName, streetAddress } from './names';
 import { enterpriseIdentity } from './enterprises';
 import { districtOf, divisionOfIssue, REGION_CLASS, RegionRow, RegionTable, regionProps } from './regions';
@@ -666,11 +666,14 @@ function planGrids(
       (edges as SeedEdge[]).push({ from: code, type: 'WITHIN', to: regionCode.get(g.communityCode)! });
       gridOfCode.set(code, g.gridCode);
     }
-    for (const b of buildings) if (b.place.district.code === districtCode) setGrid(b.code, grids.gridOf(b.point));
+    // A feature lies in the grid of its representative point: a point itself, a footprint's centroid
+    // (spatial/grids.ts assignFeaturesToGrids uses the same, ST_Centroid).
     for (const f of features) {
-      if (f.districtCode !== districtCode || f.geometry.type !== 'Point' || gridOfCode.has(f.cityCode)) continue;
-      setGrid(f.cityCode, grids.gridOf(f.geometry.coordinates as Position));
+      if (f.districtCode !== districtCode || gridOfCode.has(f.cityCode)) continue;
+      if (f.geometry.type === 'Point') setGrid(f.cityCode, grids.gridOf(f.geometry.coordinates as Position));
+      else if (f.geometry.type === 'Polygon') setGrid(f.cityCode, grids.gridOf(ringCentroid((f.geometry.coordinates as Position[][])[0])));
     }
+    for (const b of buildings) if (b.place.district.code === districtCode && !gridOfCode.has(b.code)) setGrid(b.code, grids.gridOf(b.point));
   }
   function setGrid(code: string, gridCode: string | null): void {
     const node = byCode.get(code);

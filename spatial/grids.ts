@@ -53,14 +53,14 @@ export async function writeGridPolygons(sql: SqlStore, input: GridPolygonInput):
   return rows[0].n;
 }
 
-/** Sets grid_code on every other feature of the district from the grid polygon covering it (its centroid for areas). */
+/** Sets grid_code on every other feature of the district from the grid polygon covering its centroid (seed/plan.ts computes the same). */
 export async function assignFeaturesToGrids(sql: SqlStore, districtCode: string): Promise<number> {
   const rows = await sql.query<{ n: number }>(
     `WITH upd AS (
        UPDATE spatial_feature f SET grid_code = g.grid_code
          FROM spatial_feature g
         WHERE g.kind = 'GRID' AND g.district_code = $1 AND f.kind <> 'GRID' AND f.district_code = $1
-          AND ST_Covers(g.geom, ST_PointOnSurface(f.geom)) AND f.grid_code IS DISTINCT FROM g.grid_code
+          AND ST_Covers(g.geom, ST_Centroid(f.geom)) AND f.grid_code IS DISTINCT FROM g.grid_code
        RETURNING 1)
      SELECT count(*)::int AS n FROM upd`,
     [districtCode],
