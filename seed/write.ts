@@ -97,9 +97,7 @@ async function writeGrids(stores: Stores, plan: CityPlan): Promise<void> {
       districtCode: g.districtCode,
       districtGeometry: g.districtGeometry,
       communities: g.communities.map((c) => ({ communityCode: c.communityCode, streetCode: streetOf.get(c.communityCode) ?? '', lon: c.center[0], lat: c.center[1] })),
-      // Keyed by the 14-digit grid code, not the grid object's city code: the polygons are PostGIS's
-      // (not the seed plan's), so the grid object's own geometry field stays empty (docs/data-plate.md).
-      grids: g.grids.filter((s) => gridObjects.has(s.gridCode)).map((s) => ({ cityCode: s.gridCode, gridCode: s.gridCode, communityCode: s.communityCode, lon: s.seed[0], lat: s.seed[1] })),
+      grids: g.grids.filter((s) => gridObjects.has(s.gridCode)).map((s) => ({ cityCode: gridObjects.get(s.gridCode)!, gridCode: s.gridCode, communityCode: s.communityCode, lon: s.seed[0], lat: s.seed[1] })),
     });
     await assignFeaturesToGrids(stores.sql, g.districtCode);
   }

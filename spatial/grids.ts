@@ -33,15 +33,15 @@ const WRITE_GRIDS = `
       FROM s
       JOIN grid_cells gc ON gc.community = s.community AND ST_Covers(gc.cell, s.pt)
       JOIN community_cell cc ON cc.community = s.community),
-  cleared AS (DELETE FROM spatial_feature WHERE kind = 'GRID' AND district_code = $4 AND city_code NOT IN (SELECT city_code FROM polygons))
-  INSERT INTO spatial_feature AS f (city_code, kind, geom, source, district_code, street_code, community_code, grid_code)
-  SELECT p.city_code, 'GRID', p.geom, 'generated-grid', $4, p.street, p.community, p.grid FROM polygons p WHERE NOT ST_IsEmpty(p.geom)
-  ON CONFLICT (city_code) DO UPDATE
-     SET geom = EXCLUDED.geom, district_code = EXCLUDED.district_code, street_code = EXCLUDED.street_code,
-         community_code = EXCLUDED.community_code, grid_code = EXCLUDED.grid_code, updated_at = now()
-   WHERE (f.geom, f.grid_code) IS DISTINCT FROM (EXCLUDED.geom, EXCLUDED.grid_code)`;
+  cleared AS (DELETE FROM grid_boundary WHERE district_code = $4 AND grid_code NOT IN (SELECT grid FROM polygons))
+  INSERT INTO grid_boundary AS b (grid_code, city_code, district_code, street_code, community_code, geom, source)
+  SELECT p.grid, p.city_code, $4, p.street, p.community, p.geom, 'generated-grid' FROM polygons p WHERE NOT ST_IsEmpty(p.geom)
+  ON CONFLICT (grid_code) DO UPDATE
+     SET city_code = EXCLUDED.city_code, geom = EXCLUDED.geom, street_code = EXCLUDED.street_code,
+         community_code = EXCLUDED.community_code, updated_at = now()
+   WHERE (b.geom, b.city_code) IS DISTINCT FROM (EXCLUDED.geom, EXCLUDED.city_code)`;
 
-/** Writes (or rewrites) the grid polygons of one district; returns how many grids have a polygon. */
+/** Writes (or rewrites) the grid boundaries of one district; returns how many grids have one. */
 export async function writeGridPolygons(sql: SqlStore, input: GridPolygonInput): Promise<number> {
   await sql.query(WRITE_GRIDS, [
     JSON.stringify(input.districtGeometry),
@@ -49,7 +49,7 @@ export async function writeGridPolygons(sql: SqlStore, input: GridPolygonInput):
     JSON.stringify(input.grids.map((g) => ({ city_code: g.cityCode, grid: g.gridCode, community: g.communityCode, lon: g.lon, lat: g.lat }))),
     input.districtCode,
   ]);
-  const rows = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM spatial_feature WHERE kind = 'GRID' AND district_code = $1`, [input.districtCode]);
+  const rows = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM grid_boundary WHERE district_code = $1`, [input.districtCode]);
   return rows[0].n;
 }
 
@@ -58,8 +58,8 @@ export async function assignFeaturesToGrids(sql: SqlStore, districtCode: string)
   const rows = await sql.query<{ n: number }>(
     `WITH upd AS (
        UPDATE spatial_feature f SET grid_code = g.grid_code
-         FROM spatial_feature g
-        WHERE g.kind = 'GRID' AND g.district_code = $1 AND f.kind <> 'GRID' AND f.district_code = $1
+         FROM grid_boundary g
+        WHERE g.district_code = $1 AND f.district_code = $1
           AND ST_Covers(g.geom, ST_Centroid(f.geom)) AND f.grid_code IS DISTINCT FROM g.grid_code
        RETURNING 1)
      SELECT count(*)::int AS n FROM upd`,
@@ -72,8 +72,8 @@ export async function assignFeaturesToGrids(sql: SqlStore, districtCode: string)
 export async function gridsOfPoints(sql: SqlStore, points: readonly { lon: number; lat: number }[]): Promise<(string | null)[]> {
   if (points.length === 0) return [];
   const rows = await sql.query<{ grid: string | null }>(
-    `SELECT (SELECT g.grid_code FROM spatial_feature g
-              WHERE g.kind = 'GRID' AND ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4490))
+    `SELECT (SELECT g.grid_code FROM grid_boundary g
+              WHERE ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4490))
               ORDER BY g.grid_code LIMIT 1) AS grid
        FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS t(lon, lat, i) ORDER BY t.i`,
     [points.map((p) => p.lon), points.map((p) => p.lat)],

@@ -303,7 +303,11 @@ export async function inRegion(sql: SqlStore, regionCode: string, opts: AreaSear
   const p = new Params();
   const code = p.add(regionCode, '::text');
   const { page, row } = await runSearch(sql, p, o, {
-    ctes: [`region AS (SELECT geom, GeometryType(geom) AS gtype FROM spatial_feature WHERE city_code = ${code})`],
+    // A region is a feature with an area (a district) or a grid (网格), whose boundary is kept apart.
+    ctes: [
+      `region AS (SELECT geom, GeometryType(geom) AS gtype FROM spatial_feature WHERE city_code = ${code}
+                  UNION ALL SELECT geom, GeometryType(geom) FROM grid_boundary WHERE city_code = ${code} LIMIT 1)`,
+    ],
     from: 'region r JOIN spatial_feature f ON ' + areaPredicate(o.match, 'r.geom'),
     where: [`r.gtype IN ('POLYGON', 'MULTIPOLYGON')`, `f.city_code <> ${code}`],
     extra: ['(SELECT gtype FROM region) AS "regionType"'],

@@ -53,8 +53,8 @@ export async function registerPoints(sql: SqlStore, points: readonly { lon: numb
           LIMIT 1
        ) c ON true
        LEFT JOIN LATERAL (
-         SELECT g.grid_code FROM spatial_feature g
-          WHERE g.kind = 'GRID' AND ST_Covers(g.geom, p.pt)
+         SELECT g.grid_code FROM grid_boundary g
+          WHERE ST_Covers(g.geom, p.pt)
           ORDER BY g.grid_code LIMIT 1
        ) g ON true
       ORDER BY p.i`,

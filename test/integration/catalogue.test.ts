@@ -110,7 +110,14 @@ describe('the catalogue (数据资源目录)', () => {
     const [facilities] = await api.stores.graph.read<{ n: number }>('MATCH (f:PublicFacility) RETURN count(f) AS n');
     expect(counts['kind:Person']).toBe(persons.n);
     expect(counts['kind:PublicFacility']).toBe(facilities.n);
-    expect(facilities.n).toBe(planDemoCity().nodes.filter((n) => n.labels.includes('PublicFacility')).length);
+    // The plan's facilities, and the elderly-care homes 市民政局's dataset adds at seed time (one per public-service building, at most 120).
+    const plan = planDemoCity();
+    const planned = new Set(plan.nodes.filter((n) => n.labels.includes('PublicFacility')).map((n) => n.code));
+    const rows = await api.stores.graph.read<{ code: string; type: string }>('MATCH (f:PublicFacility) RETURN f.code AS code, f.facilityType AS type');
+    const ingested = rows.filter((r) => !planned.has(r.code));
+    expect(ingested.length).toBe(Math.min(120, plan.nodes.filter((n) => n.props.objectKind === 'BUILDING' && n.props.usage === '公共服务').length));
+    expect(new Set(ingested.map((r) => r.type))).toEqual(new Set(['ELDERLY_CARE']));
+    expect(facilities.n).toBe(planned.size + ingested.length);
   });
 
   it('filters by kind, domain, department and level, and pages without overlap', async () => {

@@ -136,7 +136,7 @@ describe('grids (网格) of 福田', () => {
   it('tile the district: four grids per community, disjoint, their union the district', async () => {
     const communities = plan.nodes.filter((n) => n.props.objectKind === 'COMMUNITY' && n.props.districtCode === '440304').length;
     const [row] = await api.stores.sql.query<{ grids: number; overlap: number; area_gap: number }>(
-      `WITH g AS (SELECT city_code, geom FROM spatial_feature WHERE kind = 'GRID' AND district_code = '440304'),
+      `WITH g AS (SELECT city_code, geom FROM grid_boundary WHERE district_code = '440304'),
             d AS (SELECT geom FROM spatial_feature WHERE kind = 'DISTRICT' AND district_code = '440304')
        SELECT (SELECT count(*)::int FROM g) AS grids,
               (SELECT coalesce(sum(ST_Area(ST_Intersection(a.geom, b.geom)::geography)), 0) FROM g a JOIN g b ON a.city_code < b.city_code AND ST_Intersects(a.geom, b.geom)) AS overlap,

@@ -64,12 +64,12 @@ describe('decisions are sound', () => {
         const d = decideField(policy, subject, field, { purpose, now, row });
         const entry = policy.fields.get(d.field)!;
         const level = levelRank(entry.level);
-        expect(d.policy.endsWith('@v3')).toBe(true);
+        expect(d.policy.endsWith(`@${policy.version}`)).toBe(true);
         if (d.effect === 'DENY') {
-          expect(d.policy).toBe('default-deny@v3');
+          expect(d.policy).toBe(`default-deny@${policy.version}`);
           return;
         }
-        if (d.policy === 'public@v3') {
+        if (d.policy === `public@${policy.version}`) {
           expect([d.effect, level]).toEqual(['ALLOW', 1]);
           return;
         }
