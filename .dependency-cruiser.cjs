@@ -2,7 +2,7 @@
  * The rooms of citycode and the directions their imports may run (docs/architecture.md).
  * `npm test` runs it (npm run -s arch); a violation names the rule, the file and the import.
  *
- *   core → domain → policy → store → graph · spatial · audit · registry · sharing → query · ingest → exchange → resolvers → api
+ *   core → domain → policy → store → graph · spatial · audit · registry · sharing · iot → query · ingest → exchange → resolvers → api
  *   gateway and seed (processes of their own) above api; tools, bench and districts on top.
  *
  * A room imports only rooms below it; rooms on the same floor do not import each other.
@@ -12,7 +12,7 @@ const FLOORS = [
   ['domain'],
   ['policy'],
   ['store'],
-  ['graph', 'spatial', 'audit', 'registry', 'sharing'],
+  ['graph', 'spatial', 'audit', 'registry', 'sharing', 'iot'],
   ['query', 'ingest'],
   ['exchange'],
   ['resolvers'],
@@ -54,13 +54,13 @@ module.exports = {
       name: 'neo4j-driver-in-store-and-graph-only',
       severity: 'error',
       comment: 'Neo4j is reached through store/ (the driver) and graph/ (the Cypher) only; bench/ measures the floor directly.',
-      from: { path: '^(core|domain|policy|spatial|audit|registry|sharing|query|ingest|exchange|resolvers|api|gateway|seed|tools)/' },
+      from: { path: '^(core|domain|policy|spatial|audit|registry|sharing|iot|query|ingest|exchange|resolvers|api|gateway|seed|tools)/' },
       to: { path: 'node_modules/neo4j-driver' },
     },
     {
       name: 'pg-in-store-and-sql-rooms-only',
       severity: 'error',
-      comment: 'PostgreSQL is reached through store/ (the pool) and the rooms that hold SQL (spatial/, audit/, registry/) only.',
+      comment: 'PostgreSQL is reached through store/ (the pool) and the rooms that hold SQL (spatial/, audit/, registry/, sharing/, iot/) only.',
       from: { path: '^(core|domain|policy|graph|query|ingest|exchange|resolvers|api|gateway|seed|tools)/' },
       to: { path: 'node_modules/pg/' },
     },

@@ -22,6 +22,7 @@ import { jitExecution } from './jitExecutor';
 import { readiness } from './health';
 import { attachSubscriptions, type Subscriptions } from './subscriptions';
 import { exportRoutes } from './exports';
+import { readingRoutes } from './readings';
 import type { AppServices } from './services';
 import type { Stores } from '../store/stores';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -139,6 +140,7 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
   app.use(graphiqlRouter());
   app.use(consoleRouter(config, () => services.policy.current()));
   app.use(exportRoutes(stores, services));
+  app.use(readingRoutes(stores, services));
   app.use(
     '/graphql',
     services.auth.middleware,

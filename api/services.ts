@@ -11,6 +11,7 @@ import { ChangeFeed, feedSettingsFromEnv } from '../exchange/feed';
 import { ReturnFlowScheduler, type ReturnFlowDeps } from '../exchange/returnFlow';
 import { ExportRunner, type ExportDeps } from '../exchange/export';
 import { PendingChangesSweeper } from '../ingest/changes';
+import { maintainReadings } from '../iot/store';
 import { loadSigningKey } from '../audit/keys';
 import { serviceToken } from '../core/serviceToken';
 import { join } from 'node:path';
@@ -37,6 +38,8 @@ export interface AppServices {
   exportRunner: ExportRunner;
   /** Appends the change events of ingest batches whose writer died before appending them (every 30 s). */
   pendingChanges: PendingChangesSweeper;
+  /** IoT readings housekeeping (partitions ahead, retention), hourly; null where the process runs none. */
+  readingsMaintenance: NodeJS.Timeout | null;
 }
 
 /** The policy in force, from PostgreSQL (loaded there from policies/ by the migrations). */
@@ -92,7 +95,17 @@ export async function startServices(stores: Stores, config: Config, overrides: P
   exportRunner.start();
   const pendingChanges = overrides.pendingChanges ?? new PendingChangesSweeper(stores, tick > 0 ? 30_000 : 0);
   await pendingChanges.start();
-  return { ...services, returnFlows, returnFlowScheduler, exports, exportRunner, pendingChanges };
+  const readingsMaintenance = tick > 0 ? startReadingsMaintenance(stores) : null;
+  return { ...services, returnFlows, returnFlowScheduler, exports, exportRunner, pendingChanges, readingsMaintenance };
+}
+
+/** pg_partman's maintenance of the readings store now and every hour (iot/store.ts maintainReadings). */
+function startReadingsMaintenance(stores: Stores): NodeJS.Timeout {
+  const run = () => maintainReadings(stores.sql).catch((err: unknown) => logger.warn({ err }, 'readings maintenance failed'));
+  void run();
+  const timer = setInterval(run, 3_600_000);
+  timer.unref();
+  return timer;
 }
 
 async function startCore(
@@ -100,7 +113,7 @@ async function startCore(
   config: Config,
   overrides: Partial<AppServices>,
   enforcement: boolean,
-): Promise<Omit<AppServices, 'returnFlows' | 'returnFlowScheduler' | 'exports' | 'exportRunner' | 'pendingChanges'>> {
+): Promise<Omit<AppServices, 'returnFlows' | 'returnFlowScheduler' | 'exports' | 'exportRunner' | 'pendingChanges' | 'readingsMaintenance'>> {
   return {
     feed: overrides.feed ?? (await startFeed(stores)),
     auth: overrides.auth ?? createAuth(authConfigFromEnv(config)),
@@ -124,6 +137,7 @@ async function startCore(
 
 export async function stopServices(services: AppServices): Promise<void> {
   await services.pendingChanges.stop();
+  if (services.readingsMaintenance) clearInterval(services.readingsMaintenance);
   await services.exportRunner.stop();
   await services.returnFlowScheduler?.stop();
   await services.feed.stop();

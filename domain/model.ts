@@ -910,6 +910,10 @@ export const OUTPUT_FIELDS: Readonly<Record<string, Readonly<Record<string, Outp
   IngestResultType: structural('dataset', 'read', 'matched', 'new', 'review', 'unchanged', 'conflicts', 'rejected', 'rejections'),
   FieldAccessType: structural('key', 'field', 'effect', 'byRow', 'requiredLevel', 'policy', 'reason', 'betterWithPurposes'),
   RegionStatsType: structural('region', 'persons', 'enterprises', 'cityObjects', 'publicFacilities'),
+  // The readings of a measure field are released whole by that field (CityObject.readings / readingStats).
+  Reading: structural('device', 'deviceCode', 'metric', 'unit', 'at', 'value'),
+  ReadingBucket: structural('start', 'n', 'avg', 'min', 'max'),
+  ReadingAlert: { ...structural('device', 'deviceCode', 'metric', 'unit', 'at', 'crossed', 'threshold'), value: 'attribute' },
   LineageType: structural('root', 'entries', 'authoritativeSources', 'partial', 'depth'),
   LineageEntryType: structural('node', 'hops', 'direction', 'via', 'relation', 'job'),
   LineageNodeType: structural('id', 'kind', 'name', 'label', 'department', 'departmentName', 'level', 'placeholder'),

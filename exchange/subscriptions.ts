@@ -149,7 +149,7 @@ export async function releasedChanges(
   return it;
 }
 
-function makeRelease(caller: LiveCaller, subject: Subject): Release {
+export function makeRelease(caller: LiveCaller, subject: Subject): Release {
   const policy = caller.policy();
   return caller.enforcement ? new Release(policy, subject, caller.purpose) : caller.unrestricted(policy, subject);
 }

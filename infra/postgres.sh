@@ -18,6 +18,7 @@ install_packages() {
   local want=()
   [ -x "$PG_BIN/pg_ctl" ] || want+=(postgresql-15)
   [ -f /usr/share/postgresql/15/extension/postgis.control ] || want+=(postgresql-15-postgis-3)
+  [ -f /usr/share/postgresql/15/extension/pg_partman.control ] || want+=(postgresql-15-partman)
   apt_install "${want[@]}"
 }
 
@@ -49,9 +50,15 @@ ensure_role_and_db() {
   fi
   exists=$(psql_super -c "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'")
   [ "$exists" = 1 ] || psql_super -c "CREATE DATABASE \"$PG_DATABASE\" OWNER \"$PG_USER\"" >/dev/null
-  # PostGIS is not a trusted extension, so the superuser creates it once.
+  # PostGIS and pg_partman (time partitions of IoT readings) are not trusted extensions, so the
+  # superuser creates them once and lets the app's role run pg_partman's maintenance.
   as_pg "$PG_BIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d "$PG_DATABASE" -v ON_ERROR_STOP=1 -qAt \
-    -c "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
+    -c "CREATE EXTENSION IF NOT EXISTS postgis" \
+    -c "CREATE SCHEMA IF NOT EXISTS partman AUTHORIZATION \"$PG_USER\"" \
+    -c "CREATE EXTENSION IF NOT EXISTS pg_partman SCHEMA partman" \
+    -c "GRANT ALL ON ALL TABLES IN SCHEMA partman TO \"$PG_USER\"" \
+    -c "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA partman TO \"$PG_USER\"" \
+    -c "GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA partman TO \"$PG_USER\"" >/dev/null
 }
 
 start() {

@@ -7,6 +7,7 @@ import { loadConfig } from '../core/config';
 import { logger } from '../core/logger';
 import { ingestFile, IngestSummary } from './pipeline';
 import { registerDatasetFiles } from './registry';
+import { syncDeviceRegistry } from './readings';
 import { refreshCatalogue } from './catalogue';
 import { currentPolicy } from '../store/policy';
 
@@ -79,6 +80,8 @@ async function main(): Promise<number> {
     await new Promise<void>((resolve) => (rejects ? rejects.end(resolve) : resolve()));
     // The catalogue shows each dataset's rows, quality and freshness: as of this run.
     if (summary.written) await refreshCatalogue(stores, await currentPolicy(stores.sql));
+    // New or moved IoT devices: readings find them by their device code (ingest/readings.ts).
+    if (summary.written) await syncDeviceRegistry(stores);
     if (values.json) process.stdout.write(`${JSON.stringify({ ...summary, rejectedRows: summary.rejectedRows.slice(0, 100) })}\n`);
     else printSummary(summary);
     return summary.written ? 0 : 2;

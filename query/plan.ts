@@ -9,7 +9,7 @@ import {
   SelectionSetNode,
 } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values';
-import { PROVENANCE_FIELD, type KindName } from '../domain/model';
+import { MEASURES, PROVENANCE_FIELD, type KindName } from '../domain/model';
 import { ATTRIBUTE_FIELDS, isKindName, RELATION_FIELDS } from '../domain/modelIndex';
 import type { EntityPlan, PageRequest, RelationName, RelationPlan } from '../graph/relations';
 import type { PlanningPolicy } from '../policy/release';
@@ -34,6 +34,7 @@ const MAX_DEPTH = 3;
 
 /** The stored properties that say where a row lies: what per-row decisions read. */
 const REGION_PROPERTIES = ['districtCode', 'streetCode'];
+const MEASURE_READS = ['objectKind', 'regionCode', 'gridCode', ...REGION_PROPERTIES];
 
 const keyOf = (type: string, field: string): string => `${type}.${field}`;
 
@@ -60,6 +61,11 @@ function propertiesRead(owners: readonly FieldNode[], type: GraphQLObjectType, i
         for (const p of found.props) props.add(p);
         if (found.key && policy.rowDependent(found.key)) for (const p of REGION_PROPERTIES) props.add(p);
       }
+      continue;
+    }
+    if (Object.hasOwn(MEASURES, key)) {
+      // A measure field finds its devices by the object's kind and region codes (query/readings.ts).
+      for (const p of MEASURE_READS) props.add(p);
       continue;
     }
     const attribute = ATTRIBUTE_FIELDS.get(key);

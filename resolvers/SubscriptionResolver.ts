@@ -1,8 +1,10 @@
-import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Float, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { CityCodeError } from '../core/errors';
+import { readingAlerts, type ReadingAlert } from '../exchange/readingAlerts';
 import { releasedChanges, type ReleasedChange } from '../exchange/subscriptions';
 import type { RequestContext } from './context';
 import { ChangeEventType } from './types/changeEvent';
+import { ReadingAlertType } from './types/readings';
 
 /**
  * 实时推送 over graphql-ws (api/subscriptions.ts): a stream of the entities changed by committed
@@ -51,5 +53,23 @@ export class SubscriptionResolver {
     @Arg('after', () => String, { nullable: true, description: '上次收到的 cursor' }) _after: string | null,
   ): ChangeEventType {
     return event as ChangeEventType;
+  }
+
+  @Subscription(() => ReadingAlertType, {
+    description: '物联阈值告警: 设备、建筑物、网格或区域内设备的最新读数越过阈值时推送; 读数按订阅方授权放行 (CityObject.readings)',
+    subscribe: ({ args, context }) => {
+      const ctx = context as RequestContext;
+      const a = args as { object: string; metric: string; above?: number | null; below?: number | null };
+      return readingAlerts(ctx.stores, live(ctx).caller, ctx, a);
+    },
+  })
+  readingAlerts(
+    @Root() alert: ReadingAlert,
+    @Arg('object', () => ID, { description: '设备、建筑物、网格或区域的城市码' }) _object: string,
+    @Arg('metric', () => String, { description: '指标, 如 water_level' }) _metric: string,
+    @Arg('above', () => Float, { nullable: true, description: '高于此值告警' }) _above: number | null,
+    @Arg('below', () => Float, { nullable: true, description: '低于此值告警' }) _below: number | null,
+  ): ReadingAlertType {
+    return alert as unknown as ReadingAlertType;
   }
 }

@@ -1,6 +1,6 @@
 import { GraphQLFieldResolver, GraphQLObjectType, GraphQLSchema, isInterfaceType, isObjectType } from 'graphql';
 import { parseCityCode } from '../domain/citycode';
-import { KINDS, KIND_NAMES, PROVENANCE_FIELD, type KindName } from '../domain/model';
+import { KINDS, KIND_NAMES, MEASURES, PROVENANCE_FIELD, type KindName } from '../domain/model';
 import { attributesOf, relationFieldsOf, type AttributeInfo, type RelationFieldInfo } from '../domain/modelIndex';
 import { decryptIdNumber, piiKeys } from '../domain/pii';
 import type { AncestorRecord } from '../graph/relations';
@@ -8,6 +8,7 @@ import { asEntity, type EntityValue } from '../query/entities';
 import { entityAhead, featureOf, relationConnection, relationOne } from '../query/fetch';
 import { ancestorProperties } from '../query/plan';
 import { attributeProvenance } from '../query/provenance';
+import { readingsOf, readingStatsOf } from '../query/readings';
 import { requireCityCode } from './codes';
 import type { RequestContext } from './context';
 
@@ -101,7 +102,17 @@ function bindKind(type: GraphQLObjectType, kind: KindName): void {
   for (const a of attributesOf(kind)) bind(a.field, attributeResolver(a));
   for (const r of relationFieldsOf(kind)) bind(r.field, relationResolver(r));
   bind(PROVENANCE_FIELD.name, (root, args, ctx) => attributeProvenance(ctx, kind, root.code, root.props, String(args.attribute)));
+  for (const key of Object.keys(MEASURES)) {
+    const [owner, field] = key.split('.');
+    if (owner === kind) bind(field, MEASURE_RESOLVERS[field]);
+  }
 }
+
+/** The measure fields' resolvers (query/readings.ts), by field name. */
+const MEASURE_RESOLVERS: Record<string, Resolver> = {
+  readings: (root, args, ctx) => readingsOf(ctx, root, args),
+  readingStats: (root, args, ctx) => readingStatsOf(ctx, root, args as { metric: string }),
+};
 
 /** Binds every field the city model declares; returns the same schema. */
 export function bindModel(schema: GraphQLSchema): GraphQLSchema {

@@ -14,6 +14,7 @@ import { refreshCatalogue } from '../ingest/catalogue';
 import { loadPolicyDir } from '../store/policy';
 import { writeDemoFiles } from './ingestDemo';
 import { matchPointsOfInterest } from '../graph/cityWrites';
+import { syncDeviceRegistry } from '../ingest/readings';
 
 /** City codes as the issuing registry hands them out: counter → obfuscated serial. */
 export const seedCodeOf: CodeFunction = (division, classCode, counter) =>
@@ -55,6 +56,8 @@ export async function ingestDemoData(stores: Stores, plan: CityPlan, seed = DEFA
   }
   const pois = await matchPointsOfInterest(stores.graph);
   logger.info({ matched: pois }, 'points of interest matched to buildings');
+  const devices = await syncDeviceRegistry(stores);
+  logger.info({ changed: devices }, 'IoT devices registered for readings');
   return out;
 }
 

@@ -296,6 +296,10 @@ export type CityObject = Entity & {
   parent?: Maybe<CityObject>;
   /** 属性值的来源: 数据集、部门、记录、时间 (与该属性同样受授权约束: 属性不可读则报 FORBIDDEN_FIELD, 脱敏则值同样脱敏) */
   provenance?: Maybe<ProvenanceType>;
+  /** 物联读数统计 (按建筑物、社区、区汇总) */
+  readingStats?: Maybe<Array<ReadingBucket>>;
+  /** 物联设备读数 (最新值和历史序列) */
+  readings?: Maybe<Array<Reading>>;
   /** 区域代码 (区域对象: 6/9/12 位行政区划代码) */
   regionCode?: Maybe<Scalars['String']['output']>;
   /** 注册在此的企业 */
@@ -360,6 +364,25 @@ export type CityObjectOwnersArgs = {
 /** 城市实体 (物): 区域、建筑物、房屋、构件、零件、设备、车位、管线 */
 export type CityObjectProvenanceArgs = {
   attribute: Scalars['String']['input'];
+};
+
+
+/** 城市实体 (物): 区域、建筑物、房屋、构件、零件、设备、车位、管线 */
+export type CityObjectReadingStatsArgs = {
+  bucket?: InputMaybe<ReadingBucketSize>;
+  from?: InputMaybe<Scalars['String']['input']>;
+  metric: Scalars['String']['input'];
+  to?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** 城市实体 (物): 区域、建筑物、房屋、构件、零件、设备、车位、管线 */
+export type CityObjectReadingsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['String']['input']>;
+  latest?: InputMaybe<Scalars['Boolean']['input']>;
+  metric?: InputMaybe<Scalars['String']['input']>;
+  to?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1704,6 +1727,56 @@ export type QueryVerifyAuditArgs = {
   toId?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** 一条物联读数 */
+export type Reading = {
+  __typename?: 'Reading';
+  /** 采集时间 (ISO 8601) */
+  at: Scalars['String']['output'];
+  /** 设备的城市码 */
+  device: Scalars['ID']['output'];
+  /** 设备编码 */
+  deviceCode: Scalars['String']['output'];
+  /** 指标 (water_level, occupancy …) */
+  metric: Scalars['String']['output'];
+  /** 单位 */
+  unit: Scalars['String']['output'];
+  value: Scalars['Float']['output'];
+};
+
+/** 阈值告警: 某设备的最新读数越过订阅的阈值 */
+export type ReadingAlert = {
+  __typename?: 'ReadingAlert';
+  at: Scalars['String']['output'];
+  /** ABOVE / BELOW */
+  crossed: Scalars['String']['output'];
+  /** 设备的城市码 */
+  device: Scalars['ID']['output'];
+  deviceCode: Scalars['String']['output'];
+  metric: Scalars['String']['output'];
+  threshold: Scalars['Float']['output'];
+  unit: Scalars['String']['output'];
+  /** 读数 (经发布闸门: CityObject.readings) */
+  value?: Maybe<Scalars['Float']['output']>;
+};
+
+/** 一个时段的读数汇总 */
+export type ReadingBucket = {
+  __typename?: 'ReadingBucket';
+  avg: Scalars['Float']['output'];
+  max: Scalars['Float']['output'];
+  min: Scalars['Float']['output'];
+  /** 读数条数 */
+  n: Scalars['Int']['output'];
+  /** 时段开始 (ISO 8601) */
+  start: Scalars['String']['output'];
+};
+
+/** 汇总粒度: 小时 / 日 */
+export enum ReadingBucketSize {
+  Day = 'DAY',
+  Hour = 'HOUR'
+}
+
 /** 区域层级: 市域 / 城区 / 街道 / 社区 */
 export enum RegionLevel {
   City = 'CITY',
@@ -1854,6 +1927,8 @@ export type Subscription = {
   changes: ChangeEventType;
   /** 实体变更推送: 按城市码、区域 (区/街道) 或数据集订阅; 每个事件按订阅方授权放行; after 传入上次收到的 cursor 续订 */
   entityChanged: ChangeEventType;
+  /** 物联阈值告警: 设备、建筑物、网格或区域内设备的最新读数越过阈值时推送; 读数按订阅方授权放行 (CityObject.readings) */
+  readingAlerts: ReadingAlert;
 };
 
 
@@ -1869,6 +1944,14 @@ export type SubscriptionEntityChangedArgs = {
   codes?: InputMaybe<Array<Scalars['ID']['input']>>;
   dataset?: InputMaybe<Scalars['String']['input']>;
   region?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type SubscriptionReadingAlertsArgs = {
+  above?: InputMaybe<Scalars['Float']['input']>;
+  below?: InputMaybe<Scalars['Float']['input']>;
+  metric: Scalars['String']['input'];
+  object: Scalars['ID']['input'];
 };
 
 /** 使用留痕: 谁、何时、为何用途、依据哪项授权、从哪个子图读取或被拒绝了哪些实体的哪些属性 */
@@ -2096,6 +2179,10 @@ export type ResolversTypes = {
   PublicFacilityConnection: ResolverTypeWrapper<PublicFacilityConnection>;
   PublicFacilityEdge: ResolverTypeWrapper<PublicFacilityEdge>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Reading: ResolverTypeWrapper<Reading>;
+  ReadingAlert: ResolverTypeWrapper<ReadingAlert>;
+  ReadingBucket: ResolverTypeWrapper<ReadingBucket>;
+  ReadingBucketSize: ReadingBucketSize;
   RegionLevel: RegionLevel;
   RegionStatsType: ResolverTypeWrapper<Omit<RegionStatsType, 'region'> & { region: ResolversTypes['Entity'] }>;
   ReturnFlowDeliveryType: ResolverTypeWrapper<ReturnFlowDeliveryType>;
@@ -2178,6 +2265,9 @@ export type ResolversParentTypes = {
   PublicFacilityConnection: PublicFacilityConnection;
   PublicFacilityEdge: PublicFacilityEdge;
   Query: Record<PropertyKey, never>;
+  Reading: Reading;
+  ReadingAlert: ReadingAlert;
+  ReadingBucket: ReadingBucket;
   RegionStatsType: Omit<RegionStatsType, 'region'> & { region: ResolversParentTypes['Entity'] };
   ReturnFlowDeliveryType: ReturnFlowDeliveryType;
   ReturnFlowInput: ReturnFlowInput;
@@ -2336,6 +2426,8 @@ export type CityObjectResolvers<ContextType = any, ParentType extends ResolversP
   owners?: Resolver<Maybe<ResolversTypes['EntityConnection']>, ParentType, ContextType, Partial<CityObjectOwnersArgs>>;
   parent?: Resolver<Maybe<ResolversTypes['CityObject']>, ParentType, ContextType>;
   provenance?: Resolver<Maybe<ResolversTypes['ProvenanceType']>, ParentType, ContextType, RequireFields<CityObjectProvenanceArgs, 'attribute'>>;
+  readingStats?: Resolver<Maybe<Array<ResolversTypes['ReadingBucket']>>, ParentType, ContextType, RequireFields<CityObjectReadingStatsArgs, 'metric'>>;
+  readings?: Resolver<Maybe<Array<ResolversTypes['Reading']>>, ParentType, ContextType, Partial<CityObjectReadingsArgs>>;
   regionCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   registeredEnterprises?: Resolver<Maybe<ResolversTypes['EnterpriseConnection']>, ParentType, ContextType, Partial<CityObjectRegisteredEnterprisesArgs>>;
   residents?: Resolver<Maybe<ResolversTypes['PersonConnection']>, ParentType, ContextType, Partial<CityObjectResidentsArgs>>;
@@ -2851,6 +2943,34 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   verifyAudit?: Resolver<ResolversTypes['AuditVerificationType'], ParentType, ContextType, Partial<QueryVerifyAuditArgs>>;
 };
 
+export type ReadingResolvers<ContextType = any, ParentType extends ResolversParentTypes['Reading'] = ResolversParentTypes['Reading']> = {
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  device?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  deviceCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type ReadingAlertResolvers<ContextType = any, ParentType extends ResolversParentTypes['ReadingAlert'] = ResolversParentTypes['ReadingAlert']> = {
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  crossed?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  device?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  deviceCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type ReadingBucketResolvers<ContextType = any, ParentType extends ResolversParentTypes['ReadingBucket'] = ResolversParentTypes['ReadingBucket']> = {
+  avg?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  max?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  min?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  n?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type RegionStatsTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['RegionStatsType'] = ResolversParentTypes['RegionStatsType']> = {
   cityObjects?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   enterprises?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2924,6 +3044,7 @@ export type SourceRecordTypeResolvers<ContextType = any, ParentType extends Reso
 export type SubscriptionResolvers<ContextType = any, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   changes?: SubscriptionResolver<ResolversTypes['ChangeEventType'], "changes", ParentType, ContextType, RequireFields<SubscriptionChangesArgs, 'domain'>>;
   entityChanged?: SubscriptionResolver<ResolversTypes['ChangeEventType'], "entityChanged", ParentType, ContextType, Partial<SubscriptionEntityChangedArgs>>;
+  readingAlerts?: SubscriptionResolver<ResolversTypes['ReadingAlert'], "readingAlerts", ParentType, ContextType, RequireFields<SubscriptionReadingAlertsArgs, 'metric' | 'object'>>;
 };
 
 export type UsageEntryTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['UsageEntryType'] = ResolversParentTypes['UsageEntryType']> = {
@@ -3012,6 +3133,9 @@ export type Resolvers<ContextType = any> = {
   PublicFacilityConnection?: PublicFacilityConnectionResolvers<ContextType>;
   PublicFacilityEdge?: PublicFacilityEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Reading?: ReadingResolvers<ContextType>;
+  ReadingAlert?: ReadingAlertResolvers<ContextType>;
+  ReadingBucket?: ReadingBucketResolvers<ContextType>;
   RegionStatsType?: RegionStatsTypeResolvers<ContextType>;
   ReturnFlowDeliveryType?: ReturnFlowDeliveryTypeResolvers<ContextType>;
   ReturnFlowType?: ReturnFlowTypeResolvers<ContextType>;

@@ -1,10 +1,11 @@
 import { Arg, Args, ClassType, Field, Float, ID, Int, InterfaceType, ObjectType, Query, registerEnumType } from 'type-graphql';
-import { ENTITY_INTERFACE, KINDS, KIND_NAMES, PROVENANCE_FIELD, type KindName, type ValueType } from '../../domain/model';
+import { ENTITY_INTERFACE, KINDS, KIND_NAMES, MEASURES, PROVENANCE_FIELD, type KindName, type ValueType } from '../../domain/model';
 import { INTERFACE_FIELDS, attributesOf, relationFieldsOf, type RelationFieldInfo } from '../../domain/modelIndex';
 import type { EntityValue } from '../../query/entities';
 import { KindPageArgsType, PageArgsType } from '../args';
 import { GeoJSONScalar } from '../scalars';
 import { ProvenanceType } from './provenance';
+import { MEASURE_FIELDS } from './readings';
 
 /**
  * The GraphQL entity types, derived from the city model (domain/model.ts) when the schema is
@@ -141,6 +142,17 @@ for (const kind of KIND_NAMES) {
     if (r.shape === 'many') Args(() => (r.kindsFilter ? KindPageArgsType : PageArgsType))(proto, r.field, 0);
     Field(targetType(r), { nullable: true, description: r.decl.description ?? r.decl.label })(proto, r.field, descriptor);
   }
+}
+
+// Measure fields (物联读数) of the kinds the model gives them to.
+for (const [key, m] of Object.entries(MEASURES)) {
+  const [kind, field] = key.split('.') as [KindName, keyof typeof MEASURE_FIELDS];
+  const shape = MEASURE_FIELDS[field];
+  if (!shape || !KIND_TYPES[kind]) throw new Error(`measure ${key} has no GraphQL shape (resolvers/types/readings.ts)`);
+  const proto = KIND_TYPES[kind].prototype as object;
+  const descriptor = methodField(proto, field);
+  Args(shape.args)(proto, field, 0);
+  Field(shape.returns, { nullable: true, description: m.label })(proto, field, descriptor);
 }
 
 /** Every class the schema must know even where no query returns it directly. */

@@ -532,9 +532,9 @@ describe('IDENTIFIER_SCHEMES and resolveCode', () => {
     ['CITY_CODE', cityCode, cityCode, 'ENTERPRISE', '020200'],
   ];
 
-  it('lists the seven schemes with Chinese labels', () => {
+  it('lists the eight schemes with Chinese labels', () => {
     expect(Object.keys(IDENTIFIER_SCHEMES).sort()).toEqual(
-      ['BUILDING_CODE', 'CITIZEN_ID', 'CITY_CODE', 'DEVICE_CODE', 'HOUSE_CODE', 'PARKING_CODE', 'USCC'],
+      ['BUILDING_CODE', 'CITIZEN_CODE', 'CITIZEN_ID', 'CITY_CODE', 'DEVICE_CODE', 'HOUSE_CODE', 'PARKING_CODE', 'USCC'],
     );
     expect(IDENTIFIER_SCHEMES.CITIZEN_ID).toMatchObject({ label: '公民身份号码', entityKind: 'PERSON' });
     expect(IDENTIFIER_SCHEMES.USCC).toMatchObject({ label: '统一社会信用代码', entityKind: 'ENTERPRISE' });
@@ -558,7 +558,7 @@ describe('IDENTIFIER_SCHEMES and resolveCode', () => {
     expect(resolveCode('PASSPORT', 'E12345678')).toEqual({
       ok: false,
       code: 'UNKNOWN_SCHEME',
-      reason: 'Unknown identifier scheme "PASSPORT"; use one of CITIZEN_ID, USCC, BUILDING_CODE, HOUSE_CODE, DEVICE_CODE, PARKING_CODE, CITY_CODE.',
+      reason: 'Unknown identifier scheme "PASSPORT"; use one of CITIZEN_ID, USCC, BUILDING_CODE, HOUSE_CODE, DEVICE_CODE, PARKING_CODE, CITIZEN_CODE, CITY_CODE.',
     });
     expect(resolveCode('toString', 'x')).toMatchObject({ ok: false, code: 'UNKNOWN_SCHEME' });
   });

@@ -38,16 +38,16 @@ function problems(edit: (f: { catalogue: Json; grants: Json; purposes: Json }) =
 
 const grantIndex = (files: { grants: Json }, id: string): number => files.grants.grants.findIndex((g: Json) => g.id === id);
 
-describe('the committed policy files (the newest, policies/v3)', () => {
+describe('the committed policy files (the newest, policies/v4)', () => {
   let policy: Policy;
   beforeAll(() => {
     policy = loadPolicyDir();
   });
 
   it('the default directory is the newest version, or env POLICY_DIR', () => {
-    expect(policyVersionDirs().map((v) => v.version)).toEqual(['v1', 'v2', 'v3']);
-    expect(POLICY_DIR).toBe(fromRoot('policies', 'v3'));
-    expect(policyDir({})).toBe(fromRoot('policies', 'v3'));
+    expect(policyVersionDirs().map((v) => v.version)).toEqual(['v1', 'v2', 'v3', 'v4']);
+    expect(POLICY_DIR).toBe(fromRoot('policies', 'v4'));
+    expect(policyDir({})).toBe(fromRoot('policies', 'v4'));
     expect(policyDir({ POLICY_DIR: 'policies/v1' })).toBe(fromRoot('policies', 'v1'));
     expect(policyDir({ POLICY_DIR: '/etc/citycode/policies' })).toBe('/etc/citycode/policies');
   });
@@ -75,7 +75,7 @@ describe('the committed policy files (the newest, policies/v3)', () => {
 
   it('v3 is v2 plus what the city model added (public facilities, workplaces, premises), every v2 classification unchanged', () => {
     const v2 = loadPolicyDir(fromRoot('policies', 'v2'));
-    const v3 = loadPolicyDir();
+    const v3 = loadPolicyDir(fromRoot('policies', 'v3'));
     expect([v3.version, v3.effectiveFrom]).toEqual(['v3', '2026-12-03']);
     const added = Object.keys(v3.files.catalogue.fields).filter((k) => !(k in v2.files.catalogue.fields));
     expect(added).toEqual(expect.arrayContaining(['PublicFacility.serves', 'CityObject.servedBy', 'Person.workplace', 'CityObject.workers', 'Enterprise.premises', 'CityObject.operators']));
@@ -86,21 +86,37 @@ describe('the committed policy files (the newest, policies/v3)', () => {
     expect(v3.grants.filter((g) => !v2.grants.some((o) => o.id === g.id)).map((g) => g.id)).toEqual(['zsj-public-service']);
   });
 
+  it('v4 is v3 plus the data plate (public management, open internet data, economy, measures, indicators, grids), every v3 classification unchanged', () => {
+    const v3 = loadPolicyDir(fromRoot('policies', 'v3'));
+    const v4 = loadPolicyDir();
+    expect([v4.version, v4.effectiveFrom]).toEqual(['v4', '2026-12-04']);
+    const classification = (f: { domain: string; level: string; mask?: unknown; relation?: boolean }) => [f.domain, f.level, f.mask ?? null, f.relation ?? false];
+    for (const k of Object.keys(v3.files.catalogue.fields)) expect([k, classification(v4.files.catalogue.fields[k])]).toEqual([k, classification(v3.files.catalogue.fields[k])]);
+    const added = Object.keys(v4.files.catalogue.fields).filter((k) => !(k in v3.files.catalogue.fields));
+    expect(added).toEqual(expect.arrayContaining(['ManagementEvent.caseNo', 'PointOfInterest.licence', 'Enterprise.taxBand', 'Person.citizenCode', 'CityObject.readings', 'Indicator.housingRooms']));
+    const fromPlate = (k: string) =>
+      /^(ManagementEvent|PointOfInterest|Indicator)\./.test(k) || ['Enterprise.', 'Person.', 'CityObject.', 'PublicFacility.', 'Entity.'].some((t) => k.startsWith(t));
+    expect(added.filter((k) => !fromPlate(k))).toEqual([]);
+    expect(Object.keys(v4.files.catalogue.domains).filter((d) => !(d in v3.files.catalogue.domains)).sort()).toEqual(['INTERNET', 'PUBLIC_MANAGEMENT']);
+    expect(v3.grants.filter((g) => !v4.grants.some((o) => o.id === g.id))).toEqual([]);
+    expect([...v4.departments.keys()].filter((d) => !v3.departments.has(d))).toEqual(['LH-GOV', 'SZ-SWU', 'SZ-RSJ', 'SZ-TJJ', 'FT-WGB']);
+  });
+
   it('an older version lists only the domains it knew, and a grant must be on one of them', () => {
     const v2 = loadPolicyDir(fromRoot('policies', 'v2'));
     expect(v2.domains.has('PUBLIC_SERVICE')).toBe(false);
     expect(() => validateGrant(v2, { ...v2.grants[0], id: 'zsj-ps', domain: 'PUBLIC_SERVICE' })).toThrow(/domain PUBLIC_SERVICE is not one of this version's catalogue/);
   });
 
-  it('load as version v3, effective 2026-12-03', () => {
-    expect(policy.version).toBe('v3');
-    expect(policy.effectiveFrom).toBe('2026-12-03');
+  it('load as version v4, effective 2026-12-04', () => {
+    expect(policy.version).toBe('v4');
+    expect(policy.effectiveFrom).toBe('2026-12-04');
     expect(policy.checksum).toMatch(/^[0-9a-f]{64}$/);
-    expect(policy.grants).toHaveLength(46);
+    expect(policy.grants).toHaveLength(62);
     expect([...policy.departments.keys()]).toEqual([
-      'SZ-ZSJ', 'SZ-GAJ', 'SZ-SCJGJ', 'SZ-GHZY', 'SZ-ZJJ', 'SZ-JTJ', 'SZ-SWJ', 'SZ-YJGLJ', 'SZ-WJW', 'FT-GOV', 'NS-GOV',
+      'SZ-ZSJ', 'SZ-GAJ', 'SZ-SCJGJ', 'SZ-GHZY', 'SZ-ZJJ', 'SZ-JTJ', 'SZ-SWJ', 'SZ-YJGLJ', 'SZ-WJW', 'FT-GOV', 'NS-GOV', 'LH-GOV', 'SZ-SWU', 'SZ-RSJ', 'SZ-TJJ', 'FT-WGB',
     ]);
-    expect([...policy.purposes.keys()]).toHaveLength(11);
+    expect([...policy.purposes.keys()]).toHaveLength(14);
     expect(policy.domains.get('POPULATION')?.label).toBe('人口');
     expect(policy.domains.get('LEGAL_ENTITY')?.label).toBe('法人');
     expect(policy.files.catalogue.levels.L4.gbt43697).toBe('核心数据');
@@ -258,7 +274,7 @@ describe('validation: every problem, with file and path', () => {
       problems((f) => {
         f.grants.grants.push({ ...f.grants.grants[0] });
       }),
-    ).toEqual(['grants.json grants[46] (id "zsj-population").id: grant id zsj-population is also used by grants[0]; ids are unique']);
+    ).toEqual(['grants.json grants[62] (id "zsj-population").id: grant id zsj-population is also used by grants[0]; ids are unique']);
   });
 
   it('checks the catalogue: inverse relations, interface fields, masks, levels, domains', () => {
@@ -274,7 +290,7 @@ describe('validation: every problem, with file and path', () => {
     expect(p).toEqual([
       'catalogue.json fields["Entity.name"].mask: an L1 field has no level below it, so a default mask would never be used',
       'catalogue.json fields["Person.code"].mask: an L1 field has no level below it, so a default mask would never be used',
-      'catalogue.json fields["CityObject.usage"].domain: must be one of POPULATION, LEGAL_ENTITY, SPATIAL, HOUSING, IOT, ECONOMY, SAFETY, HEALTH, TRANSPORT, PUBLIC_SERVICE, got "WEATHER"',
+      'catalogue.json fields["CityObject.usage"].domain: must be one of POPULATION, LEGAL_ENTITY, SPATIAL, HOUSING, IOT, ECONOMY, SAFETY, HEALTH, TRANSPORT, PUBLIC_SERVICE, PUBLIC_MANAGEMENT, INTERNET, got "WEATHER"',
       'catalogue.json fields["Car.plate"]: type Car is not declared in types',
       expect.stringMatching(/^catalogue\.json fields\["Person\.residence"\]\.inverseOf: "CityObject\.residents" walks the same edge the other way, so it needs the same domain and level \(POPULATION L2 here, POPULATION L3 there\)/),
       expect.stringMatching(/^catalogue\.json fields\["CityObject\.residents"\]\.inverseOf: "Person\.residence" walks the same edge the other way/),
@@ -296,12 +312,12 @@ describe('validation: every problem, with file and path', () => {
   it('needs the three files to carry one version and one effective date', () => {
     expect(
       problems((f) => {
-        f.purposes.version = 'v4';
+        f.purposes.version = 'v5';
         f.grants.effectiveFrom = '2026-02-30';
       }),
     ).toEqual([
       'grants.json effectiveFrom: must be a date YYYY-MM-DD, got "2026-02-30"',
-      'purposes.json version: v4 differs from catalogue.json\'s v3; the three files form one version',
+      'purposes.json version: v5 differs from catalogue.json\'s v4; the three files form one version',
     ]);
   });
 

@@ -25,6 +25,11 @@ const DEMO_PURPOSE: Record<string, string> = {
   'SZ-WJW': 'HEALTH_SERVICE',
   'FT-GOV': 'GRID_GOVERNANCE',
   'NS-GOV': 'GRID_GOVERNANCE',
+  'LH-GOV': 'GRID_GOVERNANCE',
+  'SZ-SWU': 'TAX_ADMIN',
+  'SZ-RSJ': 'EMPLOYMENT_SERVICE',
+  'SZ-TJJ': 'STATISTICS',
+  'FT-WGB': 'GRID_GOVERNANCE',
 };
 const TABLE_FIELDS = [
   'Person.name',
@@ -61,6 +66,11 @@ describe('permissionMatrix', () => {
       'demo-sz-wjw',
       'demo-ft-gov',
       'demo-ns-gov',
+      'demo-lh-gov',
+      'demo-sz-swu',
+      'demo-sz-rsj',
+      'demo-sz-tjj',
+      'demo-ft-wgb',
       'demo-sz-gaj-auxiliary',
       'demo-sz-zsj-nanshan',
       'demo-ft-gov-shatou',
@@ -78,7 +88,7 @@ describe('permissionMatrix', () => {
       purpose: null,
       scope: { kind: 'ALL' },
       expected: 'ALLOW',
-      policy: 'public@v3',
+      policy: 'public@v4',
       requiredLevel: 'L1',
       domain: 'POPULATION',
       needsPurpose: false,
@@ -92,18 +102,18 @@ describe('permissionMatrix', () => {
     const rows = permissionMatrix(policy, [gaj, ft], ['Person.idNumber', 'Person.phone', 'CityObject.houseCode'], [null, 'PUBLIC_SECURITY', 'GRID_GOVERNANCE'], NOW);
     const pick = (subject: string, field: string, purpose: string | null) =>
       rows.find((r) => r.subject === subject && r.field === field && r.purpose === purpose)!;
-    expect(pick('demo-sz-gaj', 'Person.idNumber', 'PUBLIC_SECURITY')).toMatchObject({ expected: 'ALLOW', policy: 'gaj-population@v3', scope: { kind: 'ALL' } });
-    expect(pick('demo-sz-gaj', 'Person.idNumber', null)).toMatchObject({ expected: 'DENY', policy: 'default-deny@v3', needsPurpose: true });
+    expect(pick('demo-sz-gaj', 'Person.idNumber', 'PUBLIC_SECURITY')).toMatchObject({ expected: 'ALLOW', policy: 'gaj-population@v4', scope: { kind: 'ALL' } });
+    expect(pick('demo-sz-gaj', 'Person.idNumber', null)).toMatchObject({ expected: 'DENY', policy: 'default-deny@v4', needsPurpose: true });
     expect(pick('demo-sz-gaj', 'Person.phone', null)).toMatchObject({ expected: 'MASK', mask: 'PHONE', needsPurpose: true });
     expect(pick('demo-ft-gov', 'Person.phone', 'GRID_GOVERNANCE')).toMatchObject({
       expected: 'ALLOW',
-      policy: 'ft-population@v3',
+      policy: 'ft-population@v4',
       scope: { kind: 'REGIONS', districtCodes: ['440304'], streetCodes: [] },
     });
     expect(pick('demo-ft-gov', 'Person.idNumber', 'GRID_GOVERNANCE')).toMatchObject({ expected: 'MASK', mask: 'ID_NUMBER' });
     expect(pick('demo-ft-gov', 'CityObject.houseCode', null)).toMatchObject({
       expected: 'ALLOW',
-      policy: 'ft-housing@v3',
+      policy: 'ft-housing@v4',
       domain: 'HOUSING',
       scope: { kind: 'REGIONS', districtCodes: ['440304'], streetCodes: [] },
     });
