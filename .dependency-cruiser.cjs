@@ -2,7 +2,7 @@
  * The rooms of citycode and the directions their imports may run (docs/architecture.md).
  * `npm test` runs it (npm run -s arch); a violation names the rule, the file and the import.
  *
- *   core → domain → policy → store → graph · spatial · audit · registry · sharing · iot → query · ingest → exchange → resolvers → api
+ *   core → domain → policy → store → graph · spatial · audit · registry · sharing · iot → query · ingest · indicators → exchange → resolvers → api
  *   gateway and seed (processes of their own) above api; tools, bench and districts on top.
  *
  * A room imports only rooms below it; rooms on the same floor do not import each other.
@@ -13,7 +13,7 @@ const FLOORS = [
   ['policy'],
   ['store'],
   ['graph', 'spatial', 'audit', 'registry', 'sharing', 'iot'],
-  ['query', 'ingest'],
+  ['query', 'ingest', 'indicators'],
   ['exchange'],
   ['resolvers'],
   ['api'],
@@ -54,7 +54,7 @@ module.exports = {
       name: 'neo4j-driver-in-store-and-graph-only',
       severity: 'error',
       comment: 'Neo4j is reached through store/ (the driver) and graph/ (the Cypher) only; bench/ measures the floor directly.',
-      from: { path: '^(core|domain|policy|spatial|audit|registry|sharing|iot|query|ingest|exchange|resolvers|api|gateway|seed|tools)/' },
+      from: { path: '^(core|domain|policy|spatial|audit|registry|sharing|iot|query|indicators|ingest|exchange|resolvers|api|gateway|seed|tools)/' },
       to: { path: 'node_modules/neo4j-driver' },
     },
     {
@@ -75,7 +75,7 @@ module.exports = {
           '\\.d\\.ts$',
           '(^|/)tsconfig\\.json$',
           '^(test|bench|tools|seed|districts|gateway)/',
-          '^(api/server|store/migrate|ingest/cli|audit/cli|audit/verify-offline)\\.(ts|mjs)$',
+          '^(api/server|store/migrate|ingest/cli|audit/cli|audit/verify-offline|indicators/cli)\\.(ts|mjs)$',
           '^(client|resolvers)/generated/',
           '^(client)/',
           '(^|/)(eslint|jest)\\.config\\.',

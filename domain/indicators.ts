@@ -243,3 +243,92 @@ function economy(): IndicatorDefinition[] {
 
 /** The shipped indicator definitions (指标体系), at least a hundred, across the plan's scenes. */
 export const INDICATORS: readonly IndicatorDefinition[] = Object.freeze([...housing(), ...parking(), ...emergency(), ...gridGovernance(), ...publicService(), ...economy()]);
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation (pure): accumulators per base and region, and the value of a definition from them
+// ---------------------------------------------------------------------------------------------
+
+/** What a base has accumulated for one region: rows matching, and the statistics of its attribute's values. */
+export interface Accumulator {
+  /** Rows (entities, features, readings) that match the base's filters. */
+  n: number;
+  /** Of those, rows with a numeric value of the aggregated attribute / measure. */
+  vn: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+export const emptyAccumulator = (): Accumulator => ({ n: 0, vn: 0, sum: 0, min: Infinity, max: -Infinity });
+
+/**
+ * Adds `n` rows to an accumulator: `total` is the sum of their values (null: rows without a value),
+ * `min` / `max` the smallest and largest of them (null: not known, e.g. for a sum of areas).
+ */
+export function accumulate(a: Accumulator, n: number, total: number | null, min: number | null, max: number | null): void {
+  a.n += n;
+  if (total === null || !Number.isFinite(total)) return;
+  a.vn += n;
+  a.sum += total;
+  if (min !== null && min < a.min) a.min = min;
+  if (max !== null && max > a.max) a.max = max;
+}
+
+/** Identifies what a term reads, so that terms reading the same rows share one accumulator. */
+export function baseKey(b: Base): string {
+  switch (b.store) {
+    case 'graph':
+      return `graph|${b.kind}|${JSON.stringify(b.filters ?? [])}|${b.attribute ?? ''}`;
+    case 'spatial':
+      return `spatial|${b.featureKind}|${b.measure}`;
+    case 'readings':
+      return `readings|${b.category ?? '*'}|${b.metric}|${b.windowHours}`;
+  }
+}
+
+export function filterMatches(f: Filter, value: unknown): boolean {
+  switch (f.op) {
+    case 'eq':
+      return value === f.value;
+    case 'ne':
+      return value !== f.value;
+    case 'gte':
+      return typeof value === 'number' && value >= Number(f.value);
+    case 'lt':
+      return typeof value === 'number' && value < Number(f.value);
+    case 'startsWith':
+      return typeof value === 'string' && value.startsWith(String(f.value));
+  }
+}
+
+/** The value of a term from its accumulator: a count, a sum (0 over no rows) or an avg / min / max (null over no values). */
+export function termValue(t: Term, a: Accumulator | undefined): number | null {
+  const acc = a ?? emptyAccumulator();
+  switch (t.agg) {
+    case 'count':
+      return acc.n;
+    case 'sum':
+      return acc.vn > 0 ? acc.sum : 0;
+    case 'avg':
+      return acc.vn > 0 ? acc.sum / acc.vn : null;
+    case 'min':
+      return acc.vn > 0 ? acc.min : null;
+    case 'max':
+      return acc.vn > 0 ? acc.max : null;
+  }
+}
+
+/** value = numerator [/ denominator] × scale; null when a part is null or the denominator is 0. */
+export function indicatorValue(d: IndicatorDefinition, numerator: number | null, denominator: number | null): number | null {
+  if (numerator === null) return null;
+  const scale = d.scale ?? 1;
+  if (!d.denominator) return numerator * scale;
+  if (denominator === null || denominator === 0) return null;
+  return (numerator / denominator) * scale;
+}
+
+/** The period a value of the definition belongs to at `at` (YYYY-MM-DD): the day, or the month's first day. */
+export function periodOf(d: Pick<IndicatorDefinition, 'cadence'>, at: Date): string {
+  const day = new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10); // 北京时间
+  return d.cadence === 'MONTHLY' ? `${day.slice(0, 8)}01` : day;
+}

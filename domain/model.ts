@@ -914,6 +914,11 @@ export const OUTPUT_FIELDS: Readonly<Record<string, Readonly<Record<string, Outp
   Reading: structural('device', 'deviceCode', 'metric', 'unit', 'at', 'value'),
   ReadingBucket: structural('start', 'n', 'avg', 'min', 'max'),
   ReadingAlert: { ...structural('device', 'deviceCode', 'metric', 'unit', 'at', 'crossed', 'threshold'), value: 'attribute' },
+  // Every other field of Indicator (one per definition) carries a value released as its own
+  // catalogue key (domain/modelIndex.ts outputRelease).
+  Indicator: structural('region', 'level', 'regionCode', 'period'),
+  IndicatorDefinition: structural('id', 'key', 'name', 'scene', 'owner', 'unit', 'cadence', 'domain', 'level', 'formula', 'datasets'),
+  IndicatorPoint: { ...structural('period'), value: 'attribute' },
   LineageType: structural('root', 'entries', 'authoritativeSources', 'partial', 'depth'),
   LineageEntryType: structural('node', 'hops', 'direction', 'via', 'relation', 'job'),
   LineageNodeType: structural('id', 'kind', 'name', 'label', 'department', 'departmentName', 'level', 'placeholder'),

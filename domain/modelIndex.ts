@@ -304,7 +304,11 @@ export const ROW_KIND_FIELDS: Readonly<Record<string, string>> = Object.freeze(
 // ---------------------------------------------------------------------------------------------
 
 /** How a field of a non-entity output type is released, or null when the model does not say. */
+/** The fields of `Indicator` that are indicator values (one per definition). */
+const INDICATOR_FIELDS: ReadonlySet<string> = new Set(INDICATORS.map((d) => indicatorKey(d.id).slice('Indicator.'.length)));
+
 export function outputRelease(type: string, field: string): OutputRelease | null {
+  if (type === 'Indicator' && INDICATOR_FIELDS.has(field)) return 'attribute';
   const own = OUTPUT_FIELDS[type];
   if (own) return own[field] ?? own['*'] ?? null;
   for (const suffix of ['Connection', 'Edge']) {

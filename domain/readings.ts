@@ -16,7 +16,10 @@ export const READING_METRICS = {
   noise: { label: '噪声', unit: 'dB(A)', min: 0, max: 200 },
   power: { label: '用电功率', unit: 'kW', min: 0, max: 1e6 },
   occupancy: { label: '占用 (0/1)', unit: '', min: 0, max: 1 },
-  smoke: { label: '烟感浓度', unit: '%obs/m', min: 0, max: 100 },
+  smoke: { label: '烟雾浓度', unit: 'ppm', min: 0, max: 10_000 },
+  vehicles: { label: '车流量', unit: '辆', min: 0, max: 100_000 },
+  rainfall: { label: '降雨量', unit: 'mm', min: 0, max: 1000 },
+  tilt: { label: '结构倾斜', unit: '度', min: 0, max: 90 },
 } as const satisfies Record<string, { label: string; unit: string; min: number; max: number }>;
 export type ReadingMetric = keyof typeof READING_METRICS;
 export const METRIC_NAMES = Object.keys(READING_METRICS) as ReadingMetric[];

@@ -29,10 +29,11 @@ export interface LineageResult {
   depth: number;
 }
 
-/** `Person.residence` → attribute:Person.residence; dataset ids and lids pass through. */
+/** `Person.residence` → attribute:Person.residence, `Indicator.gridEvents` → indicator:Indicator.gridEvents; dataset ids and lids pass through. */
 export function lineageLid(node: string): string {
   const n = node.trim();
-  if (/^(dataset|field|attribute):/.test(n)) return n;
+  if (/^(dataset|field|attribute|indicator):/.test(n)) return n;
+  if (/^Indicator\.[A-Za-z0-9]+$/.test(n)) return `indicator:${n}`;
   if (/^(Person|Enterprise|CityObject)\.[A-Za-z]+$/.test(n)) return `attribute:${n}`;
   return `dataset:${n}`;
 }

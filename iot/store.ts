@@ -71,16 +71,16 @@ const WRITE_READINGS = `
      WHERE l.at < EXCLUDED.at
     RETURNING 1),
   rolled AS (
-    INSERT INTO reading_rollup AS r (level, region_code, metric, hour, n, total, min, max)
-    SELECT g.level, g.region, i.metric, date_trunc('hour', i.at), count(*), sum(i.value), min(i.value), max(i.value)
+    INSERT INTO reading_rollup AS r (level, region_code, metric, category, hour, n, total, min, max)
+    SELECT g.level, g.region, i.metric, substr(d.device_code, 8, 2), date_trunc('hour', i.at), count(*), sum(i.value), min(i.value), max(i.value)
       FROM ins i
       JOIN iot_device d ON d.city_code = i.city_code
       CROSS JOIN LATERAL (VALUES ('BUILDING', d.building_code), ('GRID', d.grid_code), ('COMMUNITY', d.community_code),
                                  ('STREET', d.street_code), ('DISTRICT', d.district_code), ('CITY', '440300')) AS g(level, region)
      WHERE g.region IS NOT NULL
-     GROUP BY 1, 2, 3, 4
-     ORDER BY 1, 2, 3, 4
-    ON CONFLICT (level, region_code, metric, hour) DO UPDATE
+     GROUP BY 1, 2, 3, 4, 5
+     ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (level, region_code, metric, category, hour) DO UPDATE
        SET n = r.n + EXCLUDED.n, total = r.total + EXCLUDED.total, min = least(r.min, EXCLUDED.min), max = greatest(r.max, EXCLUDED.max)
     RETURNING 1)
   SELECT (SELECT count(*) FROM input)::int AS matched, (SELECT count(*) FROM ins)::int AS written,
@@ -215,6 +215,28 @@ export async function changedLatest(
 export async function latestChangeTime(sql: SqlStore): Promise<string> {
   const [row] = await sql.query<{ t: string }>(`SELECT coalesce(max(updated_at), now())::text AS t FROM device_latest`);
   return row.t;
+}
+
+export interface RollupRow {
+  level: RollupLevel;
+  regionCode: string;
+  metric: string;
+  category: string;
+  n: number;
+  total: number;
+  min: number;
+  max: number;
+}
+
+/** The rollups of the last `hours` whole hours (and the current one) per level, region, metric and device category: what indicators over readings read. */
+export async function rollupsSince(sql: SqlStore, hours: number): Promise<RollupRow[]> {
+  const rows = await sql.query<RollupRow>(
+    `SELECT level, region_code AS "regionCode", metric, category, sum(n)::float8 AS n, sum(total) AS total, min(min) AS min, max(max) AS max
+       FROM reading_rollup WHERE hour >= date_trunc('hour', now()) - make_interval(hours => $1)
+      GROUP BY 1, 2, 3, 4`,
+    [hours],
+  );
+  return rows.map((r) => ({ ...r, n: Number(r.n), total: Number(r.total), min: Number(r.min), max: Number(r.max) }));
 }
 
 /**

@@ -82,7 +82,7 @@ function toDataset(d: StoredDataset): DatasetType {
 
 function toNode(n: LineageNodeRecord): LineageNodeType {
   const p = n.props;
-  const kind = n.labels.includes('Dataset') ? 'DATASET' : n.labels.includes('DatasetField') ? 'FIELD' : 'ATTRIBUTE';
+  const kind = n.labels.includes('Dataset') ? 'DATASET' : n.labels.includes('DatasetField') ? 'FIELD' : n.labels.includes('Indicator') ? 'INDICATOR' : 'ATTRIBUTE';
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   return {
     id: n.lid,

@@ -7,6 +7,7 @@ import { CatalogueResolver } from './CatalogueResolver';
 import { DataGovernanceResolver } from './DataGovernanceResolver';
 import { EntityQueryResolver, KindQueries } from './EntityResolver';
 import { GovernanceResolver } from './GovernanceResolver';
+import { IndicatorResolver } from './IndicatorResolver';
 import { guardSchema } from './guard';
 import { ExportResolver } from './ExportResolver';
 import { ResolveCodeResolver } from './ResolveCodeResolver';
@@ -17,7 +18,7 @@ import { UsageResolver } from './UsageResolver';
 import { ENTITY_TYPES } from './types/entityTypes';
 
 const OPTIONS: BuildSchemaOptions = {
-  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver, CatalogueResolver, AccessRequestResolver, SubscriptionResolver, ReturnFlowResolver, ExportResolver, UsageResolver],
+  resolvers: [EntityQueryResolver, KindQueries, ResolveCodeResolver, SpatialResolver, GovernanceResolver, DataGovernanceResolver, CatalogueResolver, AccessRequestResolver, SubscriptionResolver, ReturnFlowResolver, ExportResolver, UsageResolver, IndicatorResolver],
   orphanedTypes: ENTITY_TYPES,
   validate: false,
   // Every subscription brings its own `subscribe` (the change outbox's feed, exchange/feed.ts);

@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { fromRoot } from '../core/paths';
 import { logger } from '../core/logger';
 import { ingestFile } from '../ingest/pipeline';
-import { registerDatasetFiles } from '../ingest/registry';
+import { loadDatasetFiles, registerDatasetFiles } from '../ingest/registry';
 import { refreshCatalogue } from '../ingest/catalogue';
 import { loadPolicyDir } from '../store/policy';
 import { writeDemoFiles } from './ingestDemo';
 import { matchPointsOfInterest } from '../graph/cityWrites';
 import { syncDeviceRegistry } from '../ingest/readings';
+import { INDICATORS } from '../domain/indicators';
+import { computeIndicators, writeLineage } from '../indicators/compute';
 
 /** City codes as the issuing registry hands them out: counter → obfuscated serial. */
 export const seedCodeOf: CodeFunction = (division, classCode, counter) =>
@@ -58,6 +60,9 @@ export async function ingestDemoData(stores: Stores, plan: CityPlan, seed = DEFA
   logger.info({ matched: pois }, 'points of interest matched to buildings');
   const devices = await syncDeviceRegistry(stores);
   logger.info({ changed: devices }, 'IoT devices registered for readings');
+  await writeLineage(stores, INDICATORS, loadDatasetFiles());
+  const indicators = await computeIndicators(stores, INDICATORS);
+  logger.info(indicators, 'indicators computed');
   return out;
 }
 

@@ -58,11 +58,14 @@ CREATE TABLE reading_rollup (
   level       text NOT NULL CHECK (level IN ('BUILDING', 'GRID', 'COMMUNITY', 'STREET', 'DISTRICT', 'CITY')),
   region_code text NOT NULL,
   metric      text NOT NULL,
+  -- The device category (positions 8-9 of the device code): indicators read one category's rollups.
+  category    text NOT NULL,
   hour        timestamptz NOT NULL,
   n           bigint NOT NULL,
   total       double precision NOT NULL,
   min         double precision NOT NULL,
   max         double precision NOT NULL,
-  PRIMARY KEY (level, region_code, metric, hour)
+  PRIMARY KEY (level, region_code, metric, category, hour)
 );
+CREATE INDEX reading_rollup_hour ON reading_rollup (hour);
 COMMENT ON TABLE reading_rollup IS '物联读数小时汇总 (建筑物/网格/社区/街道/区/全市, 保留两年)';

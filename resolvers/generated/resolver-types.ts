@@ -862,6 +862,329 @@ export enum IdentifierScheme {
   Uscc = 'USCC'
 }
 
+/** 指标值: 一个区域 (市/区/街道/社区/网格) 在一个周期的各项指标; 每项按其数据域和级别经发布闸门 */
+export type Indicator = {
+  __typename?: 'Indicator';
+  /** 存续商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyActiveEnterprises?: Maybe<Scalars['Float']['output']>;
+  /** 商事主体存续率 (%) — ECONOMY, SZ-SCJGJ */
+  economyActiveShare?: Maybe<Scalars['Float']['output']>;
+  /** 户均注册资本 (万元) — ECONOMY, SZ-TJJ */
+  economyAvgRegisteredCapital?: Maybe<Scalars['Float']['output']>;
+  /** 参保从业人数 (人) — ECONOMY, SZ-RSJ */
+  economyEmployees?: Maybe<Scalars['Float']['output']>;
+  /** 户均参保从业人数 (人/户) — ECONOMY, SZ-RSJ */
+  economyEmployeesPerEnterprise?: Maybe<Scalars['Float']['output']>;
+  /** 商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyEnterprises?: Maybe<Scalars['Float']['output']>;
+  /** 每千人商事主体数 (户/千人) — ECONOMY, SZ-SCJGJ */
+  economyEnterprisesPer1000?: Maybe<Scalars['Float']['output']>;
+  /** 生物科技行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryBiotech?: Maybe<Scalars['Float']['output']>;
+  /** 餐饮管理行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryCatering?: Maybe<Scalars['Float']['output']>;
+  /** 建筑工程行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryConstruction?: Maybe<Scalars['Float']['output']>;
+  /** 企业管理咨询行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryConsulting?: Maybe<Scalars['Float']['output']>;
+  /** 装饰工程行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryDecoration?: Maybe<Scalars['Float']['output']>;
+  /** 电子商务行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryEcommerce?: Maybe<Scalars['Float']['output']>;
+  /** 电子行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryElectronics?: Maybe<Scalars['Float']['output']>;
+  /** 电子行业营业收入 (万元) — ECONOMY, SZ-SWU */
+  economyIndustryElectronicsRevenue?: Maybe<Scalars['Float']['output']>;
+  /** 人力资源行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryHr?: Maybe<Scalars['Float']['output']>;
+  /** 实业行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryIndustry?: Maybe<Scalars['Float']['output']>;
+  /** 实业行业营业收入 (万元) — ECONOMY, SZ-SWU */
+  economyIndustryIndustryRevenue?: Maybe<Scalars['Float']['output']>;
+  /** 网络科技行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryInternet?: Maybe<Scalars['Float']['output']>;
+  /** 网络科技行业营业收入 (万元) — ECONOMY, SZ-SWU */
+  economyIndustryInternetRevenue?: Maybe<Scalars['Float']['output']>;
+  /** 投资咨询行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryInvestment?: Maybe<Scalars['Float']['output']>;
+  /** 信息技术行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryIt?: Maybe<Scalars['Float']['output']>;
+  /** 信息技术行业营业收入 (万元) — ECONOMY, SZ-SWU */
+  economyIndustryItRevenue?: Maybe<Scalars['Float']['output']>;
+  /** 物流行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryLogistics?: Maybe<Scalars['Float']['output']>;
+  /** 文化传媒行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryMedia?: Maybe<Scalars['Float']['output']>;
+  /** 医疗器械行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryMedicalDevices?: Maybe<Scalars['Float']['output']>;
+  /** 新能源科技行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryNewEnergy?: Maybe<Scalars['Float']['output']>;
+  /** 物业管理行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryPropertyMgmt?: Maybe<Scalars['Float']['output']>;
+  /** 房地产开发行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryRealEstate?: Maybe<Scalars['Float']['output']>;
+  /** 智能科技行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustrySmart?: Maybe<Scalars['Float']['output']>;
+  /** 智能科技行业营业收入 (万元) — ECONOMY, SZ-SWU */
+  economyIndustrySmartRevenue?: Maybe<Scalars['Float']['output']>;
+  /** 供应链管理行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustrySupplyChain?: Maybe<Scalars['Float']['output']>;
+  /** 供应链管理行业营业收入 (万元) — ECONOMY, SZ-SWU */
+  economyIndustrySupplyChainRevenue?: Maybe<Scalars['Float']['output']>;
+  /** 科技行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryTech?: Maybe<Scalars['Float']['output']>;
+  /** 科技行业营业收入 (万元) — ECONOMY, SZ-SWU */
+  economyIndustryTechRevenue?: Maybe<Scalars['Float']['output']>;
+  /** 贸易行业商事主体数 (户) — ECONOMY, SZ-SCJGJ */
+  economyIndustryTrade?: Maybe<Scalars['Float']['output']>;
+  /** 贸易行业营业收入 (万元) — ECONOMY, SZ-SWU */
+  economyIndustryTradeRevenue?: Maybe<Scalars['Float']['output']>;
+  /** 注册资本合计 (万元) — ECONOMY, SZ-TJJ */
+  economyRegisteredCapital?: Maybe<Scalars['Float']['output']>;
+  /** 营业收入合计 (产出) (万元) — ECONOMY, SZ-SWU */
+  economyRevenue?: Maybe<Scalars['Float']['output']>;
+  /** 人均产出 (营业收入/实有人口) (万元/人) — ECONOMY, SZ-TJJ */
+  economyRevenuePerCapita?: Maybe<Scalars['Float']['output']>;
+  /** 人均营业收入 (劳动生产率) (万元/人) — ECONOMY, SZ-TJJ */
+  economyRevenuePerEmployee?: Maybe<Scalars['Float']['output']>;
+  /** 户均营业收入 (万元) — ECONOMY, SZ-SWU */
+  economyRevenuePerEnterprise?: Maybe<Scalars['Float']['output']>;
+  /** 年纳税额10 万元以下企业数 (户) — ECONOMY, SZ-SWU */
+  economyTaxBandT1?: Maybe<Scalars['Float']['output']>;
+  /** 年纳税额10–100 万元企业数 (户) — ECONOMY, SZ-SWU */
+  economyTaxBandT2?: Maybe<Scalars['Float']['output']>;
+  /** 年纳税额100–1000 万元企业数 (户) — ECONOMY, SZ-SWU */
+  economyTaxBandT3?: Maybe<Scalars['Float']['output']>;
+  /** 年纳税额1000 万元以上企业数 (户) — ECONOMY, SZ-SWU */
+  economyTaxBandT4?: Maybe<Scalars['Float']['output']>;
+  /** 纳税信用 A 级企业数 (户) — ECONOMY, SZ-SWU */
+  economyTaxRatingA?: Maybe<Scalars['Float']['output']>;
+  /** 纳税信用 A 级占比 (%) — ECONOMY, SZ-SWU */
+  economyTaxRatingAShare?: Maybe<Scalars['Float']['output']>;
+  /** 纳税信用 B 级企业数 (户) — ECONOMY, SZ-SWU */
+  economyTaxRatingB?: Maybe<Scalars['Float']['output']>;
+  /** 纳税信用 B 级占比 (%) — ECONOMY, SZ-SWU */
+  economyTaxRatingBShare?: Maybe<Scalars['Float']['output']>;
+  /** 纳税信用 C 级企业数 (户) — ECONOMY, SZ-SWU */
+  economyTaxRatingC?: Maybe<Scalars['Float']['output']>;
+  /** 纳税信用 C 级占比 (%) — ECONOMY, SZ-SWU */
+  economyTaxRatingCShare?: Maybe<Scalars['Float']['output']>;
+  /** 纳税信用 D 级企业数 (户) — ECONOMY, SZ-SWU */
+  economyTaxRatingD?: Maybe<Scalars['Float']['output']>;
+  /** 纳税信用 D 级占比 (%) — ECONOMY, SZ-SWU */
+  economyTaxRatingDShare?: Maybe<Scalars['Float']['output']>;
+  /** 纳税信用 M 级企业数 (户) — ECONOMY, SZ-SWU */
+  economyTaxRatingM?: Maybe<Scalars['Float']['output']>;
+  /** 纳税信用 M 级占比 (%) — ECONOMY, SZ-SWU */
+  economyTaxRatingMShare?: Maybe<Scalars['Float']['output']>;
+  /** 每千人医疗床位数 (张/千人) — EMERGENCY, SZ-WJW */
+  emergencyBedsPer1000?: Maybe<Scalars['Float']['output']>;
+  /** 物联感知设备总数 (台) — EMERGENCY, SZ-YJGLJ */
+  emergencyDevices?: Maybe<Scalars['Float']['output']>;
+  /** 视频监控设备数 (台) — EMERGENCY, SZ-YJGLJ */
+  emergencyDevicesCamera?: Maybe<Scalars['Float']['output']>;
+  /** 环境感知设备数 (台) — EMERGENCY, SZ-YJGLJ */
+  emergencyDevicesEnv?: Maybe<Scalars['Float']['output']>;
+  /** 消防安全设备数 (台) — EMERGENCY, SZ-YJGLJ */
+  emergencyDevicesFire?: Maybe<Scalars['Float']['output']>;
+  /** 计量仪表设备数 (台) — EMERGENCY, SZ-YJGLJ */
+  emergencyDevicesMeter?: Maybe<Scalars['Float']['output']>;
+  /** 市政设施控制设备数 (台) — EMERGENCY, SZ-YJGLJ */
+  emergencyDevicesMunicipal?: Maybe<Scalars['Float']['output']>;
+  /** 停车感知设备数 (台) — EMERGENCY, SZ-YJGLJ */
+  emergencyDevicesParking?: Maybe<Scalars['Float']['output']>;
+  /** 栋均物联设备数 (台/栋) — EMERGENCY, SZ-YJGLJ */
+  emergencyDevicesPerBuilding?: Maybe<Scalars['Float']['output']>;
+  /** 结构健康监测设备数 (台) — EMERGENCY, SZ-YJGLJ */
+  emergencyDevicesStructure?: Maybe<Scalars['Float']['output']>;
+  /** 交通感知设备数 (台) — EMERGENCY, SZ-YJGLJ */
+  emergencyDevicesTraffic?: Maybe<Scalars['Float']['output']>;
+  /** 医疗机构数 (家) — EMERGENCY, SZ-WJW */
+  emergencyHospitals?: Maybe<Scalars['Float']['output']>;
+  /** 检查发现问题数 (件) — EMERGENCY, SZ-YJGLJ */
+  emergencyInspectionsFailed?: Maybe<Scalars['Float']['output']>;
+  /** PM2.5 平均浓度 (24 小时) (μg/m³) — EMERGENCY, SZ-YJGLJ */
+  emergencyPm25Avg?: Maybe<Scalars['Float']['output']>;
+  /** 累计降雨量 (24 小时) (毫米) — EMERGENCY, SZ-YJGLJ */
+  emergencyRainfall?: Maybe<Scalars['Float']['output']>;
+  /** 人均应急避难容量 (人次/人) — EMERGENCY, SZ-YJGLJ */
+  emergencyShelterCapacityPerPerson?: Maybe<Scalars['Float']['output']>;
+  /** 可作应急避难场所的公园数 (个) — EMERGENCY, SZ-YJGLJ */
+  emergencyShelterParks?: Maybe<Scalars['Float']['output']>;
+  /** 烟雾浓度最大值 (24 小时) (ppm) — EMERGENCY, SZ-YJGLJ */
+  emergencySmokeMax?: Maybe<Scalars['Float']['output']>;
+  /** 结构倾斜最大值 (24 小时) (度) — EMERGENCY, SZ-YJGLJ */
+  emergencyTiltMax?: Maybe<Scalars['Float']['output']>;
+  /** 最高水位 (24 小时) (米) — EMERGENCY, SZ-YJGLJ */
+  emergencyWaterLevelMax?: Maybe<Scalars['Float']['output']>;
+  /** 格均建筑栋数 (栋/格) — GRID_GOVERNANCE, FT-GOV */
+  gridBuildingsPerGrid?: Maybe<Scalars['Float']['output']>;
+  /** 网格事件数 (件) — GRID_GOVERNANCE, FT-GOV */
+  gridEvents?: Maybe<Scalars['Float']['output']>;
+  /** 网格事件办结数 (件) — GRID_GOVERNANCE, FT-GOV */
+  gridEventsClosed?: Maybe<Scalars['Float']['output']>;
+  /** 网格事件办结率 (%) — GRID_GOVERNANCE, FT-GOV */
+  gridEventsClosureRate?: Maybe<Scalars['Float']['output']>;
+  /** 每千人网格事件数 (件/千人) — GRID_GOVERNANCE, FT-GOV */
+  gridEventsPer1000?: Maybe<Scalars['Float']['output']>;
+  /** 网格数 (个) — GRID_GOVERNANCE, FT-GOV */
+  gridGrids?: Maybe<Scalars['Float']['output']>;
+  /** 检查合格率 (%) — GRID_GOVERNANCE, FT-GOV */
+  gridInspectionPassRate?: Maybe<Scalars['Float']['output']>;
+  /** 监督检查次数 (次) — GRID_GOVERNANCE, FT-GOV */
+  gridInspections?: Maybe<Scalars['Float']['output']>;
+  /** 每百家企业检查次数 (次/百家) — GRID_GOVERNANCE, FT-GOV */
+  gridInspectionsPer100Enterprises?: Maybe<Scalars['Float']['output']>;
+  /** 行政许可数 (件) — GRID_GOVERNANCE, FT-GOV */
+  gridPermits?: Maybe<Scalars['Float']['output']>;
+  /** 准予许可数 (件) — GRID_GOVERNANCE, FT-GOV */
+  gridPermitsGranted?: Maybe<Scalars['Float']['output']>;
+  /** 格均实有人口 (人/格) — GRID_GOVERNANCE, FT-GOV */
+  gridPersonsPerGrid?: Maybe<Scalars['Float']['output']>;
+  /** 互联网兴趣点数 (个) — GRID_GOVERNANCE, SZ-ZSJ */
+  gridPois?: Maybe<Scalars['Float']['output']>;
+  /** 整改中事项数 (件) — GRID_GOVERNANCE, FT-GOV */
+  gridRectifying?: Maybe<Scalars['Float']['output']>;
+  /** 人均建筑基底面积 (平方米/人) — HOUSING, SZ-GHZY */
+  housingAreaPerPerson?: Maybe<Scalars['Float']['output']>;
+  /** 建筑平均层数 (层) — HOUSING, SZ-GHZY */
+  housingAvgFloors?: Maybe<Scalars['Float']['output']>;
+  /** 建筑平均高度 (米) — HOUSING, SZ-GHZY */
+  housingAvgHeight?: Maybe<Scalars['Float']['output']>;
+  /** 建筑物栋数 (栋) — HOUSING, SZ-GHZY */
+  housingBuildings?: Maybe<Scalars['Float']['output']>;
+  /** 商业建筑栋数 (栋) — HOUSING, SZ-GHZY */
+  housingBuildingsCommercial?: Maybe<Scalars['Float']['output']>;
+  /** 工业建筑栋数 (栋) — HOUSING, SZ-GHZY */
+  housingBuildingsIndustrial?: Maybe<Scalars['Float']['output']>;
+  /** 办公建筑栋数 (栋) — HOUSING, SZ-GHZY */
+  housingBuildingsOffice?: Maybe<Scalars['Float']['output']>;
+  /** 公共服务建筑栋数 (栋) — HOUSING, SZ-GHZY */
+  housingBuildingsPublic?: Maybe<Scalars['Float']['output']>;
+  /** 住宅建筑栋数 (栋) — HOUSING, SZ-GHZY */
+  housingBuildingsResidential?: Maybe<Scalars['Float']['output']>;
+  /** 建筑基底总面积 (平方米) — HOUSING, SZ-GHZY */
+  housingFootprintArea?: Maybe<Scalars['Float']['output']>;
+  /** 高层建筑栋数 (10 层及以上) (栋) — HOUSING, SZ-GHZY */
+  housingHighRise?: Maybe<Scalars['Float']['output']>;
+  /** 最高建筑高度 (米) — HOUSING, SZ-GHZY */
+  housingMaxHeight?: Maybe<Scalars['Float']['output']>;
+  /** 套均居住人口 (人/套) — HOUSING, SZ-GAJ */
+  housingPersonsPerRoom?: Maybe<Scalars['Float']['output']>;
+  /** 实有人口 (人) — HOUSING, SZ-GAJ */
+  housingResidents?: Maybe<Scalars['Float']['output']>;
+  /** 房屋套数 (套) — HOUSING, SZ-ZJJ */
+  housingRooms?: Maybe<Scalars['Float']['output']>;
+  /** 栋均房屋套数 (套/栋) — HOUSING, SZ-ZJJ */
+  housingRoomsPerBuilding?: Maybe<Scalars['Float']['output']>;
+  /** 商业建筑占比 (%) — HOUSING, SZ-GHZY */
+  housingShareCommercial?: Maybe<Scalars['Float']['output']>;
+  /** 工业建筑占比 (%) — HOUSING, SZ-GHZY */
+  housingShareIndustrial?: Maybe<Scalars['Float']['output']>;
+  /** 办公建筑占比 (%) — HOUSING, SZ-GHZY */
+  housingShareOffice?: Maybe<Scalars['Float']['output']>;
+  /** 公共服务建筑占比 (%) — HOUSING, SZ-GHZY */
+  housingSharePublic?: Maybe<Scalars['Float']['output']>;
+  /** 住宅建筑占比 (%) — HOUSING, SZ-GHZY */
+  housingShareResidential?: Maybe<Scalars['Float']['output']>;
+  /** 层级: CITY DISTRICT STREET COMMUNITY GRID */
+  level: Scalars['String']['output'];
+  /** 泊位平均占用率 (24 小时) (%) — PARKING, SZ-JTJ */
+  parkingOccupancyAvg?: Maybe<Scalars['Float']['output']>;
+  /** 泊位峰值占用率 (24 小时) (%) — PARKING, SZ-JTJ */
+  parkingOccupancyPeak?: Maybe<Scalars['Float']['output']>;
+  /** 泊位平均占用率 (7 天) (%) — PARKING, SZ-JTJ */
+  parkingOccupancyWeek?: Maybe<Scalars['Float']['output']>;
+  /** 停车感知设备数 (台) — PARKING, SZ-JTJ */
+  parkingSensors?: Maybe<Scalars['Float']['output']>;
+  /** 停车泊位数 (个) — PARKING, SZ-JTJ */
+  parkingSpaces?: Maybe<Scalars['Float']['output']>;
+  /** 企业可用泊位 (每百家企业) (个/百家) — PARKING, SZ-JTJ */
+  parkingSpacesEnterpriseOwned?: Maybe<Scalars['Float']['output']>;
+  /** 每千人停车泊位数 (个/千人) — PARKING, SZ-JTJ */
+  parkingSpacesPer1000?: Maybe<Scalars['Float']['output']>;
+  /** 栋均停车泊位数 (个/栋) — PARKING, SZ-JTJ */
+  parkingSpacesPerBuilding?: Maybe<Scalars['Float']['output']>;
+  /** 交通感知车流量 (24 小时) (辆) — PARKING, SZ-JTJ */
+  parkingTrafficFlow?: Maybe<Scalars['Float']['output']>;
+  /** 周期 (YYYY-MM-DD; 无计算结果时为空) */
+  period?: Maybe<Scalars['String']['output']>;
+  /** 区域的城市码 */
+  region: Scalars['String']['output'];
+  /** 区域代码 (区 6 位、街道 9 位、社区 12 位、网格 14 位) */
+  regionCode: Scalars['String']['output'];
+  /** 养老机构平均养老床位 (养老床位) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceElderlyAvgCapacity?: Maybe<Scalars['Float']['output']>;
+  /** 养老机构养老床位总数 (养老床位) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceElderlyCapacity?: Maybe<Scalars['Float']['output']>;
+  /** 每千人养老床位 (养老床位/千人) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceElderlyCapacityPer1000?: Maybe<Scalars['Float']['output']>;
+  /** 养老机构数 (个) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceElderlyCount?: Maybe<Scalars['Float']['output']>;
+  /** 每万人养老机构数 (个/万人) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceElderlyPer10000?: Maybe<Scalars['Float']['output']>;
+  /** 医疗机构平均床位 (床位) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceHospitalAvgCapacity?: Maybe<Scalars['Float']['output']>;
+  /** 医疗机构床位总数 (床位) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceHospitalCapacity?: Maybe<Scalars['Float']['output']>;
+  /** 每千人床位 (床位/千人) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceHospitalCapacityPer1000?: Maybe<Scalars['Float']['output']>;
+  /** 医疗机构数 (个) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceHospitalCount?: Maybe<Scalars['Float']['output']>;
+  /** 每万人医疗机构数 (个/万人) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceHospitalPer10000?: Maybe<Scalars['Float']['output']>;
+  /** 公园平均日均游客容量 (日均游客容量) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceParkAvgCapacity?: Maybe<Scalars['Float']['output']>;
+  /** 公园日均游客容量总数 (日均游客容量) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceParkCapacity?: Maybe<Scalars['Float']['output']>;
+  /** 每千人日均游客容量 (日均游客容量/千人) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceParkCapacityPer1000?: Maybe<Scalars['Float']['output']>;
+  /** 公园数 (个) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceParkCount?: Maybe<Scalars['Float']['output']>;
+  /** 每万人公园数 (个/万人) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceParkPer10000?: Maybe<Scalars['Float']['output']>;
+  /** 学校平均学位 (学位) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceSchoolAvgCapacity?: Maybe<Scalars['Float']['output']>;
+  /** 学校学位总数 (学位) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceSchoolCapacity?: Maybe<Scalars['Float']['output']>;
+  /** 每千人学位 (学位/千人) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceSchoolCapacityPer1000?: Maybe<Scalars['Float']['output']>;
+  /** 学校数 (个) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceSchoolCount?: Maybe<Scalars['Float']['output']>;
+  /** 每万人学校数 (个/万人) — PUBLIC_SERVICE, SZ-ZSJ */
+  serviceSchoolPer10000?: Maybe<Scalars['Float']['output']>;
+};
+
+/** 指标定义: 名称、责任部门、口径 (对图谱 / PostGIS / 物联读数的声明式汇总)、单位、周期、级别和所读数据集 */
+export type IndicatorDefinition = {
+  __typename?: 'IndicatorDefinition';
+  /** DAILY / MONTHLY */
+  cadence: Scalars['String']['output'];
+  /** 所读数据集 (血缘) */
+  datasets: Array<Scalars['String']['output']>;
+  domain: Scalars['String']['output'];
+  /** 口径 (JSON: numerator, denominator, scale) */
+  formula: Scalars['String']['output'];
+  id: Scalars['String']['output'];
+  /** 目录键 Indicator.<id> */
+  key: Scalars['String']['output'];
+  level: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  /** 责任部门 */
+  owner: Scalars['String']['output'];
+  /** 场景: HOUSING PARKING EMERGENCY GRID_GOVERNANCE PUBLIC_SERVICE ECONOMY */
+  scene: Scalars['String']['output'];
+  unit: Scalars['String']['output'];
+};
+
+/** 指标历史中的一个值 */
+export type IndicatorPoint = {
+  __typename?: 'IndicatorPoint';
+  period: Scalars['String']['output'];
+  /** 值 (经发布闸门) */
+  value?: Maybe<Scalars['Float']['output']>;
+};
+
 /** 小批量入库结果 */
 export type IngestResultType = {
   __typename?: 'IngestResultType';
@@ -1450,6 +1773,12 @@ export type Query = {
   exportJob?: Maybe<ExportJobType>;
   /** 本部门的导出任务 (委员会: 全部), 新的在前 */
   exportJobs: Array<ExportJobType>;
+  /** 指标定义 (指标体系): 口径、责任部门、级别和所读数据集 */
+  indicatorDefinitions: Array<IndicatorDefinition>;
+  /** 指标历史: 一项指标在一个区域的各期值 */
+  indicatorHistory: Array<IndicatorPoint>;
+  /** 指标值: 一个区域在一个周期 (默认最近一次计算) 的各项指标; 每项按其数据域和级别经发布闸门 */
+  indicators: Indicator;
   /** 血缘: 数据集、字段或属性 (如 Person.residence) 的上游/下游, 含跳数; 深度默认 3, 最多 10 (仅数据管家) */
   lineage: LineageType;
   /** 按城市码查询公共管理事项 */
@@ -1586,6 +1915,25 @@ export type QueryExportJobArgs = {
 export type QueryExportJobsArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryIndicatorDefinitionsArgs = {
+  scene?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryIndicatorHistoryArgs = {
+  from?: InputMaybe<Scalars['String']['input']>;
+  indicator: Scalars['String']['input'];
+  region: Scalars['ID']['input'];
+  to?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryIndicatorsArgs = {
+  period?: InputMaybe<Scalars['String']['input']>;
+  region: Scalars['ID']['input'];
 };
 
 
@@ -2154,6 +2502,9 @@ export type ResolversTypes = {
   GrantChangeResultType: ResolverTypeWrapper<GrantChangeResultType>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   IdentifierScheme: IdentifierScheme;
+  Indicator: ResolverTypeWrapper<Indicator>;
+  IndicatorDefinition: ResolverTypeWrapper<IndicatorDefinition>;
+  IndicatorPoint: ResolverTypeWrapper<IndicatorPoint>;
   IngestResultType: ResolverTypeWrapper<IngestResultType>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LineageDirection: LineageDirection;
@@ -2241,6 +2592,9 @@ export type ResolversParentTypes = {
   GrantChangeInput: GrantChangeInput;
   GrantChangeResultType: GrantChangeResultType;
   ID: Scalars['ID']['output'];
+  Indicator: Indicator;
+  IndicatorDefinition: IndicatorDefinition;
+  IndicatorPoint: IndicatorPoint;
   IngestResultType: IngestResultType;
   Int: Scalars['Int']['output'];
   LineageEntryType: LineageEntryType;
@@ -2655,6 +3009,172 @@ export type GrantChangeResultTypeResolvers<ContextType = any, ParentType extends
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type IndicatorResolvers<ContextType = any, ParentType extends ResolversParentTypes['Indicator'] = ResolversParentTypes['Indicator']> = {
+  economyActiveEnterprises?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyActiveShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyAvgRegisteredCapital?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyEmployees?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyEmployeesPerEnterprise?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyEnterprises?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyEnterprisesPer1000?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryBiotech?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryCatering?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryConstruction?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryConsulting?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryDecoration?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryEcommerce?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryElectronics?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryElectronicsRevenue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryHr?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryIndustry?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryIndustryRevenue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryInternet?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryInternetRevenue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryInvestment?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryIt?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryItRevenue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryLogistics?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryMedia?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryMedicalDevices?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryNewEnergy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryPropertyMgmt?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryRealEstate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustrySmart?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustrySmartRevenue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustrySupplyChain?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustrySupplyChainRevenue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryTech?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryTechRevenue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryTrade?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyIndustryTradeRevenue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyRegisteredCapital?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyRevenue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyRevenuePerCapita?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyRevenuePerEmployee?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyRevenuePerEnterprise?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxBandT1?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxBandT2?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxBandT3?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxBandT4?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxRatingA?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxRatingAShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxRatingB?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxRatingBShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxRatingC?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxRatingCShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxRatingD?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxRatingDShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxRatingM?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  economyTaxRatingMShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyBedsPer1000?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyDevices?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyDevicesCamera?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyDevicesEnv?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyDevicesFire?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyDevicesMeter?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyDevicesMunicipal?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyDevicesParking?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyDevicesPerBuilding?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyDevicesStructure?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyDevicesTraffic?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyHospitals?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyInspectionsFailed?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyPm25Avg?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyRainfall?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyShelterCapacityPerPerson?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyShelterParks?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencySmokeMax?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyTiltMax?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  emergencyWaterLevelMax?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridBuildingsPerGrid?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridEvents?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridEventsClosed?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridEventsClosureRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridEventsPer1000?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridGrids?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridInspectionPassRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridInspections?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridInspectionsPer100Enterprises?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridPermits?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridPermitsGranted?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridPersonsPerGrid?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridPois?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  gridRectifying?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingAreaPerPerson?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingAvgFloors?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingAvgHeight?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingBuildings?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingBuildingsCommercial?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingBuildingsIndustrial?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingBuildingsOffice?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingBuildingsPublic?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingBuildingsResidential?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingFootprintArea?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingHighRise?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingMaxHeight?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingPersonsPerRoom?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingResidents?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingRooms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingRoomsPerBuilding?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingShareCommercial?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingShareIndustrial?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingShareOffice?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingSharePublic?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  housingShareResidential?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  parkingOccupancyAvg?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  parkingOccupancyPeak?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  parkingOccupancyWeek?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  parkingSensors?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  parkingSpaces?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  parkingSpacesEnterpriseOwned?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  parkingSpacesPer1000?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  parkingSpacesPerBuilding?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  parkingTrafficFlow?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  period?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  regionCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  serviceElderlyAvgCapacity?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceElderlyCapacity?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceElderlyCapacityPer1000?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceElderlyCount?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceElderlyPer10000?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceHospitalAvgCapacity?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceHospitalCapacity?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceHospitalCapacityPer1000?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceHospitalCount?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceHospitalPer10000?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceParkAvgCapacity?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceParkCapacity?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceParkCapacityPer1000?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceParkCount?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceParkPer10000?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceSchoolAvgCapacity?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceSchoolCapacity?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceSchoolCapacityPer1000?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceSchoolCount?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  serviceSchoolPer10000?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type IndicatorDefinitionResolvers<ContextType = any, ParentType extends ResolversParentTypes['IndicatorDefinition'] = ResolversParentTypes['IndicatorDefinition']> = {
+  cadence?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  datasets?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  formula?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  owner?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scene?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type IndicatorPointResolvers<ContextType = any, ParentType extends ResolversParentTypes['IndicatorPoint'] = ResolversParentTypes['IndicatorPoint']> = {
+  period?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
 export type IngestResultTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['IngestResultType'] = ResolversParentTypes['IngestResultType']> = {
   conflicts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   dataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2918,6 +3438,9 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   entity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<QueryEntityArgs, 'code'>>;
   exportJob?: Resolver<Maybe<ResolversTypes['ExportJobType']>, ParentType, ContextType, RequireFields<QueryExportJobArgs, 'id'>>;
   exportJobs?: Resolver<Array<ResolversTypes['ExportJobType']>, ParentType, ContextType, Partial<QueryExportJobsArgs>>;
+  indicatorDefinitions?: Resolver<Array<ResolversTypes['IndicatorDefinition']>, ParentType, ContextType, Partial<QueryIndicatorDefinitionsArgs>>;
+  indicatorHistory?: Resolver<Array<ResolversTypes['IndicatorPoint']>, ParentType, ContextType, RequireFields<QueryIndicatorHistoryArgs, 'indicator' | 'region'>>;
+  indicators?: Resolver<ResolversTypes['Indicator'], ParentType, ContextType, RequireFields<QueryIndicatorsArgs, 'region'>>;
   lineage?: Resolver<ResolversTypes['LineageType'], ParentType, ContextType, RequireFields<QueryLineageArgs, 'direction' | 'node'>>;
   managementEvent?: Resolver<Maybe<ResolversTypes['ManagementEvent']>, ParentType, ContextType, RequireFields<QueryManagementEventArgs, 'code'>>;
   myDataUsage?: Resolver<ResolversTypes['MyDataUsagePageType'], ParentType, ContextType, Partial<QueryMyDataUsageArgs>>;
@@ -3110,6 +3633,9 @@ export type Resolvers<ContextType = any> = {
   FieldAccessType?: FieldAccessTypeResolvers<ContextType>;
   GeoJSON?: GraphQLScalarType;
   GrantChangeResultType?: GrantChangeResultTypeResolvers<ContextType>;
+  Indicator?: IndicatorResolvers<ContextType>;
+  IndicatorDefinition?: IndicatorDefinitionResolvers<ContextType>;
+  IndicatorPoint?: IndicatorPointResolvers<ContextType>;
   IngestResultType?: IngestResultTypeResolvers<ContextType>;
   LineageEntryType?: LineageEntryTypeResolvers<ContextType>;
   LineageNodeType?: LineageNodeTypeResolvers<ContextType>;

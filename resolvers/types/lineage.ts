@@ -54,7 +54,7 @@ export class DatasetType {
 @ObjectType({ description: '血缘节点: 数据集、数据集字段或实体属性' })
 export class LineageNodeType {
   @Field(() => ID, { description: 'dataset:<id> / field:<dataset>.<field> / attribute:<Type.field>' }) id!: string;
-  @Field(() => String, { description: 'DATASET / FIELD / ATTRIBUTE' }) kind!: string;
+  @Field(() => String, { description: 'DATASET / FIELD / ATTRIBUTE / INDICATOR' }) kind!: string;
   @Field(() => String) name!: string;
   @Field(() => String, { nullable: true }) label!: string | null;
   @Field(() => String, { nullable: true }) department!: string | null;
