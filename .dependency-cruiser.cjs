@@ -2,7 +2,7 @@
  * The rooms of citycode and the directions their imports may run (docs/architecture.md).
  * `npm test` runs it (npm run -s arch); a violation names the rule, the file and the import.
  *
- *   core → domain → policy → store → graph · spatial · audit · registry · sharing · iot → query · ingest · indicators → exchange → resolvers → api
+ *   core → domain → policy → store → graph · spatial · audit · registry · sharing · iot → query · ingest → exchange · indicators → resolvers → api
  *   gateway and seed (processes of their own) above api; tools, bench and districts on top.
  *
  * A room imports only rooms below it; rooms on the same floor do not import each other.
@@ -13,8 +13,8 @@ const FLOORS = [
   ['policy'],
   ['store'],
   ['graph', 'spatial', 'audit', 'registry', 'sharing', 'iot'],
-  ['query', 'ingest', 'indicators'],
-  ['exchange'],
+  ['query', 'ingest'],
+  ['exchange', 'indicators'],
   ['resolvers'],
   ['api'],
   ['gateway', 'seed'],

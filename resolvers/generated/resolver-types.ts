@@ -1229,7 +1229,7 @@ export type LineageNodeType = {
   departmentName?: Maybe<Scalars['String']['output']>;
   /** dataset:<id> / field:<dataset>.<field> / attribute:<Type.field> */
   id: Scalars['ID']['output'];
-  /** DATASET / FIELD / ATTRIBUTE */
+  /** DATASET / FIELD / ATTRIBUTE / INDICATOR */
   kind: Scalars['String']['output'];
   label?: Maybe<Scalars['String']['output']>;
   level?: Maybe<Scalars['String']['output']>;
