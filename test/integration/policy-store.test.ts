@@ -376,8 +376,8 @@ describe('the shipped files upgrade a store that has v1 loaded', () => {
     await admin?.query(`DROP SCHEMA IF EXISTS ${UPGRADE} CASCADE`);
   });
 
-  it('loads v2 on top of v1 (same grants, the catalogue classifies provenance), then POLICY_DIR (v3, the newest): the model additions and one grant more', async () => {
-    expect(POLICY_DIR).toBe(fromRoot('policies', 'v3'));
+  it('loads v2 on top of v1 (same grants, the catalogue classifies provenance), then v3 (the model additions and one grant more), then POLICY_DIR (v4, the newest: the data plate and sixteen grants more)', async () => {
+    expect(POLICY_DIR).toBe(fromRoot('policies', 'v4'));
     expect(await syncPolicyFiles(store, V1_DIR)).toMatchObject({ changed: true, version: 'v1', changes: 45 });
     const v2 = loadPolicyDir(fromRoot('policies', 'v2'));
     expect(await syncPolicyFiles(store, fromRoot('policies', 'v2'))).toEqual({ changed: true, version: 'v2', checksum: v2.checksum, changes: 0, replacedChangeVersions: [] });
@@ -389,19 +389,26 @@ describe('the shipped files upgrade a store that has v1 loaded', () => {
     const grants = await store.query<{ version_id: string; n: string }>('SELECT version_id, count(*) AS n FROM policy_grant GROUP BY version_id');
     expect(grants).toEqual([{ version_id: 'v1', n: '45' }]);
 
-    // What the migrations and the API do at start: syncPolicyFiles with the default directory (v3).
-    const v3 = loadPolicyDir();
-    expect(await syncPolicyFiles(store)).toEqual({ changed: true, version: 'v3', checksum: v3.checksum, changes: 1, replacedChangeVersions: [] });
+    const v3 = loadPolicyDir(fromRoot('policies', 'v3'));
+    expect(await syncPolicyFiles(store, fromRoot('policies', 'v3'))).toEqual({ changed: true, version: 'v3', checksum: v3.checksum, changes: 1, replacedChangeVersions: [] });
     current = await currentPolicy(store);
     expect(current.files.catalogue.fields['PublicFacility.serves']).toMatchObject({ domain: 'PUBLIC_SERVICE', level: 'L1', relation: true });
     const byVersion = await store.query<{ version_id: string; n: string }>('SELECT version_id, count(*) AS n FROM policy_grant GROUP BY version_id ORDER BY version_id');
     expect(byVersion).toEqual([{ version_id: 'v1', n: '45' }, { version_id: 'v3', n: '1' }]);
-    // Idempotent, and an instance still shipping v1 or v2 does not roll it back.
-    expect(await syncPolicyFiles(store)).toMatchObject({ changed: false, version: 'v3', changes: 0 });
+    // What the migrations and the API do at start: syncPolicyFiles with the default directory (v4).
+    const v4 = loadPolicyDir();
+    expect(await syncPolicyFiles(store)).toEqual({ changed: true, version: 'v4', checksum: v4.checksum, changes: 16, replacedChangeVersions: [] });
+    current = await currentPolicy(store);
+    expect(current.files.catalogue.fields['ManagementEvent.caseNo']).toMatchObject({ domain: 'PUBLIC_MANAGEMENT' });
+    const byVersion4 = await store.query<{ version_id: string; n: string }>('SELECT version_id, count(*) AS n FROM policy_grant GROUP BY version_id ORDER BY version_id');
+    expect(byVersion4).toEqual([{ version_id: 'v1', n: '45' }, { version_id: 'v3', n: '1' }, { version_id: 'v4', n: '16' }]);
+    // Idempotent, and an instance still shipping v1, v2 or v3 does not roll it back.
+    expect(await syncPolicyFiles(store)).toMatchObject({ changed: false, version: 'v4', changes: 0 });
     expect(await syncPolicyFiles(store, V1_DIR)).toMatchObject({ changed: false, version: 'v1' });
-    expect((await currentPolicy(store)).version).toBe('v3');
+    expect(await syncPolicyFiles(store, fromRoot('policies', 'v3'))).toMatchObject({ changed: false, version: 'v3' });
+    expect((await currentPolicy(store)).version).toBe('v4');
     // Decisions name the new version.
     const d = decideField(current, swj, 'CityObject.deviceCode', { purpose: 'WATER_ADMIN', now: new Date('2026-12-01T00:00:00Z') });
-    expect([d.effect, d.policy]).toEqual(['ALLOW', 'swj-iot@v3']);
+    expect([d.effect, d.policy]).toEqual(['ALLOW', 'swj-iot@v4']);
   });
 });

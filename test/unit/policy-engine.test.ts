@@ -321,7 +321,7 @@ describe('clearance, purposes and unknown departments', () => {
   it('an unknown purpose counts as none and the reason says so', () => {
     const x = full(officer('SZ-GAJ'), 'Person.phone', 'CURIOSITY');
     expect([x.effect, x.mask]).toEqual(['MASK', 'PHONE']);
-    expect(x.reason).toContain('declared purpose CURIOSITY is not a purpose of policy v3');
+    expect(x.reason).toContain('declared purpose CURIOSITY is not a purpose of policy v4');
     expect(isPurpose(policy, 'CURIOSITY')).toBe(false);
     expect(isPurpose(policy, 'EMERGENCY')).toBe(true);
   });

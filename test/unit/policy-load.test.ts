@@ -306,7 +306,10 @@ describe('validation: every problem, with file and path', () => {
       delete f.catalogue.domains.ECONOMY;
       f.grants.grants = f.grants.grants.filter((g: Json) => g.domain !== 'ECONOMY');
     });
-    expect(p).toEqual(['catalogue.json fields["Enterprise.registeredCapitalWan"].domain: domain ECONOMY is not listed in domains (give it a Chinese label there)']);
+    const message = (key: string) => `catalogue.json fields["${key}"].domain: domain ECONOMY is not listed in domains (give it a Chinese label there)`;
+    const economy = Object.entries(raw().catalogue.fields as Record<string, Json>).filter(([, f]) => f.domain === 'ECONOMY').map(([key]) => message(key));
+    expect(economy).toContain(message('Enterprise.registeredCapitalWan'));
+    expect(p).toEqual(economy);
   });
 
   it('needs the three files to carry one version and one effective date', () => {
@@ -406,6 +409,6 @@ describe('round trip', () => {
     expect(Object.isFrozen(p.files.grants.grants[0])).toBe(true);
     const copy = policyToFiles(p);
     copy.grants.grants.pop();
-    expect(p.files.grants.grants).toHaveLength(46);
+    expect(p.files.grants.grants).toHaveLength(62);
   });
 });
