@@ -151,7 +151,8 @@ async function main(): Promise<void> {
     log(`latest per device of a community (${communities.length} communities, ~${Math.round(n / communities.length)} devices each, ${Math.round(found / 200)} rows per answer): p50 ${ms(pct(latest, 50))}, p95 ${ms(pct(latest, 95))}, max ${ms(Math.max(...latest))}`);
 
     // 5. 24 h aggregate of a district: rollups against the raw rows.
-    const to = new Date();
+    // Whole hours: the rollups hold hours, so the last 24 whole hours.
+    const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
     const from = new Date(to.getTime() - 86_400_000);
     const fromRollups: number[] = [];
     const fromRaw: number[] = [];

@@ -416,6 +416,8 @@ export const KINDS = {
         authoritative: 'swj-device',
       },
       floors: { type: 'Int', ...L1('SPATIAL', '地上层数'), feed: { as: 'property' }, authoritative: 'ghzy-building' },
+      ifcClass: { type: 'String', ...L1('SPATIAL', 'IFC 类型'), description: 'BIM 导入对象的 IFC 实体类型 (IfcBuildingStorey、IfcSpace、IfcWall、IfcPlate …; ingest/bim.ts)' },
+      ifcGuid: { type: 'String', ...L1('SPATIAL', 'IFC GlobalId'), description: 'BIM 导入对象在其 IFC 模型中的 GlobalId (22 位), 亦在多码融合中 (IFC_GUID)' },
       usage: { type: 'String', ...L1('SPATIAL', '用途'), feed: { as: 'property' }, authoritative: 'ghzy-building' },
       geometry: { type: 'GeoJSON', ...L1('SPATIAL', '几何'), description: '几何 (GeoJSON, EPSG:4490)', source: { from: 'feature', part: 'geometry' } },
       heightM: { type: 'Float', ...L1('SPATIAL', '高度'), description: '高度 (米)', source: { from: 'feature', part: 'heightM' } },
@@ -827,6 +829,7 @@ export const IDENTIFIER_ATTRIBUTES = {
   DEVICE_CODE: 'CityObject.deviceCode',
   PARKING_CODE: 'CityObject.deviceCode',
   CITIZEN_CODE: 'Person.citizenCode',
+  IFC_GUID: 'CityObject.ifcGuid',
   CITY_CODE: 'Entity.code',
 } as const satisfies Record<IdentifierScheme, string>;
 

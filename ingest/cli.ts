@@ -7,6 +7,7 @@ import { loadConfig } from '../core/config';
 import { logger } from '../core/logger';
 import { ingestFile, IngestSummary } from './pipeline';
 import { registerDatasetFiles } from './registry';
+import { importBim } from './bim';
 import { syncDeviceRegistry } from './readings';
 import { refreshCatalogue } from './catalogue';
 import { currentPolicy } from '../store/policy';
@@ -18,7 +19,9 @@ import { currentPolicy } from '../store/policy';
  *   npm run ingest -- --register        (registers datasets/*.json, also done before every ingest)
  * Exit codes: 0 done, 2 rejected rows under --all-or-nothing (nothing written), 1 error.
  */
-const USAGE = 'usage: npm run ingest -- --dataset <id> <file> [--format csv|jsonl|geojson] [--all-or-nothing] [--batch-size N] [--rejects FILE] [--throttle-ms N] [--json] [--no-progress]';
+const USAGE =
+  'usage: npm run ingest -- --dataset <id> <file> [--format csv|jsonl|geojson] [--all-or-nothing] [--batch-size N] [--rejects FILE] [--throttle-ms N] [--json] [--no-progress]\n' +
+  '       npm run ingest -- --bim <building city code> <model.ifc>   (BIM into CIM: storeys, spaces, components, parts)';
 
 function printSummary(s: IngestSummary): void {
   const lines = [
@@ -52,9 +55,24 @@ async function main(): Promise<number> {
       json: { type: 'boolean', default: false },
       'no-progress': { type: 'boolean', default: false },
       'throttle-ms': { type: 'string' },
+      bim: { type: 'string' },
     },
   });
   const args = positionals[0] === 'ingest' ? positionals.slice(1) : positionals;
+  if (values.bim) {
+    if (args.length !== 1) {
+      process.stderr.write(`${USAGE}\n`);
+      return 1;
+    }
+    const stores = openStores(loadConfig());
+    try {
+      const report = await importBim(stores, { building: values.bim, file: args[0] });
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      return 0;
+    } finally {
+      await closeStores(stores);
+    }
+  }
   if (!values.register && (!values.dataset || args.length !== 1)) {
     process.stderr.write(`${USAGE}\n`);
     return 1;

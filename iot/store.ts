@@ -72,7 +72,8 @@ const WRITE_READINGS = `
     RETURNING 1),
   rolled AS (
     INSERT INTO reading_rollup AS r (level, region_code, metric, category, hour, n, total, min, max)
-    SELECT g.level, g.region, i.metric, substr(d.device_code, 8, 2), date_trunc('hour', i.at), count(*), sum(i.value), min(i.value), max(i.value)
+    SELECT g.level, g.region, i.metric, CASE g.level WHEN 'BUILDING' THEN '*' ELSE substr(d.device_code, 8, 2) END,
+           date_trunc('hour', i.at), count(*), sum(i.value), min(i.value), max(i.value)
       FROM ins i
       JOIN iot_device d ON d.city_code = i.city_code
       CROSS JOIN LATERAL (VALUES ('BUILDING', d.building_code), ('GRID', d.grid_code), ('COMMUNITY', d.community_code),
@@ -167,7 +168,8 @@ export interface ReadingBucket {
 
 /**
  * Aggregates of a metric per hour or day in [from, to): from the hourly rollups for a region or
- * building (downsampled, kept two years), from the raw series for one device.
+ * building (downsampled, kept two years: the hours that start in the range, so give whole hours),
+ * from the raw series for one device.
  */
 export async function readingBuckets(sql: SqlStore, set: DeviceSet, metric: ReadingMetric, from: Date, to: Date, bucket: 'HOUR' | 'DAY'): Promise<ReadingBucket[]> {
   const unit = bucket === 'HOUR' ? 'hour' : 'day';

@@ -24,6 +24,8 @@ export type IdentifierScheme =
   | 'DEVICE_CODE'
   /** 房屋编码 (Shenzhen house code (25 digits)) */
   | 'HOUSE_CODE'
+  /** IFC 构件标识 (GlobalId) (IFC GlobalId (ISO 16739, 22 characters)) */
+  | 'IFC_GUID'
   /** 停车泊位编码 (Parking-space code) */
   | 'PARKING_CODE'
   /** 统一社会信用代码 (Unified social credit code (GB 32100-2015)) */

@@ -11,15 +11,17 @@ import { validateCitizenId, type CitizenIdErrorCode } from './citizenId';
 import { validateDeviceCode, validateParkingCode, type DeviceCodeErrorCode } from './deviceCode';
 import { validateBuildingCode, validateHouseCode, type HouseCodeErrorCode } from './houseCode';
 import { validateUscc, type UsccErrorCode } from './uscc';
+import { validateIfcGuid, type IfcGuidErrorCode } from './ifcGuid';
 
 export * from './citizenId';
 export * from './deviceCode';
 export * from './houseCode';
 export * from './uscc';
+export * from './ifcGuid';
 
-export type IdentifierScheme = 'CITIZEN_ID' | 'USCC' | 'BUILDING_CODE' | 'HOUSE_CODE' | 'DEVICE_CODE' | 'PARKING_CODE' | 'CITIZEN_CODE' | 'CITY_CODE';
+export type IdentifierScheme = 'CITIZEN_ID' | 'USCC' | 'BUILDING_CODE' | 'HOUSE_CODE' | 'DEVICE_CODE' | 'PARKING_CODE' | 'CITIZEN_CODE' | 'IFC_GUID' | 'CITY_CODE';
 
-export type IdentifierErrorCode = CitizenIdErrorCode | CitizenCodeErrorCode | UsccErrorCode | HouseCodeErrorCode | DeviceCodeErrorCode | CityCodeErrorCode;
+export type IdentifierErrorCode = CitizenIdErrorCode | CitizenCodeErrorCode | UsccErrorCode | HouseCodeErrorCode | DeviceCodeErrorCode | IfcGuidErrorCode | CityCodeErrorCode;
 
 /** The validated, normalised fields of an identifier; which fields depends on the scheme. */
 export interface IdentifierDetails {
@@ -162,6 +164,16 @@ export const IDENTIFIER_SCHEMES: Readonly<Record<IdentifierScheme, IdentifierSch
     canonical: (v) => v.code,
     kind: () => 'PERSON',
     cityClassCode: () => '010000',
+  }),
+  IFC_GUID: defineScheme({
+    scheme: 'IFC_GUID',
+    label: 'IFC 构件标识 (GlobalId)',
+    name: 'IFC GlobalId (ISO 16739, 22 characters)',
+    entityKind: 'OBJECT',
+    validate: validateIfcGuid,
+    canonical: (v) => v.code,
+    kind: () => 'OBJECT',
+    cityClassCode: () => '200300',
   }),
   CITY_CODE: defineScheme({
     scheme: 'CITY_CODE',

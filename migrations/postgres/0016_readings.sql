@@ -58,7 +58,8 @@ CREATE TABLE reading_rollup (
   level       text NOT NULL CHECK (level IN ('BUILDING', 'GRID', 'COMMUNITY', 'STREET', 'DISTRICT', 'CITY')),
   region_code text NOT NULL,
   metric      text NOT NULL,
-  -- The device category (positions 8-9 of the device code): indicators read one category's rollups.
+  -- The device category (positions 8-9 of the device code): indicators read one category's rollups;
+  -- '*' for buildings (all categories together: a building's rollups are for its own page).
   category    text NOT NULL,
   hour        timestamptz NOT NULL,
   n           bigint NOT NULL,

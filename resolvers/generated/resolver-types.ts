@@ -280,6 +280,10 @@ export type CityObject = Entity & {
   heightM?: Maybe<Scalars['Float']['output']>;
   /** 深圳房屋编码 (25 位) */
   houseCode?: Maybe<Scalars['String']['output']>;
+  /** BIM 导入对象的 IFC 实体类型 (IfcBuildingStorey、IfcSpace、IfcWall、IfcPlate …; ingest/bim.ts) */
+  ifcClass?: Maybe<Scalars['String']['output']>;
+  /** BIM 导入对象在其 IFC 模型中的 GlobalId (22 位), 亦在多码融合中 (IFC_GUID) */
+  ifcGuid?: Maybe<Scalars['String']['output']>;
   /** 赋码行政区划代码 (6 位), 只表示谁赋的码, 不表示位置 */
   issuedBy: Scalars['String']['output'];
   /** 实体类别 */
@@ -856,6 +860,8 @@ export enum IdentifierScheme {
   DeviceCode = 'DEVICE_CODE',
   /** 房屋编码 (Shenzhen house code (25 digits)) */
   HouseCode = 'HOUSE_CODE',
+  /** IFC 构件标识 (GlobalId) (IFC GlobalId (ISO 16739, 22 characters)) */
+  IfcGuid = 'IFC_GUID',
   /** 停车泊位编码 (Parking-space code) */
   ParkingCode = 'PARKING_CODE',
   /** 统一社会信用代码 (Unified social credit code (GB 32100-2015)) */
@@ -2772,6 +2778,8 @@ export type CityObjectResolvers<ContextType = any, ParentType extends ResolversP
   gridCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   heightM?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   houseCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ifcClass?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ifcGuid?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   issuedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['EntityKind'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -532,9 +532,9 @@ describe('IDENTIFIER_SCHEMES and resolveCode', () => {
     ['CITY_CODE', cityCode, cityCode, 'ENTERPRISE', '020200'],
   ];
 
-  it('lists the eight schemes with Chinese labels', () => {
+  it('lists the nine schemes with Chinese labels', () => {
     expect(Object.keys(IDENTIFIER_SCHEMES).sort()).toEqual(
-      ['BUILDING_CODE', 'CITIZEN_CODE', 'CITIZEN_ID', 'CITY_CODE', 'DEVICE_CODE', 'HOUSE_CODE', 'PARKING_CODE', 'USCC'],
+      ['BUILDING_CODE', 'CITIZEN_CODE', 'CITIZEN_ID', 'CITY_CODE', 'DEVICE_CODE', 'HOUSE_CODE', 'IFC_GUID', 'PARKING_CODE', 'USCC'],
     );
     expect(IDENTIFIER_SCHEMES.CITIZEN_ID).toMatchObject({ label: '公民身份号码', entityKind: 'PERSON' });
     expect(IDENTIFIER_SCHEMES.USCC).toMatchObject({ label: '统一社会信用代码', entityKind: 'ENTERPRISE' });
@@ -555,10 +555,14 @@ describe('IDENTIFIER_SCHEMES and resolveCode', () => {
     expect(resolveCode('USCC', '91350100M000100Y4')).toMatchObject({ ok: false, code: 'LENGTH' });
     expect(resolveCode('CITY_CODE', '4403042001000001234560')).toMatchObject({ ok: false, code: 'CHECK' });
     expect(IDENTIFIER_SCHEMES.HOUSE_CODE.normalise('123')).toBeNull();
+    expect(resolveCode('IFC_GUID', '0qh1nxOKE5Tse$3B7FSc4X')).toMatchObject({ ok: true, value: { entityKind: 'OBJECT', canonical: '0qh1nxOKE5Tse$3B7FSc4X' } });
+    expect(resolveCode('IFC_GUID', '0qh1nxOKE5Tse$3B7FSc4')).toMatchObject({ ok: false, code: 'LENGTH' });
+    expect(resolveCode('IFC_GUID', '0qh1nxOKE5Tse-3B7FSc4X')).toMatchObject({ ok: false, code: 'ALPHABET' });
+    expect(resolveCode('IFC_GUID', '4qh1nxOKE5Tse$3B7FSc4X')).toMatchObject({ ok: false, code: 'RANGE' });
     expect(resolveCode('PASSPORT', 'E12345678')).toEqual({
       ok: false,
       code: 'UNKNOWN_SCHEME',
-      reason: 'Unknown identifier scheme "PASSPORT"; use one of CITIZEN_ID, USCC, BUILDING_CODE, HOUSE_CODE, DEVICE_CODE, PARKING_CODE, CITIZEN_CODE, CITY_CODE.',
+      reason: 'Unknown identifier scheme "PASSPORT"; use one of CITIZEN_ID, USCC, BUILDING_CODE, HOUSE_CODE, DEVICE_CODE, PARKING_CODE, CITIZEN_CODE, IFC_GUID, CITY_CODE.',
     });
     expect(resolveCode('toString', 'x')).toMatchObject({ ok: false, code: 'UNKNOWN_SCHEME' });
   });
