@@ -12,6 +12,8 @@ import { ReturnFlowScheduler, type ReturnFlowDeps } from '../exchange/returnFlow
 import { ExportRunner, type ExportDeps } from '../exchange/export';
 import { PendingChangesSweeper } from '../ingest/changes';
 import { maintainReadings } from '../iot/store';
+import { IndicatorSchedule } from '../indicators/schedule';
+import { loadDatasetFiles } from '../ingest/registry';
 import { loadSigningKey } from '../audit/keys';
 import { serviceToken } from '../core/serviceToken';
 import { join } from 'node:path';
@@ -40,6 +42,8 @@ export interface AppServices {
   pendingChanges: PendingChangesSweeper;
   /** IoT readings housekeeping (partitions ahead, retention), hourly; null where the process runs none. */
   readingsMaintenance: NodeJS.Timeout | null;
+  /** The daily indicator run (one process computes, by an advisory lock); null where the process runs none. */
+  indicatorSchedule: IndicatorSchedule | null;
 }
 
 /** The policy in force, from PostgreSQL (loaded there from policies/ by the migrations). */
@@ -96,7 +100,9 @@ export async function startServices(stores: Stores, config: Config, overrides: P
   const pendingChanges = overrides.pendingChanges ?? new PendingChangesSweeper(stores, tick > 0 ? 30_000 : 0);
   await pendingChanges.start();
   const readingsMaintenance = tick > 0 ? startReadingsMaintenance(stores) : null;
-  return { ...services, returnFlows, returnFlowScheduler, exports, exportRunner, pendingChanges, readingsMaintenance };
+  const indicatorSchedule = overrides.indicatorSchedule !== undefined ? overrides.indicatorSchedule : tick > 0 ? new IndicatorSchedule(stores, () => loadDatasetFiles(), 10 * 60_000) : null;
+  indicatorSchedule?.start();
+  return { ...services, returnFlows, returnFlowScheduler, exports, exportRunner, pendingChanges, readingsMaintenance, indicatorSchedule };
 }
 
 /** pg_partman's maintenance of the readings store now and every hour (iot/store.ts maintainReadings). */
@@ -113,7 +119,7 @@ async function startCore(
   config: Config,
   overrides: Partial<AppServices>,
   enforcement: boolean,
-): Promise<Omit<AppServices, 'returnFlows' | 'returnFlowScheduler' | 'exports' | 'exportRunner' | 'pendingChanges' | 'readingsMaintenance'>> {
+): Promise<Omit<AppServices, 'returnFlows' | 'returnFlowScheduler' | 'exports' | 'exportRunner' | 'pendingChanges' | 'readingsMaintenance' | 'indicatorSchedule'>> {
   return {
     feed: overrides.feed ?? (await startFeed(stores)),
     auth: overrides.auth ?? createAuth(authConfigFromEnv(config)),
@@ -138,6 +144,7 @@ async function startCore(
 export async function stopServices(services: AppServices): Promise<void> {
   await services.pendingChanges.stop();
   if (services.readingsMaintenance) clearInterval(services.readingsMaintenance);
+  await services.indicatorSchedule?.stop();
   await services.exportRunner.stop();
   await services.returnFlowScheduler?.stop();
   await services.feed.stop();

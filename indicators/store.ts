@@ -70,3 +70,22 @@ export async function deleteIndicatorValues(sql: SqlStore, prefix: string): Prom
   const [r] = await sql.query<{ n: number }>(`WITH d AS (DELETE FROM indicator_value WHERE indicator_id LIKE $1 || '%' RETURNING 1) SELECT count(*)::int AS n FROM d`, [prefix]);
   return r.n;
 }
+
+/** Whether a run has computed the period already. */
+export async function periodComputed(sql: SqlStore, period: string): Promise<boolean> {
+  const rows = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM indicator_run WHERE period = $1::date`, [period]);
+  return rows[0].n > 0;
+}
+
+/**
+ * Runs `work` only in the process that takes the indicators' advisory lock (held by a transaction
+ * for as long as the work runs; released if the process dies); false when another process has it.
+ */
+export async function whileHoldingComputeLock(sql: SqlStore, work: () => Promise<void>): Promise<boolean> {
+  return sql.transaction(async (client) => {
+    const got = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('citycode:indicators')) AS ok`);
+    if (!got.rows[0].ok) return false;
+    await work();
+    return true;
+  });
+}

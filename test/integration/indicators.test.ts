@@ -1,5 +1,7 @@
 import { INDICATORS, SCENES, indicatorKey } from '../../domain/indicators';
 import { computeIndicators } from '../../indicators/compute';
+import { IndicatorSchedule } from '../../indicators/schedule';
+import { loadDatasetFiles } from '../../ingest/registry';
 import { gql, startTestApi, type TestApi } from '../support/services';
 import { bearer, tokenFor } from '../support/tokens';
 
@@ -123,6 +125,26 @@ describe('values for every region of every level', () => {
     expect(points.length).toBeGreaterThanOrEqual(2);
     expect(points.map((p) => p.period)).toEqual([...points.map((p) => p.period)].sort());
     expect(points.at(-1)!.value).toBe(await valueOf('grid_events', '440304'));
+  });
+});
+
+describe('the daily run', () => {
+  it('computes a period once, in one process of several, and records the run', async () => {
+    // A day no other test computes: 40 days ago, at noon 北京时间.
+    const day = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 40 * 86_400_000 + 4 * 3_600_000);
+    const period = day.toISOString().slice(0, 10);
+    await api.stores.sql.query(`DELETE FROM indicator_run WHERE period = $1::date`, [period]);
+    await api.stores.sql.query(`DELETE FROM indicator_value WHERE period = $1::date`, [period]);
+    const a = new IndicatorSchedule(api.stores, () => loadDatasetFiles(), 0);
+    const b = new IndicatorSchedule(api.stores, () => loadDatasetFiles(), 0);
+    await Promise.all([a.tick(day), b.tick(day)]);
+    await a.tick(day);
+    const runs = await api.stores.sql.query<{ n: number; values_n: number }>(`SELECT count(*)::int AS n, max(values_n)::int AS values_n FROM indicator_run WHERE period = $1::date`, [period]);
+    expect(runs[0].n).toBe(1);
+    const [values] = await api.stores.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM indicator_value WHERE period = $1::date`, [period]);
+    expect(values.n).toBe(runs[0].values_n);
+    expect(values.n).toBeGreaterThan(INDICATORS.length * 100);
+    await api.stores.sql.query(`DELETE FROM indicator_value WHERE period = $1::date`, [period]);
   });
 });
 

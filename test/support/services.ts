@@ -36,6 +36,8 @@ export async function startTestApi(
     // No background sweep of pending change events: tests that count round trips must see only
     // their own (test/integration/pending-changes.test.ts runs the sweep itself).
     pendingChanges: new PendingChangesSweeper(stores, 0),
+    // No daily indicator run in the background: test/integration/indicators.test.ts runs it itself.
+    indicatorSchedule: null,
     ...serviceOverrides,
   });
   const { app, apollo, attachSubscriptions } = await createApp(stores, config, services);
