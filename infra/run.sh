@@ -17,13 +17,16 @@ prepare() {
   npm run -s build
   ensure_console
   node dist/store/migrate.js
-  # The 福田 district subgraph owns its schema (futian) and its migrations.
-  node dist/districts/futian/migrate.js
+  # The district subgraphs served in development (福田, 罗湖, 南山) own their schemas and migrations.
+  node dist/districts/futian/migrate.js --served
+  # 交通运输局's parking subgraph (the N of 1+11+N) owns its schema (jtj).
+  node dist/districts/jtj/server.js migrate
 }
 
 seed() {
   node dist/seed/cli.js --scale "${CITYCODE_SEED_SCALE:-demo}"
-  node dist/districts/futian/seed.js
+  node dist/districts/futian/seed.js --served
+  node dist/districts/jtj/server.js seed
 }
 
 cmd="${1:-}"; shift || true

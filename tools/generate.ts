@@ -7,6 +7,8 @@ import { DOMAINS } from '../domain/model';
 import { catalogueFields, catalogueIdentifierSchemes, catalogueTypes, type CatalogueField } from '../domain/modelIndex';
 import { policyDir } from '../store/policy';
 import { SUBGRAPHS, SUPERGRAPH_FILE } from '../gateway/subgraphs';
+import { districtSdl, districtSdlFile } from '../gateway/districtSdl';
+import { DISTRICT_PLATFORMS } from '../domain/districtPlatforms';
 import { composeFromRepository } from './compose';
 
 /**
@@ -85,6 +87,11 @@ async function codegenArtefacts(): Promise<Artefact[]> {
   return outputs.map((o: { filename: string; content: string }) => ({ file: relative(fromRoot(), fromRoot(o.filename)), text: o.content.endsWith('\n') ? o.content : `${o.content}\n` }));
 }
 
+/** The SDL of every district platform but 福田 (whose SDL is the template), rendered from the template. */
+function districtSdlArtefacts(): Artefact[] {
+  return DISTRICT_PLATFORMS.filter((p) => p.slug !== 'futian').map((p) => ({ file: districtSdlFile(p), text: districtSdl(p) }));
+}
+
 function compositionArtefacts(): Artefact[] {
   const outcome = composeFromRepository();
   if (!outcome.ok) throw new Error(`composition failed: ${outcome.errors.map((e) => e.message).join('; ')}`);
@@ -109,7 +116,7 @@ function stale(a: Artefact): boolean {
 
 /** Every artefact the city model derives, as it should be now. */
 export async function derivedArtefacts(): Promise<Artefact[]> {
-  return [catalogueArtefact(), ...(await codegenArtefacts()), ...compositionArtefacts()];
+  return [catalogueArtefact(), ...(await codegenArtefacts()), ...districtSdlArtefacts(), ...compositionArtefacts()];
 }
 
 async function main(argv: string[]): Promise<void> {

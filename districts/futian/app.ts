@@ -7,23 +7,27 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import express, { Express } from 'express';
 import { parse, type GraphQLSchema } from 'graphql';
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { formatError } from '../../api/app';
 import { Auth, authConfigFromEnv, createAuth } from '../../api/auth';
 import { logger } from '../../core/logger';
-import { fromRoot } from '../../core/paths';
 import { PURPOSE_HEADER } from '../../policy/engine';
 import type { FutianConfig } from './config';
-import { createContext, FutianContext, resolvers } from './resolvers';
+import { FUTIAN, type DistrictPlatform } from '../../domain/districtPlatforms';
+import { createContext, FutianContext, resolversFor } from './resolvers';
+import { districtSdl, FUTIAN_SDL_PATH } from '../../gateway/districtSdl';
 import type { FutianStore } from './store';
 import { returnFlowEndpoint } from './returnFlow';
 
-/** The SDL this subgraph serves (and that `npm run compose` composes). */
-export const FUTIAN_SDL_PATH = fromRoot('districts', 'futian', 'schema.graphql');
+export { FUTIAN_SDL_PATH };
+
+/** A district's subgraph schema: its SDL (the template rendered for it) with its resolvers. */
+export function buildDistrictSchema(p: DistrictPlatform): GraphQLSchema {
+  return buildSubgraphSchema([{ typeDefs: parse(districtSdl(p)), resolvers: resolversFor(p) }]);
+}
 
 export function buildFutianSchema(): GraphQLSchema {
-  return buildSubgraphSchema([{ typeDefs: parse(readFileSync(FUTIAN_SDL_PATH, 'utf8')), resolvers }]);
+  return buildDistrictSchema(FUTIAN);
 }
 
 export interface FutianApp {
@@ -39,9 +43,10 @@ export interface FutianApp {
  * /healthz, /readyz.
  */
 export async function createFutianApp(store: FutianStore, config: FutianConfig, auth: Auth = createAuth(authConfigFromEnv(config))): Promise<FutianApp> {
-  // 使用留痕: the district's reads and denials go to the city's audit chain (same database), stamped 'futian'.
+  const p = config.platform;
+  // 使用留痕: the district's reads and denials go to the city's audit chain (same database), stamped with its slug.
   const auditSql = new SqlStore(config.postgres);
-  const audit = new AuditWriter(auditSql, { subgraph: 'futian' });
+  const audit = new AuditWriter(auditSql, { subgraph: p.slug });
   const trailPlugin: ApolloServerPlugin<FutianContext> = {
     async serverWillStart() {
       return {
@@ -63,18 +68,18 @@ export async function createFutianApp(store: FutianStore, config: FutianConfig, 
   const apollo = new ApolloServer<FutianContext>({
     // The server's own SIGTERM/SIGINT handler stops Apollo; Apollo's handler would race it and hang.
     stopOnTerminationSignals: false,
-    schema: buildFutianSchema(),
+    schema: buildDistrictSchema(p),
     formatError,
     includeStacktraceInErrorResponses: false,
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), trailPlugin],
   });
   await apollo.start();
-  const log = logger.child({ subgraph: 'futian' });
+  const log = logger.child({ subgraph: p.slug });
 
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', subgraph: 'futian', uptimeS: Math.round(process.uptime()) });
+    res.json({ status: 'ok', subgraph: p.slug, uptimeS: Math.round(process.uptime()) });
   });
   app.get('/readyz', async (_req, res) => {
     try {
@@ -84,7 +89,7 @@ export async function createFutianApp(store: FutianStore, config: FutianConfig, 
       res.status(503).json({ status: 'unavailable', postgres: (err as Error).message });
     }
   });
-  app.post('/return-flow', returnFlowEndpoint(store, auth, log));
+  app.post('/return-flow', returnFlowEndpoint(store, auth, log, p.code));
   app.use(
     '/graphql',
     auth.middleware,
@@ -94,7 +99,7 @@ export async function createFutianApp(store: FutianStore, config: FutianConfig, 
         const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
         const subject = auth.subjectOf(req);
         const raw = req.header(PURPOSE_HEADER)?.trim().toUpperCase();
-        return createContext(subject, raw ? raw : null, store, log.child({ requestId, subject: subject.username }));
+        return createContext(subject, raw ? raw : null, store, log.child({ requestId, subject: subject.username }), p);
       },
     }),
   );

@@ -1,16 +1,20 @@
 import { loadConfig, type Config } from '../../core/config';
+import { FUTIAN, type DistrictPlatform } from '../../domain/districtPlatforms';
 
 /**
- * The 福田 subgraph's settings. Every default is for development on one machine (README):
- * FUTIAN_PORT 4401, HOST 127.0.0.1, FUTIAN_PG_* falling back to the city's PG_* (same cluster,
- * its own schema `futian`), Keycloak as the city's (KEYCLOAK_URL, KEYCLOAK_REALM).
+ * A district subgraph's settings (the template's; 福田's are the first). Every default is for
+ * development on one machine (README): <P>_PORT (4401 for 福田, districts/platforms.ts), HOST
+ * 127.0.0.1, <P>_PG_* falling back to the city's PG_* (same cluster, the district's own schema
+ * named as its slug), Keycloak as the city's (KEYCLOAK_URL, KEYCLOAK_REALM).
  */
 export interface FutianConfig {
+  platform: DistrictPlatform;
   port: number;
   host: string;
   postgres: Config['postgres'];
   keycloak: Config['keycloak'];
 }
+export type DistrictConfig = FutianConfig;
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -20,20 +24,26 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   return value;
 }
 
-export function futianConfig(env: NodeJS.ProcessEnv = process.env): FutianConfig {
+export function districtConfig(platform: DistrictPlatform, env: NodeJS.ProcessEnv = process.env): DistrictConfig {
   const city = loadConfig();
   const str = (name: string, fallback: string) => (env[name] === undefined || env[name] === '' ? fallback : env[name]!);
+  const P = platform.envPrefix;
   return {
-    port: intEnv(env, 'FUTIAN_PORT', 4401),
+    platform,
+    port: intEnv(env, `${P}_PORT`, platform.defaultPort),
     host: str('HOST', city.host),
     postgres: {
-      host: str('FUTIAN_PG_HOST', city.postgres.host),
-      port: intEnv(env, 'FUTIAN_PG_PORT', city.postgres.port),
-      user: str('FUTIAN_PG_USER', city.postgres.user),
-      password: str('FUTIAN_PG_PASSWORD', city.postgres.password),
-      database: str('FUTIAN_PG_DATABASE', city.postgres.database),
-      poolSize: intEnv(env, 'FUTIAN_PG_POOL_SIZE', 10),
+      host: str(`${P}_PG_HOST`, city.postgres.host),
+      port: intEnv(env, `${P}_PG_PORT`, city.postgres.port),
+      user: str(`${P}_PG_USER`, city.postgres.user),
+      password: str(`${P}_PG_PASSWORD`, city.postgres.password),
+      database: str(`${P}_PG_DATABASE`, city.postgres.database),
+      poolSize: intEnv(env, `${P}_PG_POOL_SIZE`, 10),
     },
     keycloak: city.keycloak,
   };
+}
+
+export function futianConfig(env: NodeJS.ProcessEnv = process.env): FutianConfig {
+  return districtConfig(FUTIAN, env);
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../../core/logger';
 import type { Subject } from '../../core/subject';
 import { parseCityCode } from '../../domain/citycode';
 import { applyMask } from '../../policy/masks';
+import { FUTIAN, fieldName, typeName, type DistrictPlatform } from '../../domain/districtPlatforms';
 import { GridAccess, gridAccess } from './policy';
 import type { EventFilter, FutianStore, GridEventRow } from './store';
 import { FutianTrail } from './trail';
@@ -21,6 +22,8 @@ export interface FutianContext {
   events(column: 'building_code' | 'person_code', filter: Omit<EventFilter, 'streets'>): DataLoader<string, GridEventRow[]>;
   /** What this request read and was refused (使用留痕), written to the audit chain at its end. */
   trail: FutianTrail;
+  /** The district this subgraph is (districts/platforms.ts). */
+  platform: DistrictPlatform;
 }
 
 export const CATEGORY_LABELS: Readonly<Record<string, string>> = {
@@ -34,9 +37,9 @@ export const CATEGORY_LABELS: Readonly<Record<string, string>> = {
 
 const MAX_FIRST = 100;
 
-export function createContext(subject: Subject, purpose: string | null, store: FutianStore, log: Logger): FutianContext {
+export function createContext(subject: Subject, purpose: string | null, store: FutianStore, log: Logger, platform: DistrictPlatform = FUTIAN): FutianContext {
   let decided: GridAccess | undefined;
-  const access = () => (decided ??= gridAccess(subject, purpose));
+  const access = () => (decided ??= gridAccess(subject, purpose, platform));
   const loaders = new Map<string, DataLoader<string, GridEventRow[]>>();
   return {
     subject,
@@ -44,7 +47,8 @@ export function createContext(subject: Subject, purpose: string | null, store: F
     store,
     log,
     access,
-    trail: new FutianTrail(subject, purpose),
+    platform,
+    trail: new FutianTrail(subject, purpose, platform),
     events(column, filter) {
       const key = JSON.stringify([column, filter.status, filter.first]);
       let loader = loaders.get(key);
@@ -66,9 +70,9 @@ export function createContext(subject: Subject, purpose: string | null, store: F
 function allowed(ctx: FutianContext, field: string, codes: readonly string[] = []): Extract<GridAccess, { effect: 'ALLOW' }> {
   const a = ctx.access();
   if (a.effect === 'ALLOW') return a;
-  ctx.log.info({ field, rule: a.rule, subject: ctx.subject.username }, 'futian: grid events denied');
+  ctx.log.info({ field, rule: a.rule, subject: ctx.subject.username }, `${ctx.platform.slug}: grid events denied`);
   ctx.trail.denied(a.rule, field, a.reason, codes);
-  throw new CityCodeError('FORBIDDEN', `Not allowed to read ${field}: ${a.reason}`, a.hint, { field, policy: a.rule, service: 'futian' });
+  throw new CityCodeError('FORBIDDEN', `Not allowed to read ${field}: ${a.reason}`, a.hint, { field, policy: a.rule, service: ctx.platform.slug });
 }
 
 interface PageArgs {
@@ -87,7 +91,7 @@ function filterOf(args: PageArgs): Omit<EventFilter, 'streets'> {
 /** Records the events a request gets as read (the persons and buildings they are about). */
 function readEvents<T extends GridEventRow | null | readonly GridEventRow[]>(ctx: FutianContext, rule: string, events: T): T {
   const list = events === null ? [] : Array.isArray(events) ? (events as readonly GridEventRow[]) : [events as GridEventRow];
-  if (list.length) ctx.trail.read(rule, 'GridEvent', list.flatMap((e) => [e.personCode, e.buildingCode]));
+  if (list.length) ctx.trail.read(rule, typeName(ctx.platform, 'GridEvent'), list.flatMap((e) => [e.personCode, e.buildingCode]));
   return events;
 }
 
@@ -102,40 +106,48 @@ function referenceCode(ref: { code?: unknown }, kind: 'OBJECT' | 'PERSON', typen
   return { code: parsed.value.code };
 }
 
-export const resolvers: GraphQLResolverMap<FutianContext> = {
-  Query: {
-    gridEvents: async (_root, args: PageArgs, ctx) => {
-      const a = allowed(ctx, 'Query.gridEvents');
-      return readEvents(ctx, a.rule, await ctx.store.recentEvents({ ...filterOf(args), streets: a.streets }));
+/** The resolvers of a district's subgraph, under its type and field names. */
+export function resolversFor(p: DistrictPlatform): GraphQLResolverMap<FutianContext> {
+  const events = fieldName(p, 'gridEvents');
+  const event = fieldName(p, 'gridEvent');
+  const eventType = typeName(p, 'GridEvent');
+  return {
+    Query: {
+      [events]: async (_root: unknown, args: PageArgs, ctx: FutianContext) => {
+        const a = allowed(ctx, `Query.${events}`);
+        return readEvents(ctx, a.rule, await ctx.store.recentEvents({ ...filterOf(args), streets: a.streets }));
+      },
+      [event]: async (_root: unknown, args: { id: string }, ctx: FutianContext) => {
+        const a = allowed(ctx, `Query.${event}`);
+        return readEvents(ctx, a.rule, await ctx.store.eventById(args.id, a.streets));
+      },
     },
-    gridEvent: async (_root, args: { id: string }, ctx) => {
-      const a = allowed(ctx, 'Query.gridEvent');
-      return readEvents(ctx, a.rule, await ctx.store.eventById(args.id, a.streets));
+    CityObject: {
+      // async: a bad representation fails its own list item, not the whole _entities field.
+      __resolveReference: async (ref: { code?: unknown }) => referenceCode(ref, 'OBJECT', 'CityObject'),
+      [events]: async (obj: { code: string }, args: PageArgs, ctx: FutianContext) => {
+        const a = allowed(ctx, `CityObject.${events}`, [obj.code]);
+        return readEvents(ctx, a.rule, await ctx.events('building_code', filterOf(args)).load(obj.code));
+      },
     },
-  },
-  CityObject: {
-    // async: a bad representation fails its own list item, not the whole _entities field.
-    __resolveReference: async (ref: { code?: unknown }) => referenceCode(ref, 'OBJECT', 'CityObject'),
-    gridEvents: async (obj: { code: string }, args: PageArgs, ctx) => {
-      const a = allowed(ctx, 'CityObject.gridEvents', [obj.code]);
-      return readEvents(ctx, a.rule, await ctx.events('building_code', filterOf(args)).load(obj.code));
+    Person: {
+      __resolveReference: async (ref: { code?: unknown }) => referenceCode(ref, 'PERSON', 'Person'),
+      [events]: async (obj: { code: string }, args: PageArgs, ctx: FutianContext) => {
+        const a = allowed(ctx, `Person.${events}`, [obj.code]);
+        return readEvents(ctx, a.rule, await ctx.events('person_code', filterOf(args)).load(obj.code));
+      },
     },
-  },
-  Person: {
-    __resolveReference: async (ref: { code?: unknown }) => referenceCode(ref, 'PERSON', 'Person'),
-    gridEvents: async (obj: { code: string }, args: PageArgs, ctx) => {
-      const a = allowed(ctx, 'Person.gridEvents', [obj.code]);
-      return readEvents(ctx, a.rule, await ctx.events('person_code', filterOf(args)).load(obj.code));
+    [eventType]: {
+      categoryLabel: (e: GridEventRow) => CATEGORY_LABELS[e.category] ?? e.category,
+      handler: (e: GridEventRow, _args: unknown, ctx: FutianContext) => {
+        const a = allowed(ctx, `${eventType}.handler`);
+        ctx.trail.read(a.rule, `${eventType}.handler`, [e.personCode, e.buildingCode], a.handler !== 'CLEAR');
+        return a.handler === 'CLEAR' ? e.handler : applyMask(e.handler, 'NAME');
+      },
+      building: (e: GridEventRow) => (e.buildingCode ? { __typename: 'CityObject', code: e.buildingCode } : null),
+      person: (e: GridEventRow) => (e.personCode ? { __typename: 'Person', code: e.personCode } : null),
     },
-  },
-  GridEvent: {
-    categoryLabel: (e: GridEventRow) => CATEGORY_LABELS[e.category] ?? e.category,
-    handler: (e: GridEventRow, _args, ctx) => {
-      const a = allowed(ctx, 'GridEvent.handler');
-      ctx.trail.read(a.rule, 'GridEvent.handler', [e.personCode, e.buildingCode], a.handler !== 'CLEAR');
-      return a.handler === 'CLEAR' ? e.handler : applyMask(e.handler, 'NAME');
-    },
-    building: (e: GridEventRow) => (e.buildingCode ? { __typename: 'CityObject', code: e.buildingCode } : null),
-    person: (e: GridEventRow) => (e.personCode ? { __typename: 'Person', code: e.personCode } : null),
-  },
-};
+  } as GraphQLResolverMap<FutianContext>;
+}
+
+export const resolvers: GraphQLResolverMap<FutianContext> = resolversFor(FUTIAN);

@@ -6,6 +6,7 @@ import { AuthError } from '../../api/auth';
 import { trustedPublicKeys } from '../../audit/keys';
 import type { Logger } from '../../core/logger';
 import { checkManifest, type SignedManifest } from '../../exchange/manifest';
+import { FUTIAN } from '../../domain/districtPlatforms';
 import type { FutianStore, ReturnedRow } from './store';
 
 /**
@@ -16,7 +17,6 @@ import type { FutianStore, ReturnedRow } from './store';
  * row count and sha256 are the manifest's. A delivery already received is answered, not taken
  * twice. Answers { received, duplicate } or { error, code, hint }.
  */
-const DISTRICT = '440304';
 const CITY_PLATFORM = 'SZ-ZSJ';
 
 class Refused extends Error {
@@ -51,7 +51,8 @@ async function* rowsOf(req: Request, digest: { hash: ReturnType<typeof createHas
   }
 }
 
-export function returnFlowEndpoint(store: FutianStore, auth: Auth, log: Logger): RequestHandler {
+export function returnFlowEndpoint(store: FutianStore, auth: Auth, log: Logger, district: string = FUTIAN.code): RequestHandler {
+  const DISTRICT = district;
   return async (req, res) => {
     try {
       if (!req.headers.authorization) throw new Refused(401, 'UNAUTHENTICATED', 'a delivery needs the platform’s bearer token', 'Deliveries come from the city platform’s service account.');

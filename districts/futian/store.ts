@@ -2,7 +2,7 @@ import { Pool, type PoolClient } from 'pg';
 import { isPostgresUnavailable, unavailable } from '../../core/errors';
 import type { FutianConfig } from './config';
 
-/** Every SQL statement of the 福田 subgraph (schema `futian`), parameterised. */
+/** Every SQL statement of a district subgraph (its schema: `futian` for 福田), parameterised. */
 export interface GridEventRow {
   id: string;
   title: string;
@@ -47,15 +47,20 @@ function scopeParams(streets: StreetScope): [boolean, string[]] {
 export class FutianStore {
   readonly pool: Pool;
 
-  constructor(config: FutianConfig['postgres']) {
-    this.pool = new Pool({ ...config, max: config.poolSize, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000, application_name: 'citycode-futian' });
+  /** The district's own schema (its slug, districts/platforms.ts): checked, then written into the statements. */
+  readonly schema: string;
+
+  constructor(config: FutianConfig['postgres'], schema = 'futian') {
+    if (!/^[a-z]{2,30}$/.test(schema)) throw new Error(`district schema "${schema}" must be 2-30 lower-case letters`);
+    this.schema = schema;
+    this.pool = new Pool({ ...config, max: config.poolSize, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000, application_name: `citycode-${schema}` });
     this.pool.on('error', () => undefined);
   }
 
   /** Runs work inside BEGIN/COMMIT on one connection; any error rolls everything back. */
   private async transaction<R>(work: (client: PoolClient) => Promise<R>): Promise<R> {
     const client = await this.pool.connect().catch((err: unknown) => {
-      throw isPostgresUnavailable(err) ? unavailable('PostgreSQL (futian)', err) : err;
+      throw isPostgresUnavailable(err) ? unavailable(`PostgreSQL (${this.schema})`, err) : err;
     });
     try {
       await client.query('BEGIN');
@@ -74,7 +79,7 @@ export class FutianStore {
     try {
       return (await this.pool.query(sql, params)).rows as T[];
     } catch (err) {
-      throw isPostgresUnavailable(err) ? unavailable('PostgreSQL (futian)', err) : err;
+      throw isPostgresUnavailable(err) ? unavailable(`PostgreSQL (${this.schema})`, err) : err;
     }
   }
 
@@ -85,7 +90,7 @@ export class FutianStore {
       `SELECT ${COLUMNS}, key FROM (
          SELECT e.*, e.${column} AS key,
                 row_number() OVER (PARTITION BY e.${column} ORDER BY e.reported_at DESC, e.id) AS rn
-           FROM futian.grid_event e
+           FROM ${this.schema}.grid_event e
           WHERE e.${column} = ANY($1::text[])
             AND ($2::text IS NULL OR e.status = $2)
             AND ($3::boolean OR e.street_code = ANY($4::text[]))
@@ -106,7 +111,7 @@ export class FutianStore {
   async recentEvents(filter: EventFilter): Promise<GridEventRow[]> {
     const [all, streets] = scopeParams(filter.streets);
     return this.query<GridEventRow>(
-      `SELECT ${COLUMNS} FROM futian.grid_event e
+      `SELECT ${COLUMNS} FROM ${this.schema}.grid_event e
         WHERE ($1::text IS NULL OR e.status = $1) AND ($2::boolean OR e.street_code = ANY($3::text[]))
         ORDER BY e.reported_at DESC, e.id LIMIT $4`,
       [filter.status, all, streets, filter.first],
@@ -116,7 +121,7 @@ export class FutianStore {
   async eventById(id: string, streets: StreetScope): Promise<GridEventRow | null> {
     const [all, list] = scopeParams(streets);
     const rows = await this.query<GridEventRow>(
-      `SELECT ${COLUMNS} FROM futian.grid_event e WHERE e.id = $1 AND ($2::boolean OR e.street_code = ANY($3::text[]))`,
+      `SELECT ${COLUMNS} FROM ${this.schema}.grid_event e WHERE e.id = $1 AND ($2::boolean OR e.street_code = ANY($3::text[]))`,
       [id, all, list],
     );
     return rows[0] ?? null;
@@ -135,7 +140,7 @@ export class FutianStore {
   ): Promise<{ received: number; duplicate: boolean }> {
     return this.transaction(async (client) => {
       const taken = await client.query(
-        `INSERT INTO futian.return_flow_receipt (delivery, flow, rows, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT (delivery) DO NOTHING RETURNING delivery`,
+        `INSERT INTO ${this.schema}.return_flow_receipt (delivery, flow, rows, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT (delivery) DO NOTHING RETURNING delivery`,
         [receipt.delivery, receipt.flow, receipt.rows, receipt.sha256],
       );
       // Received before: nothing to add (the transaction commits nothing).
@@ -145,11 +150,11 @@ export class FutianStore {
       const flush = async (): Promise<void> => {
         if (chunk.length === 0) return;
         await client.query(
-          `INSERT INTO futian.returned_row (code, kind, domain, "values", event_id, delivery)
+          `INSERT INTO ${this.schema}.returned_row (code, kind, domain, "values", event_id, delivery)
            SELECT r.code, r.kind, $2, r."values", r.event, $3 FROM jsonb_to_recordset($1::jsonb) AS r(code text, kind text, "values" jsonb, event bigint)
            ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, domain = EXCLUDED.domain, "values" = EXCLUDED."values", event_id = EXCLUDED.event_id,
              delivery = EXCLUDED.delivery, received_at = now()
-           WHERE futian.returned_row.event_id IS NULL OR EXCLUDED.event_id IS NULL OR EXCLUDED.event_id >= futian.returned_row.event_id`,
+           WHERE ${this.schema}.returned_row.event_id IS NULL OR EXCLUDED.event_id IS NULL OR EXCLUDED.event_id >= ${this.schema}.returned_row.event_id`,
           [JSON.stringify(chunk), receipt.domain, receipt.delivery],
         );
         received += chunk.length;
@@ -167,7 +172,7 @@ export class FutianStore {
 
   /** The returned rows of some codes (tests, and the district's own apps). */
   async returnedRows(codes: readonly string[]): Promise<ReturnedRow[]> {
-    return this.query<ReturnedRow>(`SELECT code, kind, "values", event_id AS event FROM futian.returned_row WHERE code = ANY ($1) ORDER BY code`, [[...codes]]);
+    return this.query<ReturnedRow>(`SELECT code, kind, "values", event_id AS event FROM ${this.schema}.returned_row WHERE code = ANY ($1) ORDER BY code`, [[...codes]]);
   }
 
   /** Stores an imported file's rows in file order, in one transaction (离线交换). */
@@ -176,8 +181,8 @@ export class FutianStore {
     rows: AsyncIterable<{ code: string; kind: string; values: Record<string, unknown>; geometry?: unknown }>,
   ): Promise<number> {
     return this.transaction(async (client) => {
-      await client.query(`DELETE FROM futian.imported_file WHERE export_id = $1`, [file.exportId]);
-      await client.query(`INSERT INTO futian.imported_file (export_id, encoding, columns, rows, sha256, manifest) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      await client.query(`DELETE FROM ${this.schema}.imported_file WHERE export_id = $1`, [file.exportId]);
+      await client.query(`INSERT INTO ${this.schema}.imported_file (export_id, encoding, columns, rows, sha256, manifest) VALUES ($1, $2, $3, $4, $5, $6)`, [
         file.exportId,
         file.encoding,
         [...file.columns],
@@ -190,7 +195,7 @@ export class FutianStore {
       const flush = async (): Promise<void> => {
         if (chunk.length === 0) return;
         await client.query(
-          `INSERT INTO futian.imported_row (export_id, seq, code, kind, "values", geometry)
+          `INSERT INTO ${this.schema}.imported_row (export_id, seq, code, kind, "values", geometry)
            SELECT $2, r.seq, r.code, r.kind, r."values", r.geometry FROM jsonb_to_recordset($1::jsonb) AS r(seq integer, code text, kind text, "values" jsonb, geometry jsonb)`,
           [JSON.stringify(chunk), file.exportId],
         );
@@ -207,7 +212,7 @@ export class FutianStore {
 
   /** An imported file's description. */
   async importedFile(exportId: string): Promise<{ encoding: string; columns: string[]; rows: number } | null> {
-    const [row] = await this.query<{ encoding: string; columns: string[]; rows: number }>(`SELECT encoding, columns, rows FROM futian.imported_file WHERE export_id = $1`, [exportId]);
+    const [row] = await this.query<{ encoding: string; columns: string[]; rows: number }>(`SELECT encoding, columns, rows FROM ${this.schema}.imported_file WHERE export_id = $1`, [exportId]);
     return row ?? null;
   }
 
@@ -215,7 +220,7 @@ export class FutianStore {
   async *importedRows(exportId: string): AsyncGenerator<{ code: string; kind: string; values: Record<string, unknown>; geometry: unknown }> {
     for (let after = -1; ; ) {
       const page = await this.query<{ seq: number; code: string; kind: string; values: Record<string, unknown>; geometry: unknown }>(
-        `SELECT seq, code, kind, "values", geometry FROM futian.imported_row WHERE export_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000`,
+        `SELECT seq, code, kind, "values", geometry FROM ${this.schema}.imported_row WHERE export_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000`,
         [exportId, after],
       );
       for (const r of page) yield r;
@@ -225,7 +230,7 @@ export class FutianStore {
   }
 
   async ping(): Promise<void> {
-    await this.query('SELECT 1 FROM futian.grid_event LIMIT 1', []);
+    await this.query(`SELECT 1 FROM ${this.schema}.grid_event LIMIT 1`, []);
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,9 @@
 import type { Subject } from '../../core/subject';
 import type { AuditEntry } from '../../policy/release';
+import { FUTIAN, fieldName, typeName, type DistrictPlatform } from '../../domain/districtPlatforms';
 
 /**
- * 使用留痕 in the 福田 subgraph: what one request read of grid events — which persons' and buildings'
+ * 使用留痕 in a district subgraph (福田's first): what one request read of grid events — which persons' and buildings'
  * events (their city codes), which fields (GridEvent, GridEvent.handler in clear or masked) under
  * which rule of policy.ts — and what it was refused. At the end of the request the entries go to
  * the city's audit chain (the same PostgreSQL database: one chain, one verifier), stamped
@@ -10,15 +11,19 @@ import type { AuditEntry } from '../../policy/release';
  */
 export const FUTIAN_POLICY_VERSION = 'futian-v1';
 
-/** Chinese labels of what the trail names, carried in each entry (the city's catalogue does not hold the district's fields). */
-export const FUTIAN_FIELD_LABELS: Readonly<Record<string, string>> = {
-  GridEvent: '网格事件 (福田区)',
-  'GridEvent.handler': '网格事件处理人 (福田区)',
-  'Query.gridEvents': '网格事件列表 (福田区)',
-  'Query.gridEvent': '网格事件 (福田区)',
-  'CityObject.gridEvents': '建筑的网格事件 (福田区)',
-  'Person.gridEvents': '个人的网格事件 (福田区)',
-};
+/** Chinese labels of what a district's trail names, carried in each entry (the city's catalogue does not hold the district's fields). */
+export function districtFieldLabels(p: DistrictPlatform): Readonly<Record<string, string>> {
+  const event = typeName(p, 'GridEvent');
+  return {
+    [event]: `网格事件 (${p.name})`,
+    [`${event}.handler`]: `网格事件处理人 (${p.name})`,
+    [`Query.${fieldName(p, 'gridEvents')}`]: `网格事件列表 (${p.name})`,
+    [`Query.${fieldName(p, 'gridEvent')}`]: `网格事件 (${p.name})`,
+    [`CityObject.${fieldName(p, 'gridEvents')}`]: `建筑的网格事件 (${p.name})`,
+    [`Person.${fieldName(p, 'gridEvents')}`]: `个人的网格事件 (${p.name})`,
+  };
+}
+export const FUTIAN_FIELD_LABELS = districtFieldLabels(FUTIAN);
 
 interface Group {
   decision: 'ALLOW' | 'MASK' | 'DENY';
@@ -30,11 +35,15 @@ interface Group {
 
 export class FutianTrail {
   private readonly groups = new Map<string, Group>();
+  private readonly labels: Readonly<Record<string, string>>;
 
   constructor(
     private readonly subject: Subject,
     private readonly purpose: string | null,
-  ) {}
+    private readonly platform: DistrictPlatform = FUTIAN,
+  ) {
+    this.labels = platform === FUTIAN ? FUTIAN_FIELD_LABELS : districtFieldLabels(platform);
+  }
 
   private group(decision: Group['decision'], rule: string, reason?: string): Group {
     const key = `${decision}|${rule}|${reason ?? ''}`;
@@ -66,10 +75,10 @@ export class FutianTrail {
       entityCodes: [...g.codes],
       fields: [...g.fields],
       decision: g.decision,
-      policy: `${g.rule}@${FUTIAN_POLICY_VERSION}`,
+      policy: `${g.rule}@${this.platform.slug}-v1`,
       detail: {
-        subgraph: 'futian',
-        fieldLabels: Object.fromEntries([...g.fields].map((f) => [f, FUTIAN_FIELD_LABELS[f] ?? f])),
+        subgraph: this.platform.slug,
+        fieldLabels: Object.fromEntries([...g.fields].map((f) => [f, this.labels[f] ?? f])),
         ...(g.reason ? { reason: g.reason } : {}),
       },
     }));

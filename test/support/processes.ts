@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net, { AddressInfo } from 'node:net';
 import { fromRoot } from '../../core/paths';
+import { DEPARTMENT_PLATFORMS, DISTRICT_PLATFORMS } from '../../domain/districtPlatforms';
 
 /**
  * Real processes for the federation tests: the compiled city subgraph, 福田 subgraph and gateway
@@ -24,6 +25,7 @@ export class NodeProcess {
     readonly script: string,
     readonly port: number,
     private readonly env: Record<string, string>,
+    private readonly args: readonly string[] = [],
   ) {}
 
   get url(): string {
@@ -34,7 +36,7 @@ export class NodeProcess {
     const path = fromRoot('dist', this.script);
     if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first (npm test does)`);
     this.output = '';
-    const child = spawn(process.execPath, [path], { env: { ...process.env, LOG_LEVEL: 'warn', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path, ...this.args], { env: { ...process.env, LOG_LEVEL: 'warn', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-4000);
@@ -70,28 +72,46 @@ export class NodeProcess {
 export interface Federation {
   city: NodeProcess;
   futian: NodeProcess;
+  /** Every district subgraph served in development (domain/districtPlatforms.ts), 福田 included, by slug. */
+  districts: Record<string, NodeProcess>;
+  /** The department subgraphs (the N), by slug. */
+  departments: Record<string, NodeProcess>;
   gateway: NodeProcess;
   stop(): Promise<void>;
 }
 
-/** City subgraph, 福田 subgraph and gateway, wired together by URL. */
+/** City subgraph, the served district subgraphs (福田, 罗湖, 南山), the department subgraphs (交通运输局) and the gateway, wired together by URL. */
 export async function startFederation(gatewayEnv: Record<string, string> = {}): Promise<Federation> {
-  const [cityPort, futianPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+  const served = DISTRICT_PLATFORMS.filter((p) => p.served);
+  const [cityPort, gatewayPort] = [await freePort(), await freePort()];
   const city = new NodeProcess('city subgraph', 'api/server.js', cityPort, { PORT: String(cityPort), CITYCODE_AUDIT_FLUSH_MS: '20' });
-  const futian = new NodeProcess('futian subgraph', 'districts/futian/server.js', futianPort, { FUTIAN_PORT: String(futianPort) });
+  const districts: Record<string, NodeProcess> = {};
+  for (const p of served) {
+    const port = await freePort();
+    districts[p.slug] = new NodeProcess(`${p.slug} subgraph`, 'districts/futian/server.js', port, { [`${p.envPrefix}_PORT`]: String(port) }, [p.slug]);
+  }
+  const departments: Record<string, NodeProcess> = {};
+  for (const d of DEPARTMENT_PLATFORMS) {
+    const port = await freePort();
+    departments[d.slug] = new NodeProcess(`${d.slug} subgraph`, `districts/${d.slug}/server.js`, port, { [`${d.envPrefix}_PORT`]: String(port) });
+  }
   const gateway = new NodeProcess('gateway', 'gateway/server.js', gatewayPort, {
     GATEWAY_PORT: String(gatewayPort),
     CITY_SUBGRAPH_URL: `${city.url}/graphql`,
-    FUTIAN_SUBGRAPH_URL: `${futian.url}/graphql`,
+    ...Object.fromEntries(served.map((p) => [`${p.envPrefix}_SUBGRAPH_URL`, `${districts[p.slug].url}/graphql`])),
+    ...Object.fromEntries(DEPARTMENT_PLATFORMS.map((d) => [`${d.envPrefix}_SUBGRAPH_URL`, `${departments[d.slug].url}/graphql`])),
     ...gatewayEnv,
   });
-  await Promise.all([city.start(), futian.start(), gateway.start()]);
+  const partners = [...Object.values(districts), ...Object.values(departments)];
+  await Promise.all([city.start(), ...partners.map((d) => d.start()), gateway.start()]);
   return {
     city,
-    futian,
+    futian: districts.futian,
+    districts,
+    departments,
     gateway,
     async stop() {
-      await Promise.all([gateway.stop(), futian.stop(), city.stop()]);
+      await Promise.all([gateway.stop(), ...partners.map((d) => d.stop()), city.stop()]);
     },
   };
 }
