@@ -21,12 +21,13 @@ interface ScopeParam {
   all: boolean;
   districts: string[];
   streets: string[];
+  grids: string[];
 }
 
 function param(scope: RowScope | undefined): ScopeParam {
-  if (!scope || scope.kind === 'NONE') return { all: false, districts: [], streets: [] };
-  if (scope.kind === 'ALL') return { all: true, districts: [], streets: [] };
-  return { all: false, districts: [...scope.districtCodes], streets: [...scope.streetCodes] };
+  if (!scope || scope.kind === 'NONE') return { all: false, districts: [], streets: [], grids: [] };
+  if (scope.kind === 'ALL') return { all: true, districts: [], streets: [], grids: [] };
+  return { all: false, districts: [...scope.districtCodes], streets: [...scope.streetCodes], grids: [...(scope.gridCodes ?? [])] };
 }
 
 /** The `$scope` parameter for {@link visible}: one entry per kind and per classified object kind. */
@@ -49,7 +50,7 @@ const kindOf = (scope: GraphScope, kind: string): RowScope['kind'] => scope.kind
  * required: the predicate is built for it, and the statement must also pass `scopeParam(scope)`.
  */
 export function visible(v: string, scope: GraphScope, label?: RowLabel): string {
-  const regions = (key: string) => `${v}.districtCode IN $scope.${key}.districts OR ${v}.streetCode IN $scope.${key}.streets`;
+  const regions = (key: string) => `${v}.districtCode IN $scope.${key}.districts OR ${v}.streetCode IN $scope.${key}.streets OR ${v}.gridCode IN $scope.${key}.grids`;
   const within = (kind: RowLabel): string => {
     const k = kindOf(scope, kind);
     let rows = k === 'ALL' ? 'true' : k === 'NONE' ? 'false' : `(${regions(kind)})`;

@@ -408,8 +408,8 @@ export function fieldRule(policy: Policy, subject: Subject, fieldKey: string, ct
     decision,
     rowDependent: true,
     forRow(row) {
-      const region = { districtCode: row?.districtCode ?? null, streetCode: row?.streetCode ?? null };
-      const key = `${region.districtCode ?? ''}|${region.streetCode ?? ''}`;
+      const region = { districtCode: row?.districtCode ?? null, streetCode: row?.streetCode ?? null, gridCode: row?.gridCode ?? null };
+      const key = `${region.districtCode ?? ''}|${region.streetCode ?? ''}|${region.gridCode ?? ''}`;
       let d = byRegion.get(key);
       if (!d) {
         d = Object.freeze(evaluate(policy, subject, entry, { ...ctx, row: region }).decision);

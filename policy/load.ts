@@ -23,7 +23,7 @@ import {
   type PurposesFile,
   type TypeInfo,
 } from './model';
-import { DISTRICT_AREAS, districtOfStreet, isDistrictArea, isShenzhenStreetCode } from './scope';
+import { DISTRICT_AREAS, districtOfStreet, isDistrictArea, isShenzhenGridCode, isShenzhenStreetCode, streetOfGrid } from './scope';
 
 /**
  * Loads and validates the policy files (catalogue.json, grants.json, purposes.json). Strict: an
@@ -425,8 +425,8 @@ function scope(p: Problems, path: string, value: unknown, ctx: Pick<GrantContext
     onlyKeys(p, path, o, ['kind']);
     return { kind: 'CITY' };
   }
-  if (o.kind !== 'DISTRICTS' && o.kind !== 'STREETS') {
-    p.add(`${path}.kind`, `must be CITY, DISTRICTS or STREETS, got ${show(o.kind)}`);
+  if (o.kind !== 'DISTRICTS' && o.kind !== 'STREETS' && o.kind !== 'GRIDS') {
+    p.add(`${path}.kind`, `must be CITY, DISTRICTS, STREETS or GRIDS, got ${show(o.kind)}`);
     return undefined;
   }
   onlyKeys(p, path, o, ['kind', 'codes']);
@@ -452,6 +452,12 @@ function scope(p: Problems, path: string, value: unknown, ctx: Pick<GrantContext
       ok = false;
     } else if (o.kind === 'STREETS' && ctx.knownStreetCodes && !ctx.knownStreetCodes.has(code)) {
       p.add(at, `street ${code} does not exist in seed/data/shenzhen-regions.json`);
+      ok = false;
+    } else if (o.kind === 'GRIDS' && !isShenzhenGridCode(code)) {
+      p.add(at, `${show(code)} is not a 14-digit grid code of Shenzhen (community 12 digits + grid 2, e.g. 44030400100101)`);
+      ok = false;
+    } else if (o.kind === 'GRIDS' && ctx.knownStreetCodes && !ctx.knownStreetCodes.has(streetOfGrid(code))) {
+      p.add(at, `grid ${code} lies in street ${streetOfGrid(code)}, which does not exist in seed/data/shenzhen-regions.json`);
       ok = false;
     }
     if (typeof code === 'string') seen.add(code);

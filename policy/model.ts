@@ -14,7 +14,9 @@ export type { Domain, MaskSpec } from '../domain/model';
 export type GrantScope =
   | { kind: 'CITY' }
   | { kind: 'DISTRICTS'; codes: string[] }
-  | { kind: 'STREETS'; codes: string[] };
+  | { kind: 'STREETS'; codes: string[] }
+  /** 网格: 14-digit grid codes (a community's 12 digits + the grid's 2), e.g. a grid-management centre's own grids. */
+  | { kind: 'GRIDS'; codes: string[] };
 
 /**
  * A grant (授权): a department may read one domain up to `maxLevel`, in `scope`, for `purposes`
@@ -176,6 +178,8 @@ export type Effect = 'ALLOW' | 'MASK' | 'DENY';
 export interface RowRegion {
   districtCode: string | null;
   streetCode: string | null;
+  /** The grid (网格) the row lies in, where grids are drawn (14 digits). */
+  gridCode?: string | null;
 }
 
 export interface DecisionContext {
@@ -214,5 +218,5 @@ export interface Decision {
 /** Rows of a domain the subject may see: pushed into the WHERE clause of every listing. */
 export type RowScope =
   | { kind: 'ALL' }
-  | { kind: 'REGIONS'; districtCodes: string[]; streetCodes: string[] }
+  | { kind: 'REGIONS'; districtCodes: string[]; streetCodes: string[]; gridCodes?: string[] }
   | { kind: 'NONE' };

@@ -89,11 +89,12 @@ interface AuditGroup {
 
 const LEVEL_AUDITED = new Set(['L2', 'L3', 'L4']);
 
-/** Region of a row given as stored properties (districtCode, streetCode). */
+/** Region of a row given as stored properties (districtCode, streetCode, gridCode). */
 export function regionOf(props: Readonly<Record<string, unknown>> | null | undefined): RowRegion {
   const d = props?.districtCode;
   const s = props?.streetCode;
-  return { districtCode: typeof d === 'string' ? d : null, streetCode: typeof s === 'string' ? s : null };
+  const g = props?.gridCode;
+  return { districtCode: typeof d === 'string' ? d : null, streetCode: typeof s === 'string' ? s : null, gridCode: typeof g === 'string' ? g : null };
 }
 
 let maskingKey: Buffer | undefined;

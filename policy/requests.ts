@@ -159,7 +159,9 @@ function ownerOf(
   datasetIds: string[],
   authoritativeDepartment: (fieldKey: string) => string | null,
 ): string {
-  const districts = new Set(scope.kind === 'DISTRICTS' ? scope.codes : scope.kind === 'STREETS' ? scope.codes.map(districtOfStreet) : []);
+  const districts = new Set(
+    scope.kind === 'DISTRICTS' ? scope.codes : scope.kind === 'STREETS' ? scope.codes.map(districtOfStreet) : scope.kind === 'GRIDS' ? scope.codes.map((g) => districtOfStreet(g.slice(0, 9))) : [],
+  );
   if (districts.size === 1) {
     const [district] = districts;
     const government = [...policy.departments.values()].find((d) => d.layer === 'DISTRICT' && d.districtCode === district);

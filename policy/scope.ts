@@ -3,9 +3,11 @@ import type { GrantScope, RowRegion, RowScope } from './model';
 
 /**
  * Region-scope algebra of the policy engine (pure). A row scope is ALL, NONE or REGIONS: the rows
- * whose district_code is in `districtCodes` OR whose street_code is in `streetCodes` — exactly the
- * predicate spatial/queries.ts pushes into SQL, so what the engine reasons about is what the
- * query returns. Rows without region codes are inside ALL only.
+ * whose district_code is in `districtCodes` OR whose street_code is in `streetCodes` OR whose
+ * grid_code is in `gridCodes` (absent when empty) — exactly the predicate spatial/queries.ts and
+ * graph/scope.ts push into SQL and Cypher, so what the engine reasons about is what the query
+ * returns. Rows without region codes are inside ALL only. A grid code is its community's 12 digits
+ * + 2, so its first 9 are its street.
  *
  * District-level areas are the eleven of docs/regions.md: nine GB/T 2260 districts plus the
  * project codes 440399 大鹏新区 and 440398 深汕特别合作区. A street belongs to the area
@@ -41,13 +43,26 @@ export function isShenzhenStreetCode(code: string): boolean {
 
 export { districtOfStreet };
 
-/** Canonical REGIONS scope: sorted, unique, streets inside listed districts dropped; empty → NONE. */
-export function regions(districtCodes: Iterable<string>, streetCodes: Iterable<string>): RowScope {
+/** The street of a 14-digit grid code. */
+export const streetOfGrid = (grid: string): string => grid.slice(0, 9);
+
+/** A 14-digit grid code in a Shenzhen street. */
+export function isShenzhenGridCode(code: string): boolean {
+  return /^\d{14}$/.test(code) && isShenzhenStreetCode(streetOfGrid(code));
+}
+
+const gridWithin = (grid: string, districts: ReadonlySet<string>, streets: ReadonlySet<string>): boolean =>
+  streets.has(streetOfGrid(grid)) || districts.has(districtOfStreet(streetOfGrid(grid)));
+
+/** Canonical REGIONS scope: sorted, unique, streets inside listed districts and grids inside listed streets or districts dropped; empty → NONE. */
+export function regions(districtCodes: Iterable<string>, streetCodes: Iterable<string>, gridCodes: Iterable<string> = []): RowScope {
   const districts = [...new Set(districtCodes)].sort();
   const inDistricts = new Set(districts);
   const streets = [...new Set(streetCodes)].filter((s) => !inDistricts.has(districtOfStreet(s))).sort();
-  if (districts.length === 0 && streets.length === 0) return NONE;
-  return { kind: 'REGIONS', districtCodes: districts, streetCodes: streets };
+  const inStreets = new Set(streets);
+  const grids = [...new Set(gridCodes)].filter((g) => !gridWithin(g, inDistricts, inStreets)).sort();
+  if (districts.length === 0 && streets.length === 0 && grids.length === 0) return NONE;
+  return grids.length ? { kind: 'REGIONS', districtCodes: districts, streetCodes: streets, gridCodes: grids } : { kind: 'REGIONS', districtCodes: districts, streetCodes: streets };
 }
 
 export function fromGrantScope(scope: GrantScope): RowScope {
@@ -58,6 +73,8 @@ export function fromGrantScope(scope: GrantScope): RowScope {
       return regions(scope.codes, []);
     case 'STREETS':
       return regions([], scope.codes);
+    case 'GRIDS':
+      return regions([], [], scope.codes);
   }
 }
 
@@ -76,14 +93,16 @@ export function fromDistrictScope(codes: readonly string[]): RowScope {
 export function union(scopes: Iterable<RowScope>): RowScope {
   const districts: string[] = [];
   const streets: string[] = [];
+  const grids: string[] = [];
   for (const s of scopes) {
     if (s.kind === 'ALL') return ALL;
     if (s.kind === 'REGIONS') {
       districts.push(...s.districtCodes);
       streets.push(...s.streetCodes);
+      grids.push(...(s.gridCodes ?? []));
     }
   }
-  return regions(districts, streets);
+  return regions(districts, streets, grids);
 }
 
 export function intersect(a: RowScope, b: RowScope): RowScope {
@@ -98,7 +117,13 @@ export function intersect(a: RowScope, b: RowScope): RowScope {
     ...a.streetCodes.filter((s) => bStreets.has(s) || bDistricts.has(districtOfStreet(s))),
     ...b.streetCodes.filter((s) => aDistricts.has(districtOfStreet(s))),
   ];
-  return regions(districts, streets);
+  const aStreets = new Set(a.streetCodes);
+  const bGrids = new Set(b.gridCodes ?? []);
+  const grids = [
+    ...(a.gridCodes ?? []).filter((g) => bGrids.has(g) || gridWithin(g, bDistricts, bStreets)),
+    ...(b.gridCodes ?? []).filter((g) => gridWithin(g, aDistricts, aStreets)),
+  ];
+  return regions(districts, streets, grids);
 }
 
 /** True when every row in `inner` is also in `outer`. */
@@ -107,19 +132,22 @@ export function covers(outer: RowScope, inner: RowScope): boolean {
   if (outer.kind === 'NONE' || inner.kind === 'ALL') return false;
   const districts = new Set(outer.districtCodes);
   const streets = new Set(outer.streetCodes);
+  const grids = new Set(outer.gridCodes ?? []);
   return (
     inner.districtCodes.every((d) => districts.has(d)) &&
-    inner.streetCodes.every((s) => streets.has(s) || districts.has(districtOfStreet(s)))
+    inner.streetCodes.every((s) => streets.has(s) || districts.has(districtOfStreet(s))) &&
+    (inner.gridCodes ?? []).every((g) => grids.has(g) || gridWithin(g, districts, streets))
   );
 }
 
-/** True when a row lies in the scope (same predicate as the SQL: district OR street matches). */
+/** True when a row lies in the scope (same predicate as the SQL: district OR street OR grid matches). */
 export function containsRow(scope: RowScope, row: RowRegion): boolean {
   if (scope.kind === 'ALL') return true;
   if (scope.kind === 'NONE') return false;
   return (
     (row.districtCode !== null && scope.districtCodes.includes(row.districtCode)) ||
-    (row.streetCode !== null && scope.streetCodes.includes(row.streetCode))
+    (row.streetCode !== null && scope.streetCodes.includes(row.streetCode)) ||
+    (typeof row.gridCode === 'string' && (scope.gridCodes ?? []).includes(row.gridCode))
   );
 }
 
@@ -129,6 +157,7 @@ export function describeScope(scope: RowScope): string {
   const parts = [
     ...scope.districtCodes.map((d) => `${DISTRICT_AREAS.get(d) ?? d} ${d}`),
     ...scope.streetCodes.map((s) => `street ${s}`),
+    ...(scope.gridCodes ?? []).map((g) => `grid ${g}`),
   ];
   return parts.join(', ');
 }
@@ -152,6 +181,7 @@ export function graphScopeAdmits(scope: GraphScope, kind: string, props: Readonl
   const row: RowRegion = {
     districtCode: typeof props.districtCode === 'string' ? props.districtCode : null,
     streetCode: typeof props.streetCode === 'string' ? props.streetCode : null,
+    gridCode: typeof props.gridCode === 'string' ? props.gridCode : null,
   };
   const kindScope = scope.kinds[kind];
   if (!kindScope || !containsRow(kindScope, row)) return false;

@@ -33,8 +33,8 @@ import { cachedPlan } from './planCache';
 const MAX_DEPTH = 3;
 
 /** The stored properties that say where a row lies: what per-row decisions read. */
-const REGION_PROPERTIES = ['districtCode', 'streetCode'];
-const MEASURE_READS = ['objectKind', 'regionCode', 'gridCode', ...REGION_PROPERTIES];
+const REGION_PROPERTIES = ['districtCode', 'streetCode', 'gridCode'];
+const MEASURE_READS = ['objectKind', 'regionCode', ...REGION_PROPERTIES];
 
 const keyOf = (type: string, field: string): string => `${type}.${field}`;
 

@@ -15,19 +15,21 @@ import { assertGeometry, assertLonLat, assertSearchExtent, Geometry, GeometryOpt
 
 /**
  * A caller's row scope. null/undefined: the whole city. An object: the features whose
- * district_code is in `districtCodes` OR whose street_code is in `streetCodes`; a list that is
- * absent or empty adds nothing, so `{}` and `{ districtCodes: [] }` see nothing.
+ * district_code is in `districtCodes` OR whose street_code is in `streetCodes` OR whose grid_code
+ * is in `gridCodes`; a list that is absent or empty adds nothing, so `{}` and `{ districtCodes: [] }`
+ * see nothing.
  */
 export interface RowScope {
   districtCodes?: readonly string[] | null;
   streetCodes?: readonly string[] | null;
+  gridCodes?: readonly string[] | null;
 }
 
 /** A policy row scope (policy/scope.ts) in this module's terms: undefined = the whole city. */
 export function spatialScopeOf(scope: PolicyRowScope | undefined): RowScope | undefined {
   if (!scope || scope.kind === 'NONE') return { districtCodes: [], streetCodes: [] };
   if (scope.kind === 'ALL') return undefined;
-  return { districtCodes: scope.districtCodes, streetCodes: scope.streetCodes };
+  return { districtCodes: scope.districtCodes, streetCodes: scope.streetCodes, gridCodes: scope.gridCodes ?? [] };
 }
 
 export interface SpatialSearchOptions {
@@ -80,8 +82,8 @@ class Params {
 interface CheckedOptions {
   kinds?: string[];
   excludeKinds?: string[];
-  scope?: { districtCodes: string[]; streetCodes: string[] };
-  deviceScope?: { districtCodes: string[]; streetCodes: string[] };
+  scope?: { districtCodes: string[]; streetCodes: string[]; gridCodes: string[] };
+  deviceScope?: { districtCodes: string[]; streetCodes: string[]; gridCodes: string[] };
   first: number;
   after?: string;
   match: AreaMatch;
@@ -112,6 +114,7 @@ function checkOptions(opts: AreaSearchOptions): CheckedOptions {
         : {
             districtCodes: stringList(o.scope.districtCodes, 'scope.districtCodes'),
             streetCodes: stringList(o.scope.streetCodes, 'scope.streetCodes'),
+            gridCodes: stringList(o.scope.gridCodes, 'scope.gridCodes'),
           },
     deviceScope:
       o.deviceScope === undefined || o.deviceScope === null
@@ -119,6 +122,7 @@ function checkOptions(opts: AreaSearchOptions): CheckedOptions {
         : {
             districtCodes: stringList(o.deviceScope.districtCodes, 'deviceScope.districtCodes'),
             streetCodes: stringList(o.deviceScope.streetCodes, 'deviceScope.streetCodes'),
+            gridCodes: stringList(o.deviceScope.gridCodes, 'deviceScope.gridCodes'),
           },
     first: pageSize(o.first),
     after: assertCursor(o.after),
@@ -135,12 +139,14 @@ function filterClauses(p: Params, o: CheckedOptions): string[] {
     const parts: string[] = [];
     if (o.scope.districtCodes.length) parts.push(`f.district_code = ANY(${p.add(o.scope.districtCodes, '::text[]')})`);
     if (o.scope.streetCodes.length) parts.push(`f.street_code = ANY(${p.add(o.scope.streetCodes, '::text[]')})`);
+    if (o.scope.gridCodes.length) parts.push(`f.grid_code = ANY(${p.add(o.scope.gridCodes, '::text[]')})`);
     where.push(parts.length === 0 ? 'FALSE' : parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`);
   }
   if (o.deviceScope) {
     const parts = [`f.kind <> 'DEVICE'`];
     if (o.deviceScope.districtCodes.length) parts.push(`f.district_code = ANY(${p.add(o.deviceScope.districtCodes, '::text[]')})`);
     if (o.deviceScope.streetCodes.length) parts.push(`f.street_code = ANY(${p.add(o.deviceScope.streetCodes, '::text[]')})`);
+    if (o.deviceScope.gridCodes.length) parts.push(`f.grid_code = ANY(${p.add(o.deviceScope.gridCodes, '::text[]')})`);
     where.push(parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`);
   }
   return where;

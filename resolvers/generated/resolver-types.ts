@@ -2249,10 +2249,11 @@ export type ReviewCaseType = {
   values?: Maybe<Scalars['String']['output']>;
 };
 
-/** 区域范围: 全市 / 若干区 / 若干街道 */
+/** 区域范围: 全市 / 若干区 / 若干街道 / 若干网格 */
 export enum ScopeKind {
   City = 'CITY',
   Districts = 'DISTRICTS',
+  Grids = 'GRIDS',
   Streets = 'STREETS'
 }
 

@@ -25,8 +25,9 @@ export enum ScopeKindEnum {
   CITY = 'CITY',
   DISTRICTS = 'DISTRICTS',
   STREETS = 'STREETS',
+  GRIDS = 'GRIDS',
 }
-registerEnumType(ScopeKindEnum, { name: 'ScopeKind', description: '区域范围: 全市 / 若干区 / 若干街道' });
+registerEnumType(ScopeKindEnum, { name: 'ScopeKind', description: '区域范围: 全市 / 若干区 / 若干街道 / 若干网格' });
 
 @InputType({ description: '数据使用申请' })
 export class AccessRequestInput {

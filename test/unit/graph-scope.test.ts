@@ -17,7 +17,7 @@ describe('row-scope predicate (graph/scope.ts visible)', () => {
       { kind: 'REGIONS', districtCodes: ['440304'], streetCodes: [] },
     );
     expect(visible('x', someDevices, 'CityObject')).toBe(
-      "(x.districtCode IN $scope.CityObject.districts OR x.streetCode IN $scope.CityObject.streets) AND (coalesce(x.objectKind, '') <> 'DEVICE' OR x.districtCode IN $scope.DEVICE.districts OR x.streetCode IN $scope.DEVICE.streets)",
+      "(x.districtCode IN $scope.CityObject.districts OR x.streetCode IN $scope.CityObject.streets OR x.gridCode IN $scope.CityObject.grids) AND (coalesce(x.objectKind, '') <> 'DEVICE' OR x.districtCode IN $scope.DEVICE.districts OR x.streetCode IN $scope.DEVICE.streets OR x.gridCode IN $scope.DEVICE.grids)",
     );
     expect(visible('x', scope({ CityObject: NONE }, NONE), 'CityObject')).toBe('false');
     expect(visible('e', noDevices)).toContain("(e:CityObject AND coalesce(e.objectKind, '') <> 'DEVICE')");
@@ -30,12 +30,12 @@ describe('row-scope predicate (graph/scope.ts visible)', () => {
   });
 
   it('tests the scope parameter for a kind seen in part', () => {
-    expect(visible('x', futian, 'Person')).toBe('(x.districtCode IN $scope.Person.districts OR x.streetCode IN $scope.Person.streets)');
+    expect(visible('x', futian, 'Person')).toBe('(x.districtCode IN $scope.Person.districts OR x.streetCode IN $scope.Person.streets OR x.gridCode IN $scope.Person.grids)');
   });
 
   it('without a label, lets each label through only under its own kind', () => {
     expect(visible('e', futian)).toBe(
-      '((e:Person AND (e.districtCode IN $scope.Person.districts OR e.streetCode IN $scope.Person.streets)) OR e:CityObject OR e:PublicFacility)',
+      '((e:Person AND (e.districtCode IN $scope.Person.districts OR e.streetCode IN $scope.Person.streets OR e.gridCode IN $scope.Person.grids)) OR e:CityObject OR e:PublicFacility)',
     );
     expect(visible('e', scope({ Person: NONE, Enterprise: NONE, CityObject: NONE, PublicFacility: NONE }, NONE))).toBe('false');
   });

@@ -383,7 +383,7 @@ describe('validation: every problem, with file and path', () => {
     }
     expect((error as PolicyError).problems).toEqual([
       'grant.id: must be 3-64 characters of a-z, 0-9 and inner hyphens, e.g. "ft-population", got "Bad Id"',
-      'grant.scope.kind: must be CITY, DISTRICTS or STREETS, got "TOWN"',
+      'grant.scope.kind: must be CITY, DISTRICTS, STREETS or GRIDS, got "TOWN"',
       'grant.expiresAt: must be an ISO 8601 instant with offset, e.g. "2027-12-31T23:59:59+08:00", got "soon"',
     ]);
   });
