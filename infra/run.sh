@@ -36,7 +36,7 @@ case "$cmd" in
     seed
     if [ "${1:-}" = "--federation" ]; then
       shift
-      log "starting the federation: gateway http://127.0.0.1:${GATEWAY_PORT:-4400}/graphql, city subgraph :${PORT:-4000}, 福田 subgraph :${FUTIAN_PORT:-4401} (Ctrl-C stops them)"
+      log "starting the federation: gateway http://127.0.0.1:${GATEWAY_PORT:-4400}/graphql, city subgraph :${PORT:-4000}, district subgraphs 福田 :4401 罗湖 :4402 南山 :4403, 交通运输局 :4421 (Ctrl-C stops them)"
       exec node dist/tools/federation.js "$@"
     fi
     if curl -fsS "http://${HOST:-127.0.0.1}:${PORT:-4000}/healthz" 2>/dev/null | grep -q '"status":"ok"'; then

@@ -370,6 +370,7 @@ describe('the shipped files upgrade a store that has v1 loaded', () => {
     store.pool.options.options = `-c search_path=${UPGRADE},public`;
     await store.query(readFileSync(fromRoot('migrations', 'postgres', '0004_policy.sql'), 'utf8'));
     await store.query(readFileSync(fromRoot('migrations', 'postgres', '0007_policy_grant_domains.sql'), 'utf8'));
+    await store.query(readFileSync(fromRoot('migrations', 'postgres', '0018_grid_scopes.sql'), 'utf8'));
   });
   afterAll(async () => {
     await store?.close();
