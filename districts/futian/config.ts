@@ -24,13 +24,13 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   return value;
 }
 
-export function districtConfig(platform: DistrictPlatform, env: NodeJS.ProcessEnv = process.env): DistrictConfig {
+/** A partner platform's settings by its environment prefix (<P>_PORT, <P>_PG_*): districts' and departments'. */
+export function partnerSettings(envPrefix: string, defaultPort: number, env: NodeJS.ProcessEnv = process.env): Omit<DistrictConfig, 'platform'> {
   const city = loadConfig();
   const str = (name: string, fallback: string) => (env[name] === undefined || env[name] === '' ? fallback : env[name]!);
-  const P = platform.envPrefix;
+  const P = envPrefix;
   return {
-    platform,
-    port: intEnv(env, `${P}_PORT`, platform.defaultPort),
+    port: intEnv(env, `${P}_PORT`, defaultPort),
     host: str('HOST', city.host),
     postgres: {
       host: str(`${P}_PG_HOST`, city.postgres.host),
@@ -42,6 +42,10 @@ export function districtConfig(platform: DistrictPlatform, env: NodeJS.ProcessEn
     },
     keycloak: city.keycloak,
   };
+}
+
+export function districtConfig(platform: DistrictPlatform, env: NodeJS.ProcessEnv = process.env): DistrictConfig {
+  return { platform, ...partnerSettings(platform.envPrefix, platform.defaultPort, env) };
 }
 
 export function futianConfig(env: NodeJS.ProcessEnv = process.env): FutianConfig {

@@ -24,7 +24,7 @@ import type { CityPlan } from '../../seed/plan';
 import { createRng } from '../../seed/rng';
 import { SqlStore } from '../../store/postgres';
 import { migrateOwnSchema } from '../futian/migrate';
-import { districtConfig } from '../futian/config';
+import { partnerSettings } from '../futian/config';
 
 /**
  * 市交通运输局's parking subgraph (the N of 1+11+N): the occupancy of the city's parking spaces,
@@ -45,10 +45,9 @@ export interface JtjConfig {
   keycloak: Config['keycloak'];
 }
 
+/** JTJ_PORT (default 4421), JTJ_PG_* falling back to the city's PG_* (its own schema `jtj`). */
 export function jtjConfig(env: NodeJS.ProcessEnv = process.env): JtjConfig {
-  // The districts' settings reader with the department's prefix (JTJ_PORT, JTJ_PG_*).
-  const c = districtConfig({ slug: 'jtj', name: JTJ.name, code: '440300', department: JTJ.department, envPrefix: JTJ.envPrefix, defaultPort: JTJ.defaultPort, idPrefix: 'JTJ', typePrefix: '', fieldPrefix: '', served: true, streetPattern: '' }, env);
-  return { port: c.port, host: c.host, postgres: c.postgres, keycloak: c.keycloak };
+  return partnerSettings(JTJ.envPrefix, JTJ.defaultPort, env);
 }
 
 export async function migrateJtj(postgres: JtjConfig['postgres']): Promise<string[]> {
