@@ -6,7 +6,7 @@ import { closeStores, openStores } from '../store/stores';
 import { loadConfig } from '../core/config';
 import { logger } from '../core/logger';
 import { ingestFile, IngestSummary } from './pipeline';
-import { registerDatasetFiles } from './registry';
+import { loadDatasetFiles, registerDatasetFiles } from './registry';
 import { importBim } from './bim';
 import { syncDeviceRegistry } from './readings';
 import { refreshCatalogue } from './catalogue';
@@ -99,7 +99,9 @@ async function main(): Promise<number> {
     // The catalogue shows each dataset's rows, quality and freshness: as of this run.
     if (summary.written) await refreshCatalogue(stores, await currentPolicy(stores.sql));
     // New or moved IoT devices: readings find them by their device code (ingest/readings.ts).
-    if (summary.written) await syncDeviceRegistry(stores);
+    // Only a dataset of devices can change the registry, so only its ingest re-registers them.
+    const definition = loadDatasetFiles().find((d) => d.id === values.dataset);
+    if (summary.written && definition?.objectKind === 'DEVICE') await syncDeviceRegistry(stores);
     if (values.json) process.stdout.write(`${JSON.stringify({ ...summary, rejectedRows: summary.rejectedRows.slice(0, 100) })}\n`);
     else printSummary(summary);
     return summary.written ? 0 : 2;
