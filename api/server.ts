@@ -8,7 +8,7 @@ import { closeStores, openStores } from '../store/stores';
 
 /** The city subgraph's HTTP server: /graphql (and its subscriptions over WebSocket), /graphiql, /healthz, /readyz. */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig('api');
   const stores = openStores(config);
   const services = await startServices(stores, config);
   const { app, apollo, attachSubscriptions } = await createApp(stores, config, services);

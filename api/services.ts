@@ -94,7 +94,14 @@ export async function startServices(stores: Stores, config: Config, overrides: P
   const tick = returnFlowTickMs();
   const returnFlowScheduler = overrides.returnFlowScheduler !== undefined ? overrides.returnFlowScheduler : tick > 0 && enforcement ? new ReturnFlowScheduler(returnFlows, tick) : null;
   returnFlowScheduler?.start();
-  const exports: ExportDeps = overrides.exports ?? { stores, policy: () => services.policy.current(), audit: services.audit, dir: join(config.exchange.dir, 'exports'), key: returnFlows.key };
+  const exports: ExportDeps = overrides.exports ?? {
+    stores,
+    policy: () => services.policy.current(),
+    audit: services.audit,
+    dir: join(config.exchange.dir, 'exports'),
+    key: returnFlows.key,
+    quota: { perDay: config.limits.exportsPerDepartmentPerDay, running: config.limits.exportsRunningPerDepartment },
+  };
   const exportRunner = overrides.exportRunner ?? new ExportRunner(exports, tick > 0 ? 60_000 : 0);
   exportRunner.start();
   const pendingChanges = overrides.pendingChanges ?? new PendingChangesSweeper(stores, tick > 0 ? 30_000 : 0);

@@ -8,7 +8,10 @@
  */
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { Kind, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import type { RequestLimits } from '../core/config';
+import { CityCodeError } from '../core/errors';
+import { costEstimator, limitRules, operationCost, tooCostly } from './limits';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { operationHash } from '../audit/chain';
@@ -31,6 +34,8 @@ interface Connection {
   authorization: string | undefined;
   purpose: string | null;
   subject: Subject;
+  /** Ids of this connection's running operations (for the department's quota). */
+  active: Set<string>;
 }
 
 /** What a connection keeps besides graphql-ws's own (socket, request). */
@@ -56,12 +61,85 @@ export interface Subscriptions {
   close(): Promise<void>;
 }
 
-export function attachSubscriptions(server: Server, schema: GraphQLSchema, stores: Stores, services: AppServices, formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError): Subscriptions {
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: 1024 * 1024 });
+/**
+ * The limits of HTTP operations (api/limits.ts) for operations over WebSocket, and the quota of
+ * open subscriptions per department (QUOTA_SUBSCRIPTIONS_PER_DEPARTMENT, this process).
+ */
+class SubscriptionGate {
+  private readonly byDepartment = new Map<string, number>();
+  private readonly rules;
+  private readonly estimators;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly limits: RequestLimits,
+  ) {
+    this.rules = [...specifiedRules, ...limitRules(limits)];
+    this.estimators = [costEstimator(limits.defaultListSize)];
+  }
+
+  /** The parsed operation, or the errors that refuse it. */
+  admit(connection: Connection, id: string, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): DocumentNode | readonly GraphQLError[] {
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query, { maxTokens: this.limits.maxTokens });
+    } catch (err) {
+      return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
+    }
+    const invalid = validate(this.schema, document, this.rules);
+    if (invalid.length) return invalid;
+    const cost = operationCost(this.schema, document, payload.operationName ?? undefined, payload.variables ?? {}, this.estimators);
+    if (cost > this.limits.maxCost) return [tooCostly(cost, this.limits.maxCost)];
+    const department = connection.subject.department ?? 'anonymous';
+    const open = this.byDepartment.get(department) ?? 0;
+    if (open >= this.limits.subscriptionsPerDepartment) {
+      return [
+        new CityCodeError('QUOTA_EXCEEDED', `${department} has ${open} open subscriptions; its quota is ${this.limits.subscriptionsPerDepartment}`, 'Close subscriptions the department no longer needs, or ask the operators for a larger quota.', {
+          quota: 'subscriptionsPerDepartment',
+          limit: this.limits.subscriptionsPerDepartment,
+        }),
+      ];
+    }
+    this.byDepartment.set(department, open + 1);
+    connection.active.add(id);
+    return document;
+  }
+
+  /** An operation ended (completed by either side, or its connection closed). */
+  release(connection: Connection | undefined, id: string): void {
+    if (!connection?.active.delete(id)) return;
+    const department = connection.subject.department ?? 'anonymous';
+    const open = (this.byDepartment.get(department) ?? 1) - 1;
+    if (open > 0) this.byDepartment.set(department, open);
+    else this.byDepartment.delete(department);
+  }
+}
+
+export function attachSubscriptions(
+  server: Server,
+  schema: GraphQLSchema,
+  stores: Stores,
+  services: AppServices,
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
+  limits: RequestLimits,
+): Subscriptions {
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: limits.maxBodyBytes });
+  const gate = new SubscriptionGate(schema, limits);
   const serving = useServer<Record<string, unknown>, Extra>(
     {
       schema,
       connectionInitWaitTimeout: 10_000,
+      onSubscribe: (ctx, id, payload) => {
+        const connection = ctx.extra.connection!;
+        const admitted = gate.admit(connection, id, payload);
+        if (Array.isArray(admitted)) return admitted as GraphQLError[];
+        return { schema, document: admitted as DocumentNode, operationName: payload.operationName, variableValues: payload.variables };
+      },
+      onComplete: (ctx, id) => gate.release(ctx.extra.connection, id),
+      onClose: (ctx) => {
+        const connection = ctx.extra.connection;
+        for (const id of [...(connection?.active ?? [])]) gate.release(connection, id);
+      },
       onConnect: async (ctx) => {
         const params = ctx.connectionParams;
         const authorization = param(params, 'authorization', 'Authorization');
@@ -76,7 +154,7 @@ export function attachSubscriptions(server: Server, schema: GraphQLSchema, store
               return false;
             }
           }
-          ctx.extra.connection = { authorization, purpose, subject };
+          ctx.extra.connection = { authorization, purpose, subject, active: new Set() };
           return true;
         } catch (err) {
           if (err instanceof AuthError) {

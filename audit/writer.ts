@@ -214,6 +214,17 @@ export class AuditWriter {
     return { ...this.counters, queueDepth: this.queue.length };
   }
 
+  /** Milliseconds the oldest entry not yet written has waited (0 when none waits): the audit lag. */
+  get lagMs(): number {
+    const oldest = this.queue[0];
+    return oldest ? Math.max(0, Date.now() - Date.parse(oldest.row.at)) : 0;
+  }
+
+  /** True when the queue is full: a new entry would be dropped, so the API refuses reads instead (fail closed). */
+  get saturated(): boolean {
+    return this.closed || this.queue.length >= this.settings.maxQueue;
+  }
+
   /**
    * Enqueues one audit entry and returns at once. Throws TypeError for a malformed entry; never
    * waits for or fails on PostgreSQL.

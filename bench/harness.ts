@@ -66,7 +66,7 @@ export function startServer(script: string, env: Record<string, string>, root = 
   // CITYCODE_BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops.
   const profile = process.env.CITYCODE_BENCH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.CITYCODE_BENCH_PROFILE}`] : [];
   return spawn(process.execPath, [...profile, join(root, 'dist', script)], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', RATE_LIMIT_PER_SUBJECT: '0', RATE_LIMIT_PER_IP: '0', ...env },
     // CITYCODE_BENCH_LOG=<file>: the server's structured log (stdout) goes there.
     stdio: ['ignore', process.env.CITYCODE_BENCH_LOG ? openSync(process.env.CITYCODE_BENCH_LOG, 'a') : 'ignore', 'inherit'],
   });

@@ -17,6 +17,15 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'OPERATION_TOO_DEEP'
   | 'OPERATION_TOO_COSTLY'
+  | 'TOO_MANY_ALIASES'
+  | 'TOO_MANY_DIRECTIVES'
+  | 'BATCH_TOO_LARGE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'QUOTA_EXCEEDED'
+  | 'OPERATION_NOT_ALLOWED'
+  | 'INTROSPECTION_DISABLED'
+  | 'TIMEOUT'
   | 'INTERNAL_SERVER_ERROR';
 
 export class CityCodeError extends GraphQLError {
@@ -49,6 +58,31 @@ export function unavailable(service: string, cause?: unknown): CityCodeError {
     'A backing service is down or unreachable; retry shortly. /readyz says which one.',
     { service, ...(detail ? { detail } : {}) },
   );
+}
+
+/** A statement that ran past its deadline (DB_TIMEOUT_MS): cancelled, nothing of it kept. */
+export function timedOut(service: string): CityCodeError {
+  return new CityCodeError(
+    'TIMEOUT',
+    `${service} did not finish the request in time`,
+    'Ask for less (smaller pages, a smaller region) or retry later; the statement was cancelled and nothing of it was kept.',
+    { service, http: { status: 503 } },
+  );
+}
+
+const NEO4J_TIMED_OUT = new Set(['Neo.ClientError.Transaction.TransactionTimedOut', 'Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration']);
+
+/** True when neo4j-driver reports a transaction stopped by its timeout. */
+export function isNeo4jTimeout(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && NEO4J_TIMED_OUT.has(code);
+}
+
+/** True when pg reports a statement cancelled by statement_timeout, or its client-side query_timeout. */
+export function isPostgresTimeout(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  const message = err instanceof Error ? err.message : '';
+  return code === '57014' || /^Query read timeout$/.test(message);
 }
 
 const NEO4J_UNAVAILABLE = new Set(['ServiceUnavailable', 'SessionExpired', 'Neo.TransientError.General.DatabaseUnavailable']);

@@ -29,6 +29,8 @@ import {
   failJob,
   finishJob,
   insertJob,
+  ExportQuotaExceeded,
+  type ExportQuota,
   jobById,
   orphanedJobs,
   recordProgress,
@@ -49,6 +51,8 @@ export interface ExportDeps {
   /** Where export files are written (a folder per job). */
   dir: string;
   key: AuditSigningKey;
+  /** Per-department quota of export jobs (QUOTA_EXPORTS_*); null: none. */
+  quota?: ExportQuota | null;
 }
 
 export interface ExportInput {
@@ -171,6 +175,13 @@ export async function createExport(deps: ExportDeps, subject: Subject, input: Ex
     source,
     format: input.format,
     policyVersion: policy.version,
+  }, deps.quota ?? null).catch((err: unknown) => {
+    if (!(err instanceof ExportQuotaExceeded)) throw err;
+    const what = err.quota === 'perDay' ? `started ${err.count} exports in the last 24 h` : `has ${err.count} exports queued or running`;
+    throw new CityCodeError('QUOTA_EXCEEDED', `${subject.department} ${what}; its quota is ${err.limit}`, err.quota === 'perDay' ? 'Wait until earlier exports are a day old, or ask the operators for a larger quota.' : 'Wait until a running export finishes.', {
+      quota: err.quota === 'perDay' ? 'exportsPerDepartmentPerDay' : 'exportsRunningPerDepartment',
+      limit: err.limit,
+    });
   });
 }
 

@@ -7,7 +7,12 @@ import express, { Express } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { formatError as cityFormatError } from '../api/app';
+import { errorFormatter, formatError as cityFormatError } from '../api/app';
+import { allowList } from '../api/allowList';
+import { introspectionRule, limitRules } from '../api/limits';
+import { httpHardening } from '../api/observability';
+import { batchLimit, bodyErrors, rateLimits } from '../api/requestGuards';
+import { loadConfig, type Config } from '../core/config';
 import type { Auth } from '../api/auth';
 import { CityCodeError } from '../core/errors';
 import { logger } from '../core/logger';
@@ -37,6 +42,8 @@ export interface GatewaySettings {
   subgraphTimeoutMs: number;
   supergraphSdl?: string;
   env?: NodeJS.ProcessEnv;
+  /** The process's configuration (request limits, CORS, mode); default loadConfig('api'). */
+  config?: Config;
 }
 
 export function gatewayTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
@@ -115,6 +122,9 @@ export async function createGatewayApp(auth: Auth, settings: GatewaySettings): P
   const supergraphSdl = settings.supergraphSdl ?? readFileSync(fromRoot(SUPERGRAPH_FILE), 'utf8');
   const limits = settings.limits;
   const log = logger.child({ component: 'gateway' });
+  // The request limits of the city API that are not plan-aware (aliases, directives, tokens,
+  // body, batch, rates, allow-list: api/limits.ts, api/requestGuards.ts), read the same way.
+  const config = settings.config ?? loadConfig('api');
 
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -151,21 +161,34 @@ export async function createGatewayApp(auth: Auth, settings: GatewaySettings): P
     // The server's own SIGTERM/SIGINT handler stops Apollo; Apollo's handler would race it and hang.
     stopOnTerminationSignals: false,
     gateway,
-    formatError: gatewayFormatError,
+    formatError: errorFormatter(config.mode, undefined, gatewayFormatError),
     includeStacktraceInErrorResponses: false,
+    introspection: true,
+    validationRules: [...limitRules({ ...config.limits, maxDepth: Number.MAX_SAFE_INTEGER }), ...(config.http.introspection ? [] : [introspectionRule])],
+    parseOptions: { maxTokens: config.limits.maxTokens },
     plugins: [ApolloServerPluginLandingPageDisabled(), limitsPlugin],
   });
   await apollo.start();
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxy);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', component: 'gateway', uptimeS: Math.round(process.uptime()) });
   });
+  app.use(...httpHardening(config));
+  const rates = rateLimits(config.limits);
+  const admit = allowList(config.persistedOperations);
   app.use(
     '/graphql',
+    rates.byAddress,
     auth.middleware,
-    express.json({ limit: '1mb' }),
+    rates.bySubject((req) => auth.subjectOf(req)),
+    express.json({ limit: config.limits.maxBodyBytes }),
+    bodyErrors(config.limits),
+    // One operation per request at the gateway: each is planned across subgraphs on its own.
+    batchLimit({ ...config.limits, maxBatch: 0 }),
+    ...(admit ? [admit] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();

@@ -16,7 +16,7 @@ export function gatewayPort(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig('api');
   const port = gatewayPort();
   const auth = createAuth(authConfigFromEnv(config));
   const { app, apollo } = await createGatewayApp(auth, { limits: limitsFromEnv(), subgraphTimeoutMs: gatewayTimeoutFromEnv() });

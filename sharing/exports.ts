@@ -95,17 +95,52 @@ function toJob(r: Row): ExportJob {
   };
 }
 
+/** How many export jobs a department may start in 24 h, and have queued or running at once. */
+export interface ExportQuota {
+  perDay: number;
+  running: number;
+}
+
+export class ExportQuotaExceeded extends Error {
+  constructor(
+    readonly quota: 'perDay' | 'running',
+    readonly count: number,
+    readonly limit: number,
+  ) {
+    super(`export quota ${quota} reached: ${count} of ${limit}`);
+  }
+}
+
+/**
+ * A new QUEUED job, when the department's quota allows it (counted and inserted under the
+ * department's advisory lock, so two requests at once cannot both take the last one).
+ */
 export async function insertJob(
   sql: SqlStore,
   j: { requester: string; department: string; subject: ExportSubject; purpose: string | null; source: ExportSource; format: ExportFormat; policyVersion: string },
+  quota: ExportQuota | null = null,
 ): Promise<ExportJob> {
-  const [row] = await sql.query<Row>(
-    `INSERT INTO export_job (id, requester, department, subject, purpose, source, format, policy_version, state)
-     VALUES ('ex-' || lpad(nextval('export_job_seq')::text, 6, '0'), $1, $2, $3, $4, $5, $6, $7, 'QUEUED')
-     RETURNING ${COLUMNS}`,
-    [j.requester, j.department, JSON.stringify(j.subject), j.purpose, JSON.stringify(j.source), j.format, j.policyVersion],
-  );
-  return toJob(row);
+  return sql.transaction(async (client) => {
+    if (quota) {
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('export-quota:' || $1))`, [j.department]);
+      const { rows } = await client.query<{ day: number; running: number }>(
+        `SELECT count(*) FILTER (WHERE created_at > now() - interval '24 hours')::int AS day,
+                count(*) FILTER (WHERE state IN ('QUEUED', 'RUNNING'))::int AS running
+           FROM export_job WHERE department = $1 AND (created_at > now() - interval '24 hours' OR state IN ('QUEUED', 'RUNNING'))`,
+        [j.department],
+      );
+      const { day, running } = rows[0];
+      if (day >= quota.perDay) throw new ExportQuotaExceeded('perDay', day, quota.perDay);
+      if (running >= quota.running) throw new ExportQuotaExceeded('running', running, quota.running);
+    }
+    const { rows } = await client.query<Row>(
+      `INSERT INTO export_job (id, requester, department, subject, purpose, source, format, policy_version, state)
+       VALUES ('ex-' || lpad(nextval('export_job_seq')::text, 6, '0'), $1, $2, $3, $4, $5, $6, $7, 'QUEUED')
+       RETURNING ${COLUMNS}`,
+      [j.requester, j.department, JSON.stringify(j.subject), j.purpose, JSON.stringify(j.source), j.format, j.policyVersion],
+    );
+    return toJob(rows[0]);
+  });
 }
 
 export async function jobById(sql: SqlStore, id: string): Promise<ExportJob | null> {

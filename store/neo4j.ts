@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import neo4j, { Driver, ManagedTransaction, Notification, RecordShape } from 'neo4j-driver';
 import type { Config } from '../core/config';
-import { isNeo4jUnavailable, unavailable } from '../core/errors';
+import { isNeo4jTimeout, isNeo4jUnavailable, timedOut, unavailable } from '../core/errors';
 import { logger } from '../core/logger';
 
 /**
@@ -30,18 +30,24 @@ export class GraphStore {
    * bytes on every answer, so a statement that draws one is logged once and tests expect none.
    */
   readonly stats = { roundTrips: 0, notifications: 0 };
+  /** Sessions open now (each holds one pooled connection while it runs): the pool use metric. */
+  inUse = 0;
+  readonly maxPoolSize = 200;
   private readonly noted = new Set<string>();
   private readonly database?: string;
+  /** Every transaction's deadline, enforced by Neo4j (Neo.ClientError.Transaction.TransactionTimedOut). */
+  private readonly txConfig: { timeout?: number };
 
   constructor(config: Config['neo4j']) {
     this.database = config.database;
+    this.txConfig = config.timeoutMs > 0 ? { timeout: config.timeoutMs } : {};
     this.driver = neo4j.driver(config.uri, neo4j.auth.basic(config.user, config.password), {
       // Fail fast when the database is down instead of hanging a request: the API answers
       // UNAVAILABLE and the driver reconnects on its own when Neo4j is back.
       connectionTimeout: 3000,
       connectionAcquisitionTimeout: 5000,
       maxTransactionRetryTime: 2000,
-      maxConnectionPoolSize: 200,
+      maxConnectionPoolSize: this.maxPoolSize,
       disableLosslessIntegers: true,
     });
   }
@@ -60,11 +66,13 @@ export class GraphStore {
   /** Runs several statements in one write transaction: all of them or none. */
   async writeTransaction<R>(work: (tx: ManagedTransaction) => Promise<R>): Promise<R> {
     const session = this.driver.session({ database: this.database, defaultAccessMode: neo4j.session.WRITE });
+    this.inUse++;
     try {
-      return await session.executeWrite(work);
+      return await session.executeWrite(work, this.txConfig);
     } catch (err) {
       throw translate(err);
     } finally {
+      this.inUse--;
       await session.close();
     }
   }
@@ -109,13 +117,15 @@ export class GraphStore {
       database: this.database,
       defaultAccessMode: mode === 'READ' ? neo4j.session.READ : neo4j.session.WRITE,
     });
+    this.inUse++;
     try {
-      const result = mode === 'READ' ? await session.executeRead(work) : await session.executeWrite(work);
+      const result = mode === 'READ' ? await session.executeRead(work, this.txConfig) : await session.executeWrite(work, this.txConfig);
       if (result.summary.notifications.length) this.note(result.summary.notifications);
       return result.records.map((r) => r.toObject());
     } catch (err) {
       throw translate(err);
     } finally {
+      this.inUse--;
       await session.close();
     }
   }
@@ -136,6 +146,7 @@ export function usedParams(cypher: string, params: Record<string, unknown>): Rec
 }
 
 function translate(err: unknown): unknown {
+  if (isNeo4jTimeout(err)) return timedOut('Neo4j');
   return isNeo4jUnavailable(err) ? unavailable('Neo4j', err) : err;
 }
 

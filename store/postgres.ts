@@ -1,6 +1,6 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { Config } from '../core/config';
-import { isPostgresUnavailable, unavailable } from '../core/errors';
+import { isPostgresTimeout, isPostgresUnavailable, timedOut, unavailable } from '../core/errors';
 import { withTimeout } from './neo4j';
 
 /** The PostgreSQL connection pool: parameterised SQL only, errors translated to UNAVAILABLE. */
@@ -32,6 +32,9 @@ export class SqlStore {
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30000,
       application_name: 'citycode',
+      // Every statement has a deadline: the server cancels it (statement_timeout, SQLSTATE 57014)
+      // and the client gives up a little later should the server not answer at all.
+      ...(config.statementTimeoutMs > 0 ? { statement_timeout: config.statementTimeoutMs, query_timeout: config.statementTimeoutMs + 2000 } : {}),
     });
     // An idle client losing its connection must not crash the process.
     pool.on('error', () => undefined);
@@ -49,7 +52,7 @@ export class SqlStore {
       const result = await pool.query<T>(sql, params);
       return result.rows;
     } catch (err) {
-      throw isPostgresUnavailable(err) ? unavailable('PostgreSQL', err) : err;
+      throw translate(err);
     }
   }
 
@@ -72,7 +75,7 @@ export class SqlStore {
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      throw translate(err);
     } finally {
       client.release();
     }
@@ -130,4 +133,9 @@ export class SqlStore {
     await this.pool.end();
     if (this.readPool !== this.pool) await this.readPool.end();
   }
+}
+
+function translate(err: unknown): unknown {
+  if (isPostgresTimeout(err)) return timedOut('PostgreSQL');
+  return isPostgresUnavailable(err) ? unavailable('PostgreSQL', err) : err;
 }

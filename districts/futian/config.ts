@@ -26,7 +26,7 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
 
 /** A partner platform's settings by its environment prefix (<P>_PORT, <P>_PG_*): districts' and departments'. */
 export function partnerSettings(envPrefix: string, defaultPort: number, env: NodeJS.ProcessEnv = process.env): Omit<DistrictConfig, 'platform'> {
-  const city = loadConfig();
+  const city = loadConfig('api');
   const str = (name: string, fallback: string) => (env[name] === undefined || env[name] === '' ? fallback : env[name]!);
   const P = envPrefix;
   return {
@@ -39,6 +39,7 @@ export function partnerSettings(envPrefix: string, defaultPort: number, env: Nod
       password: str(`${P}_PG_PASSWORD`, city.postgres.password),
       database: str(`${P}_PG_DATABASE`, city.postgres.database),
       poolSize: intEnv(env, `${P}_PG_POOL_SIZE`, 10),
+      statementTimeoutMs: city.postgres.statementTimeoutMs,
     },
     keycloak: city.keycloak,
   };

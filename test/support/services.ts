@@ -24,7 +24,10 @@ export async function startTestApi(
   serviceOverrides: Partial<AppServices> = {},
   options: { databasePolicy?: boolean } = {},
 ): Promise<TestApi> {
-  const config = overrides(loadConfig());
+  // Rate limits and export quotas off unless a test sets them: test files share one subject for
+  // hundreds of requests, and the dev database keeps the exports of earlier runs.
+  const base = loadConfig('api');
+  const config = overrides({ ...base, limits: { ...base.limits, ratePerSubject: 0, ratePerIp: 0, exportsPerDepartmentPerDay: 1_000_000, exportsRunningPerDepartment: 1_000_000 } });
   const stores = openStores(config);
   // Tests read the repository's policy files (fixed for the run) unless they ask for the database's
   // (as the API does: reloaded on a change any process makes), so that a governance test changing
