@@ -1,8 +1,21 @@
 /** Unit tests need nothing; integration tests need the services that infra/run.sh starts. */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
+/**
+ * Fault and restore tests (test/faults) stop and start the shared services, so they run only when
+ * CITYCODE_FAULTS=1, alone and in band, after everything else (infra/run.sh test).
+ */
+const faults = {
+  displayName: 'faults',
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
+  transform: { '^.+\\.ts$': tsJest },
+  setupFiles: ['reflect-metadata'],
+};
+
 module.exports = {
   testTimeout: 60000,
   projects: [
+    ...(process.env.CITYCODE_FAULTS === '1' ? [faults] : []),
     {
       displayName: 'unit',
       testEnvironment: 'node',

@@ -110,6 +110,8 @@ export interface CityApp {
   app: Express;
   apollo: ApolloServer<RequestContext>;
   metrics: Metrics;
+  /** Set when the process is shutting down: /readyz answers 503 and responses close their connections. */
+  draining: { value: boolean };
   /** Serves subscriptions (graphql-ws) on the HTTP server the app listens on (api/subscriptions.ts). */
   attachSubscriptions(server: Server): Subscriptions;
 }
@@ -198,10 +200,17 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
   // hashing every response body only costs CPU.
   app.disable('etag');
   app.set('trust proxy', config.http.trustProxy);
+  const draining = { value: false };
+  app.use((_req, res, next) => {
+    // While draining, no connection is kept alive for a next request.
+    if (draining.value) res.setHeader('connection', 'close');
+    next();
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', uptimeS: Math.round(process.uptime()) });
   });
   app.get('/readyz', async (_req, res) => {
+    if (draining.value) return void res.status(503).json({ status: 'draining' });
     const result = await readiness(stores, config);
     res.status(result.status === 'ready' ? 200 : 503).json(result);
   });
@@ -247,6 +256,7 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
     app,
     apollo,
     metrics,
+    draining,
     attachSubscriptions: (server) => {
       const subscriptions = attachSubscriptions(server, schema, stores, services, format, config.limits);
       openSubscriptions = () => subscriptions.connections;

@@ -15,6 +15,7 @@ import { getNamedType, getNullableType, GraphQLError, isListType, type GraphQLSc
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { RequestLimits } from '../core/config';
 import { CityCodeError } from '../core/errors';
+import { MAX_PAGE } from '../spatial/limits';
 
 /** Page types: a field returning one is multiplied by its `first` once; the page's own list is that page. */
 const PAGE_TYPE = /(Connection|PageType)$/;
@@ -28,7 +29,9 @@ const PAGE_TYPE = /(Connection|PageType)$/;
  */
 export function costEstimator(defaultListSize: number): ComplexityEstimator {
   return ({ field, args, type, childComplexity }) => {
-    const first = typeof args.first === 'number' && args.first > 0 ? args.first : null;
+    // A `first` above MAX_PAGE is refused by every resolver (BAD_USER_INPUT naming `first`), so it
+    // is costed at MAX_PAGE: the caller gets that precise refusal rather than a cost one.
+    const first = typeof args.first === 'number' && args.first > 0 ? Math.min(args.first, MAX_PAGE) : null;
     const hasFirst = field.args.some((a) => a.name === 'first');
     const returnsList = isListType(getNullableType(field.type));
     const returnsPage = PAGE_TYPE.test(getNamedType(field.type).name);

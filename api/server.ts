@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const config = loadConfig('api');
   const stores = openStores(config);
   const services = await startServices(stores, config);
-  const { app, apollo, attachSubscriptions } = await createApp(stores, config, services);
+  const { app, apollo, attachSubscriptions, draining } = await createApp(stores, config, services);
   // A deep accept backlog: a thousand clients connecting at once must queue, not be reset.
   const server: Server = app.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
     logger.info({ url: `http://${config.host}:${config.port}/graphql` }, 'citycode API listening');
@@ -22,23 +22,31 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
+  // Graceful shutdown (docs/operations.md, "Stop"): /readyz answers 503 at once so the balancer
+  // sends no more; the listener closes; requests in flight finish (their connections are told to
+  // close); subscriptions are closed with 1001 (clients reconnect elsewhere and resume from their
+  // cursor); the audit queue is flushed; then the stores close. Bounded by SHUTDOWN_GRACE_MS.
   let stopping = false;
+  const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    // Bounded: whatever still hangs after 10 s (a stuck client, a dead database) is cut off.
+    draining.value = true;
+    logger.info({ signal }, 'shutting down: draining requests in flight');
     setTimeout(() => {
-      logger.warn('shutdown took over 10 s; exiting');
+      logger.warn({ graceMs: grace }, 'shutdown took longer than the grace period; exiting');
       process.exit(1);
-    }, 10_000).unref();
-    await subscriptions.close().catch((err) => logger.warn({ err }, 'closing subscriptions failed'));
-    server.close();
+    }, grace).unref();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await apollo.stop().catch((err) => logger.warn({ err }, 'apollo stop failed'));
+    await subscriptions.close().catch((err) => logger.warn({ err }, 'closing subscriptions failed'));
+    // In flight: wait for them, but not longer than most of the grace period.
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, Math.max(0, grace - 3000)).unref())]);
     server.closeAllConnections();
+    await apollo.stop().catch((err) => logger.warn({ err }, 'apollo stop failed'));
     await stopServices(services);
     await closeStores(stores);
+    logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

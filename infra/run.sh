@@ -57,10 +57,23 @@ case "$cmd" in
     node dist/tools/generate.js --check
     log "jest"
     results="$CITYCODE_DATA/jest-results.json"
+    faults="$CITYCODE_DATA/jest-faults.json"
+    rm -f "$results" "$faults"
     rc=0
     LOG_LEVEL="${LOG_LEVEL:-fatal}" npx jest --ci --json --outputFile="$results" "$@" || rc=$?
+    # Fault and restore tests stop and start the services: alone, in band, after everything else
+    # (skipped when the run was narrowed to some tests).
+    if [ "$#" -eq 0 ]; then
+      log "jest: fault and restore tests (services stopped and started for real)"
+      CITYCODE_FAULTS=1 LOG_LEVEL="${LOG_LEVEL:-fatal}" npx jest --ci --json --outputFile="$faults" --selectProjects faults --runInBand || rc=$?
+    fi
     # The plain closing line CI reads: counts of the tests that ran.
-    node -e 'const r = require(process.argv[1]); console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$results" || true
+    node -e '
+      const fs = require("node:fs");
+      const rs = process.argv.slice(1).filter((f) => fs.existsSync(f)).map((f) => require(f));
+      const sum = (k) => rs.reduce((n, r) => n + r[k], 0);
+      console.log(`jest: ${sum("numPassedTests")} passed, ${sum("numFailedTests")} failed, ${sum("numPendingTests")} skipped`);
+    ' "$results" "$faults" || true
     exit "$rc"
     ;;
   services)

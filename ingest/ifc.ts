@@ -6,7 +6,7 @@
  * STEP parser). Nothing here touches the stores.
  */
 import * as WebIFC from 'web-ifc';
-import { badInput } from '../core/errors';
+import { badInput, CityCodeError } from '../core/errors';
 
 export type BimLevel = 'STOREY' | 'SPACE' | 'COMPONENT' | 'PART';
 
@@ -47,7 +47,12 @@ export async function readIfcModel(bytes: Uint8Array): Promise<BimModel> {
   const head = Buffer.from(bytes.subarray(0, 64)).toString('latin1');
   if (!head.startsWith('ISO-10303-21')) throw badInput('the file is not an IFC model (STEP, ISO-10303-21)', 'Export the model from the BIM tool as IFC2X3 or IFC4 (.ifc).', { argument: 'file' });
   const ifc = await ifcApi();
-  const model = ifc.OpenModel(bytes);
+  let model: number;
+  try {
+    model = ifc.OpenModel(bytes);
+  } catch (err) {
+    throw unreadable(err);
+  }
   try {
     const line = (id: number): Line => ifc.GetLine(model, id) as Line;
     const className = (id: number): string => {
@@ -128,7 +133,18 @@ export async function readIfcModel(bytes: Uint8Array): Promise<BimModel> {
     }
     const projects = idsOf(WebIFC.IFCPROJECT);
     return { schema: ifc.GetModelSchema(model), project: projects.length ? text(line(projects[0]).Name) : null, objects: [...objects.values()] };
+  } catch (err) {
+    throw unreadable(err);
   } finally {
     ifc.CloseModel(model);
   }
+}
+
+/** Whatever web-ifc throws on a damaged file becomes BAD_USER_INPUT (our own refusals pass through). */
+function unreadable(err: unknown): unknown {
+  if (err instanceof CityCodeError) return err;
+  return badInput('the IFC file could not be read: it is damaged or not valid STEP', 'Export the model again from the BIM tool as IFC2X3 or IFC4 and check it opens there.', {
+    argument: 'file',
+    detail: String((err as Error)?.message ?? err).slice(0, 200),
+  });
 }

@@ -1,7 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSchema, Kind, parse, validate } from 'graphql';
 import { manifestEntry, operationId } from '../../api/allowList';
+import { costEstimator, limitRules, operationCost } from '../../api/limits';
+import { fromRoot } from '../../core/paths';
 import { DEFAULT_REQUEST_LIMITS, loadConfig, type RequestLimits } from '../../core/config';
 import { CityCodeError } from '../../core/errors';
 import { landmarkCode, planDemoCity } from '../../seed/city';
@@ -313,6 +316,21 @@ describe('persisted-operation allow-list and introspection', () => {
       expect((await fetch(`${api.url}/graphiql`)).status).toBe(200);
     } finally {
       await closed.close();
+    }
+  });
+
+  it('every example operation of client/operations is within the default limits', () => {
+    const schema = buildSchema(readFileSync(fromRoot('schema', 'city.graphql'), 'utf8'));
+    const ops = readdirSync(fromRoot('client', 'operations')).filter((f) => f.endsWith('.graphql'));
+    expect(ops.length).toBeGreaterThanOrEqual(3);
+    for (const f of ops) {
+      const document = parse(readFileSync(fromRoot('client', 'operations', f), 'utf8'));
+      expect([f, validate(schema, document, limitRules(DEFAULT_REQUEST_LIMITS))]).toEqual([f, []]);
+      for (const d of document.definitions) {
+        if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+        const cost = operationCost(schema, { ...document, definitions: [d] }, d.name?.value, { residents: 100, first: 100 }, [costEstimator(DEFAULT_REQUEST_LIMITS.defaultListSize)]);
+        expect([d.name?.value, cost <= DEFAULT_REQUEST_LIMITS.maxCost]).toEqual([d.name?.value, true]);
+      }
     }
   });
 

@@ -1,6 +1,7 @@
 import { planDemoCity } from '../../seed/city';
 import type { CityPlan, SeedNode } from '../../seed/plan';
 import { gql, startTestApi, TestApi } from '../support/services';
+import { DEFAULT_REQUEST_LIMITS } from '../../core/config';
 import { bearer, tokenFor } from '../support/tokens';
 
 // Same queries, different departments: clear, masked, denied, and scoped (分层分域分主题分权).
@@ -147,14 +148,25 @@ describe('bypass attempts', () => {
 
   it('deep nesting through enterprises reaches no row outside the district', async () => {
     const enterprises = plan.nodes.filter((n) => n.labels.includes('Enterprise') && n.props.districtCode === '440304').slice(0, 20);
-    const res = await gql<{ enterprise: { legalRepresentative: { code: string; districtCode: string } | null; employees: { totalCount: number; nodes: { code: string; employers: { nodes: { employees: { nodes: { districtCode: string }[] } }[] } }[] } } }[]>(
-      api.url,
-      `query ($codes: [ID!]!) { ${enterprises
+    // 20 enterprises × 50 employees × their employers × 50 employees each: far over the default
+    // cost limit, which refuses it before anything runs; an API with the limit lifted (the test
+    // API's) shows that even run, it reaches no row outside 福田.
+    const limited = await startTestApi((c) => ({ ...c, limits: { ...c.limits, maxCost: DEFAULT_REQUEST_LIMITS.maxCost } }));
+    const unlimited = api;
+    const query = `query ($codes: [ID!]!) { ${enterprises
         .map(
           (_e, i) => `e${i}: enterprise(code: $codes_${i}) { legalRepresentative { code districtCode } employees(first: 50) { totalCount nodes { code districtCode employers { nodes { employees(first: 50) { nodes { districtCode } } } } } } }`,
         )
-        .join('\n')} }`.replace('$codes: [ID!]!', enterprises.map((_e, i) => `$codes_${i}: ID!`).join(', ')),
-      Object.fromEntries(enterprises.map((e, i) => [`codes_${i}`, e.code])),
+        .join('\n')} }`.replace('$codes: [ID!]!', enterprises.map((_e, i) => `$codes_${i}: ID!`).join(', '));
+    const variables = Object.fromEntries(enterprises.map((e, i) => [`codes_${i}`, e.code]));
+    const refused = await gql(limited.url, query, variables, who.futian);
+    await limited.close();
+    expect(refused.errors?.[0].extensions?.code).toBe('OPERATION_TOO_COSTLY');
+    expect(refused.data).toBeUndefined();
+    const res = await gql<{ enterprise: { legalRepresentative: { code: string; districtCode: string } | null; employees: { totalCount: number; nodes: { code: string; employers: { nodes: { employees: { nodes: { districtCode: string }[] } }[] } }[] } } }[]>(
+      unlimited.url,
+      query,
+      variables,
       who.futian,
     );
     const text = JSON.stringify(res.data);
@@ -284,12 +296,21 @@ describe('bypass attempts', () => {
     expect(anonymousNear.data!.objectsNear.totalCount).toBe(bureauNear.data!.objectsNear.totalCount - devicesNear);
   });
 
-  it('batched HTTP requests (an array of operations) are refused', async () => {
-    const response = await fetch(`${api.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...who.market },
-      body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
-    });
-    expect(response.status).toBe(400);
+  it('batched HTTP requests: each operation is released by its own gate, as if sent alone; large batches are refused', async () => {
+    const p = plan.nodes.find((n) => n.labels.includes('Person') && typeof n.props.phone === 'string')!;
+    const op = { query: `query ($c: ID!) { person(code: $c) { code idNumber phone } }`, variables: { c: p.code } };
+    const post = (body: unknown) => fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...who.market }, body: JSON.stringify(body) });
+    const alone = (await (await post(op)).json()) as Record<string, unknown>;
+    const response = await post([op, { query: '{ __typename }' }, op]);
+    expect(response.status).toBe(200);
+    const answers = (await response.json()) as Record<string, unknown>[];
+    expect(answers).toHaveLength(3);
+    expect(answers[0]).toEqual(alone);
+    expect(answers[2]).toEqual(alone);
+    expect(answers[1]).toEqual({ data: { __typename: 'Query' } });
+    expect(JSON.stringify(alone)).toMatch(/FORBIDDEN_FIELD/);
+    const tooMany = await post(Array.from({ length: 11 }, () => ({ query: '{ __typename }' })));
+    expect(tooMany.status).toBe(400);
+    expect(((await tooMany.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('BATCH_TOO_LARGE');
   });
 });

@@ -32,6 +32,29 @@ export class NodeProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** True while the process runs. */
+  get alive(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** The last 4,000 characters it wrote. */
+  get log(): string {
+    return this.output;
+  }
+
+  /** Sends SIGTERM and resolves with the exit code once it is gone (no SIGKILL: the test sees how it ends). */
+  async terminate(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    return exited;
+  }
+
   async start(timeoutMs = 60_000): Promise<void> {
     const path = fromRoot('dist', this.script);
     if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first (npm test does)`);

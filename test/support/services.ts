@@ -25,9 +25,15 @@ export async function startTestApi(
   options: { databasePolicy?: boolean } = {},
 ): Promise<TestApi> {
   // Rate limits and export quotas off unless a test sets them: test files share one subject for
-  // hundreds of requests, and the dev database keeps the exports of earlier runs.
+  // hundreds of requests, and the dev database keeps the exports of earlier runs. Aliases, cost, tokens
+  // lifted: the gate's property tests probe it with random operations far larger than apps send
+  // (128 aliased fields, costs over 100,000, over 5,000 tokens). test/integration/limits.test.ts tests each limit at
+  // its default, and that every example operation is within them.
   const base = loadConfig('api');
-  const config = overrides({ ...base, limits: { ...base.limits, ratePerSubject: 0, ratePerIp: 0, exportsPerDepartmentPerDay: 1_000_000, exportsRunningPerDepartment: 1_000_000 } });
+  const config = overrides({
+    ...base,
+    limits: { ...base.limits, ratePerSubject: 0, ratePerIp: 0, exportsPerDepartmentPerDay: 1_000_000, exportsRunningPerDepartment: 1_000_000, maxAliases: 1_000, maxCost: 10_000_000, maxTokens: 100_000 },
+  });
   const stores = openStores(config);
   // Tests read the repository's policy files (fixed for the run) unless they ask for the database's
   // (as the API does: reloaded on a change any process makes), so that a governance test changing
