@@ -100,13 +100,23 @@ export function accessLog(registry: Registry): RequestHandler[] {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const inFlight = new Gauge({ name: 'citycode_http_requests_in_flight', help: 'HTTP requests received and not yet answered', registers: [registry] });
   const measure: RequestHandler = (req, res, next) => {
     const end = latency.startTimer();
+    inFlight.inc();
+    let done = false;
+    const settle = () => {
+      if (done) return;
+      done = true;
+      inFlight.dec();
+    };
     res.on('finish', () => {
+      settle();
       const route = routeOf(req);
       end({ route });
       requests.inc({ route, method: req.method, status: String(res.statusCode) });
     });
+    res.on('close', settle);
     next();
   };
   const log = pinoHttp({

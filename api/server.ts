@@ -1,14 +1,34 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import { loadConfig } from '../core/config';
+import { ConfigError, loadConfig } from '../core/config';
+import { loadSigningKey } from '../audit/keys';
+import { piiKeys } from '../domain/pii';
+import { serialKey } from '../registry/issuing';
 import { logger } from '../core/logger';
 import { createApp } from './app';
 import { startServices, stopServices } from './services';
 import { closeStores, openStores } from '../store/stores';
 
 /** The city subgraph's HTTP server: /graphql (and its subscriptions over WebSocket), /graphiql, /healthz, /readyz. */
+/**
+ * Production refuses the development keys at start, not at their first use: the serial key of
+ * city codes, the PII keys and the audit signing key each throw when unset or public.
+ */
+function productionPreflight(): void {
+  const problems: string[] = [];
+  for (const check of [() => serialKey(), () => piiKeys(), () => loadSigningKey()]) {
+    try {
+      check();
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+}
+
 async function main(): Promise<void> {
   const config = loadConfig('api');
+  if (config.mode === 'production') productionPreflight();
   const stores = openStores(config);
   const services = await startServices(stores, config);
   const { app, apollo, attachSubscriptions, draining } = await createApp(stores, config, services);

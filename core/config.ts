@@ -123,6 +123,7 @@ export const DEVELOPMENT_SECRETS: Readonly<Record<string, string>> = Object.free
   NEO4J_PASSWORD: 'citycode-dev-password',
   PG_PASSWORD: 'citycode-dev',
   CITYCODE_SERVICE_CLIENT_SECRET: 'svc-city-etl-dev-secret',
+  KEYCLOAK_API_CLIENT_SECRET: 'citycode-api-dev-secret',
 });
 
 export class ConfigError extends Error {
@@ -190,6 +191,8 @@ export function loadConfig(role: 'api' | 'batch' = 'batch'): Config {
   const neo4jPassword = secret('NEO4J_PASSWORD', problems, mode);
   const pgPassword = secret('PG_PASSWORD', problems, mode);
   const serviceSecret = secret('CITYCODE_SERVICE_CLIENT_SECRET', problems, mode);
+  // Read by api/auth.ts; checked here so that every refusal comes at once.
+  secret('KEYCLOAK_API_CLIENT_SECRET', problems, mode);
   const introspectionRaw = env('CITYCODE_INTROSPECTION', mode === 'production' ? 'off' : 'on');
   if (introspectionRaw !== 'on' && introspectionRaw !== 'off') problems.push(`CITYCODE_INTROSPECTION must be on or off, got "${introspectionRaw}"`);
   if (mode === 'production' && process.env.POLICY_ENFORCEMENT === 'off') problems.push('POLICY_ENFORCEMENT=off is refused in production');

@@ -67,6 +67,11 @@ export interface ExportInput {
 
 export const PAGE_ROWS = 1000;
 const LEASE_MS = 2 * 60_000;
+/**
+ * CITYCODE_EXPORT_THROTTLE_MS: a pause after each page (0 by default), so that a fault test can
+ * stop a database while an export is between its first and last page (as ingest's --throttle-ms).
+ */
+const THROTTLE_MS = Number(process.env.CITYCODE_EXPORT_THROTTLE_MS ?? 0);
 const EXTENSIONS: Record<ExportFormat, string> = { NDJSON: 'ndjson', CSV: 'csv', GEOJSON: 'geojson' };
 const HINT = 'Export a dataset (dataset), the rows of one of your grants (grant), or a kind with an optional region (kind, region), as NDJSON, CSV or GEOJSON.';
 
@@ -284,6 +289,7 @@ export async function runExport(deps: ExportDeps, id: string, options: RunOption
         }
         await recordProgress(deps.stores.sql, job.id, { kindIndex, cursor, rows, bytes, grants: [...grants].sort() }, LEASE_MS);
         if (!more) break;
+        if (THROTTLE_MS > 0) await new Promise((resolve) => setTimeout(resolve, THROTTLE_MS));
       }
     }
     await write(fileTail(job.format));

@@ -65,7 +65,7 @@ case "$cmd" in
     # (skipped when the run was narrowed to some tests).
     if [ "$#" -eq 0 ]; then
       log "jest: fault and restore tests (services stopped and started for real)"
-      CITYCODE_FAULTS=1 LOG_LEVEL="${LOG_LEVEL:-fatal}" npx jest --ci --json --outputFile="$faults" --selectProjects faults --runInBand || rc=$?
+      CITYCODE_FAULTS=1 LOG_LEVEL="${LOG_LEVEL:-fatal}" npx jest --ci --json --outputFile="$faults" --selectProjects faults --runInBand --forceExit || rc=$?
     fi
     # The plain closing line CI reads: counts of the tests that ran.
     node -e '

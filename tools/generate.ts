@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { generate, loadCodegenConfig } from '@graphql-codegen/cli';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
+import { manifestEntry } from '../api/allowList';
 import { fromRoot } from '../core/paths';
 import { DOMAINS } from '../domain/model';
 import { catalogueFields, catalogueIdentifierSchemes, catalogueTypes, type CatalogueField } from '../domain/modelIndex';
@@ -17,6 +19,7 @@ import { composeFromRepository } from './compose';
  *   schema/city.graphql                the SDL (graphql-codegen, codegen.yml)
  *   resolvers/generated/resolver-types.ts, client/generated/graphql.ts   (graphql-codegen)
  *   schema/subgraphs/city.graphql, schema/supergraph.graphql             (composition)
+ *   client/persisted-operations.json   the allow-list manifest of the example operations
  * `--check` writes nothing and exits 1 naming every artefact that is stale (npm test runs it).
  *
  * The catalogue is written into the newest policy version. A version loaded somewhere never
@@ -103,6 +106,22 @@ function compositionArtefacts(): Artefact[] {
   ];
 }
 
+/**
+ * The persisted-operation manifest of the example operations (client/operations/*.graphql, one
+ * entry per operation, its text as the file writes it): what a production allow-list starts from
+ * (docs/operations.md, "Allow-list").
+ */
+function manifestArtefact(): Artefact {
+  const dir = fromRoot('client', 'operations');
+  const operations = readdirSync(dir)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort()
+    .flatMap((f) => parse(readFileSync(join(dir, f), 'utf8')).definitions)
+    .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
+    .map((d) => manifestEntry(print(d)));
+  return { file: 'client/persisted-operations.json', text: `${JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations }, null, 2)}\n`, json: true };
+}
+
 function stale(a: Artefact): boolean {
   let onDisk: string;
   try {
@@ -116,7 +135,7 @@ function stale(a: Artefact): boolean {
 
 /** Every artefact the city model derives, as it should be now. */
 export async function derivedArtefacts(): Promise<Artefact[]> {
-  return [catalogueArtefact(), ...(await codegenArtefacts()), ...districtSdlArtefacts(), ...compositionArtefacts()];
+  return [catalogueArtefact(), ...(await codegenArtefacts()), ...districtSdlArtefacts(), ...compositionArtefacts(), manifestArtefact()];
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -40,7 +40,7 @@ let residents: string[] = [];
 
 const NEO4J_READ = { query: `query ($code: ID!) { entity(code: $code) { code name } }`, variables: { code: landmarkCode('CIVIC_CENTER') } };
 const PG_READ = {
-  query: `query ($p: JSON!) { objectsWithin(polygon: $p, first: 5) { nodes { code } } }`,
+  query: `query ($p: GeoJSON!) { objectsWithin(polygon: $p, first: 5) { nodes { code } } }`,
   variables: { p: { type: 'Polygon', coordinates: [[[114.04, 22.53], [114.07, 22.53], [114.07, 22.56], [114.04, 22.56], [114.04, 22.53]]] } },
 };
 
@@ -87,10 +87,14 @@ beforeAll(async () => {
   const futianPort = await freePort();
   futian = new NodeProcess('福田 subgraph', 'districts/futian/server.js', futianPort, { FUTIAN_PORT: String(futianPort) }, ['futian']);
   await futian.start();
-  api = new NodeProcess('city API', 'api/server.js', await freePort(), {
+  const apiPort = await freePort();
+  api = new NodeProcess('city API', 'api/server.js', apiPort, {
+    PORT: String(apiPort),
     CITYCODE_RETURN_FLOW_TICK_MS: '0',
     FUTIAN_RETURN_FLOW_URL: `${futian.url}/return-flow`,
     CITYCODE_AUDIT_CHECKPOINT_MS: '3600000',
+    // Exports pause 3 s after each page, so a database stop lands between their first and last page.
+    CITYCODE_EXPORT_THROTTLE_MS: '3000',
     LOG_LEVEL: 'error',
   });
   await api.start();
@@ -237,37 +241,47 @@ describe('interrupted work resumes to the same final state', () => {
     }
   });
 
-  it('an export failed by a Neo4j stop, resumed, gives the same rows and hash as an uninterrupted one', async () => {
+  it('an export cut by a Neo4j stop between its pages, resumed, gives the same rows and hash as an uninterrupted one', async () => {
     const planner = { ...bearer(await tokenFor('he.planning')), 'x-purpose': 'URBAN_PLANNING' };
     const START = `mutation ($input: ExportInput!) { startExport(input: $input) { id state } }`;
     const JOB = `query ($id: ID!) { exportJob(id: $id) { id state rows sha256 error } }`;
-    const input = { dataset: 'ghzy-building', format: 'CSV' };
+    // 福田's city objects with their geometry: 3 pages of 1,000.
+    const input = { kind: 'CityObject', region: '440304', format: 'GEOJSON' };
+    const jobOf = async (id: string) => (await gqlAt(api.url, { query: JOB, variables: { id } }, planner)).json.data!.exportJob as Json;
     const settle = async (id: string) => {
       let job: Json = {};
       await eventually(async () => {
-        job = (await gqlAt(api.url, { query: JOB, variables: { id } }, planner)).json.data!.exportJob as Json;
+        job = await jobOf(id);
         return job.state === 'DONE' || job.state === 'FAILED';
-      }, 120_000, `export ${id} settling`);
+      }, 180_000, `export ${id} settling`);
       return job;
     };
-    const reference = await settle(((await gqlAt(api.url, { query: START, variables: { input } }, planner)).json.data!.startExport as Json).id as string);
-    expect(reference).toMatchObject({ state: 'DONE', error: null });
-
-    await stopService('neo4j');
-    let failed: Json;
-    try {
+    const start = async () => {
       const started = await gqlAt(api.url, { query: START, variables: { input } }, planner);
       expect(started.json.errors).toBeUndefined();
-      failed = await settle((started.json.data!.startExport as Json).id as string);
-      expect(failed.state).toBe('FAILED');
-      expect(String(failed.error)).toMatch(/unavailable/i);
+      return (started.json.data!.startExport as Json).id as string;
+    };
+    const reference = await settle(await start());
+    expect(reference).toMatchObject({ state: 'DONE', error: null });
+    expect(reference.rows as number).toBeGreaterThan(2_000);
+
+    const id = await start();
+    await eventually(async () => ((await jobOf(id)).rows as number) >= 1_000, 60_000, 'the first page written');
+    let failed: Json;
+    try {
+      await stopService('neo4j');
+      failed = await settle(id);
     } finally {
       await startService('neo4j');
     }
+    expect(failed).toMatchObject({ state: 'FAILED' });
+    expect(failed.rows as number).toBeGreaterThanOrEqual(1_000);
+    expect(failed.rows as number).toBeLessThan(reference.rows as number);
+    expect(String(failed.error)).toMatch(/unavailable/i);
     await eventually(() => answers(NEO4J_READ), 60_000, 'Neo4j answering');
-    const resumed = await gqlAt(api.url, { query: `mutation ($id: ID!) { resumeExport(id: $id) { id state } }`, variables: { id: failed.id } }, planner);
+    const resumed = await gqlAt(api.url, { query: `mutation ($id: ID!) { resumeExport(id: $id) { id state } }`, variables: { id } }, planner);
     expect(resumed.json.errors).toBeUndefined();
-    const done = await settle(failed.id as string);
+    const done = await settle(id);
     expect(done).toMatchObject({ state: 'DONE', error: null, rows: reference.rows, sha256: reference.sha256 });
   });
 
@@ -304,14 +318,28 @@ describe('interrupted work resumes to the same final state', () => {
 
 describe('graceful shutdown', () => {
   it('SIGTERM: requests in flight finish with their answers, /readyz turns 503, the process exits 0', async () => {
-    const draining = new NodeProcess('draining API', 'api/server.js', await freePort(), { CITYCODE_RETURN_FLOW_TICK_MS: '0', LOG_LEVEL: 'error', SHUTDOWN_GRACE_MS: '15000' });
+    const port = await freePort();
+    const draining = new NodeProcess('draining API', 'api/server.js', port, { PORT: String(port), CITYCODE_RETURN_FLOW_TICK_MS: '0', LOG_LEVEL: 'error', SHUTDOWN_GRACE_MS: '15000' });
     await draining.start();
-    const slow = { query: `query ($p: JSON!) { objectsWithin(polygon: $p, first: 200) { nodes { code name } } }`, variables: PG_READ.variables };
-    const inflight = Array.from({ length: 24 }, () => gqlAt(draining.url, slow, steward).then((r) => ({ status: r.status, errors: r.json.errors?.length ?? 0 }), () => ({ status: 0, errors: 1 })));
-    await new Promise((r) => setTimeout(r, 30));
+    const slow = { query: `query ($p: GeoJSON!) { objectsWithin(polygon: $p, first: 200) { nodes { code name } } }`, variables: PG_READ.variables };
+    // A request either is answered in full, or (sent after the listener closed) is refused a
+    // connection: ECONNREFUSED. Anything else (a reset, a cut answer) is a request lost in flight.
+    const inflight = Array.from({ length: 24 }, () =>
+      gqlAt(draining.url, slow, steward).then(
+        (r) => ({ status: r.status, errors: r.json.errors?.length ?? 0, refused: false }),
+        (err: { cause?: { code?: string } }) => ({ status: 0, errors: 1, refused: err.cause?.code === 'ECONNREFUSED' }),
+      ),
+    );
+    // In flight: received by the server (its gauge counts them; the scrape itself is one more).
+    await eventually(async () => (await metric(draining.url, 'citycode_http_requests_in_flight')) >= 12, 10_000, 'requests in flight');
     const exit = draining.terminate();
+    const ready = fetch(`${draining.url}/readyz`).then((r) => r.status, () => 0);
     const results = await Promise.all(inflight);
-    expect(results.filter((r) => r.status !== 200 || r.errors > 0)).toEqual([]);
+    // Every request the server had received is answered in full; none is cut.
+    expect(results.filter((r) => !r.refused && (r.status !== 200 || r.errors > 0))).toEqual([]);
+    expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(12);
+    // While draining, /readyz is 503 (or the listener is already closed: 0).
+    expect([503, 0]).toContain(await ready);
     expect(await exit).toBe(0);
     // Gone: new connections are refused.
     await expect(fetch(`${draining.url}/healthz`)).rejects.toThrow();

@@ -10,7 +10,7 @@ import { bearer, tokenFor } from '../support/tokens';
  * introspection and GraphiQL off, no error details, security headers, the CORS allow-list,
  * Prometheus metrics and structured access logs.
  */
-const SECRETS = ['NEO4J_PASSWORD', 'PG_PASSWORD', 'CITYCODE_SERVICE_CLIENT_SECRET'];
+const SECRETS = ['NEO4J_PASSWORD', 'PG_PASSWORD', 'CITYCODE_SERVICE_CLIENT_SECRET', 'KEYCLOAK_API_CLIENT_SECRET'];
 
 function withEnv<T>(env: Record<string, string | undefined>, run: () => T): T {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
@@ -30,7 +30,7 @@ function withEnv<T>(env: Record<string, string | undefined>, run: () => T): T {
 
 describe('production configuration', () => {
   it('refuses to start without the secrets, naming every one', () => {
-    const err = withEnv({ NODE_ENV: 'production', NEO4J_PASSWORD: undefined, PG_PASSWORD: undefined, CITYCODE_SERVICE_CLIENT_SECRET: undefined }, () => {
+    const err = withEnv({ NODE_ENV: 'production', NEO4J_PASSWORD: undefined, PG_PASSWORD: undefined, CITYCODE_SERVICE_CLIENT_SECRET: undefined, KEYCLOAK_API_CLIENT_SECRET: undefined }, () => {
       try {
         loadConfig('api');
         return null;
@@ -43,7 +43,7 @@ describe('production configuration', () => {
   });
 
   it('refuses the development defaults of the secrets, and POLICY_ENFORCEMENT=off', () => {
-    const err = withEnv({ NODE_ENV: 'production', NEO4J_PASSWORD: 'citycode-dev-password', PG_PASSWORD: 'citycode-dev', CITYCODE_SERVICE_CLIENT_SECRET: 'svc-city-etl-dev-secret', POLICY_ENFORCEMENT: 'off' }, () => {
+    const err = withEnv({ NODE_ENV: 'production', NEO4J_PASSWORD: 'citycode-dev-password', PG_PASSWORD: 'citycode-dev', CITYCODE_SERVICE_CLIENT_SECRET: 'svc-city-etl-dev-secret', KEYCLOAK_API_CLIENT_SECRET: 'citycode-api-dev-secret', POLICY_ENFORCEMENT: 'off' }, () => {
       try {
         loadConfig('api');
         return null;
@@ -58,12 +58,27 @@ describe('production configuration', () => {
   });
 
   it('with production secrets: production mode, introspection off unless enabled', () => {
-    const env = { NODE_ENV: 'production', NEO4J_PASSWORD: 'p1-secret', PG_PASSWORD: 'p2-secret', CITYCODE_SERVICE_CLIENT_SECRET: 'p3-secret', CORS_ORIGINS: 'https://console.city.example, https://app.city.example' };
+    const env = { NODE_ENV: 'production', NEO4J_PASSWORD: 'p1-secret', PG_PASSWORD: 'p2-secret', CITYCODE_SERVICE_CLIENT_SECRET: 'p3-secret', KEYCLOAK_API_CLIENT_SECRET: 'p4-secret', CORS_ORIGINS: 'https://console.city.example, https://app.city.example' };
     const config = withEnv(env, () => loadConfig('api'));
     expect(config).toMatchObject({ mode: 'production', http: { introspection: false, corsOrigins: ['https://console.city.example', 'https://app.city.example'] } });
     expect(config.neo4j.password).toBe('p1-secret');
     expect(withEnv({ ...env, CITYCODE_INTROSPECTION: 'on' }, () => loadConfig('api')).http.introspection).toBe(true);
     expect(withEnv({ NODE_ENV: undefined }, () => loadConfig('api')).http.introspection).toBe(true);
+  });
+
+  it('the real server process refuses the public development keys at start (serial, PII, audit), not at first use', async () => {
+    const child = spawn(process.execPath, [fromRoot('dist', 'api', 'server.js')], {
+      env: { ...process.env, NODE_ENV: 'production', NEO4J_PASSWORD: 'a', PG_PASSWORD: 'b', CITYCODE_SERVICE_CLIENT_SECRET: 'c', KEYCLOAK_API_CLIENT_SECRET: 'd', CITYCODE_SERIAL_KEY: '', CITYCODE_PII_HMAC_KEY: '', CITYCODE_PII_ENC_KEY: '', CITYCODE_AUDIT_SIGNING_KEY: '', CITYCODE_AUDIT_SIGNING_KEY_FILE: '', LOG_LEVEL: 'info', PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    expect(await new Promise<number | null>((resolve) => child.on('exit', resolve))).toBe(1);
+    expect(out).toMatch(/CITYCODE_SERIAL_KEY is not set/);
+    expect(out).toMatch(/CITYCODE_PII_HMAC_KEY is not set|CITYCODE_PII_ENC_KEY is not set/);
+    expect(out).toMatch(/audit signing key/);
+    expect(out).not.toMatch(/citycode API listening/);
   });
 
   it('the real server process exits at start with the refusal (no stack, every problem named)', async () => {
