@@ -201,8 +201,8 @@ describe('interrupted work resumes to the same final state', () => {
       await cleanTestDataset(stores, ns);
       await registerTestDataset(stores, ns);
     }
-    writePersonCsv(fileA, personRows('A', 2_000));
-    writePersonCsv(fileB, personRows('B', 2_000));
+    writePersonCsv(fileA, personRows('A', 1_400));
+    writePersonCsv(fileB, personRows('B', 1_400));
     try {
       const clean = await ingestFile(stores, { dataset: testDatasetId('A'), file: fileA, batchSize: 200 });
       const { hash } = await fileDigest(fileB);
@@ -333,6 +333,7 @@ describe('graceful shutdown', () => {
     // In flight: received by the server (its gauge counts them; the scrape itself is one more).
     await eventually(async () => (await metric(draining.url, 'citycode_http_requests_in_flight')) >= 12, 10_000, 'requests in flight');
     const exit = draining.terminate();
+    await new Promise((r) => setTimeout(r, 200));
     const ready = fetch(`${draining.url}/readyz`).then((r) => r.status, () => 0);
     const results = await Promise.all(inflight);
     // Every request the server had received is answered in full; none is cut.
