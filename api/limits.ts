@@ -11,7 +11,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { getNamedType, getNullableType, GraphQLError, isListType, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import { getNamedType, getNullableType, GraphQLError, isListType, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { RequestLimits } from '../core/config';
 import { CityCodeError } from '../core/errors';
@@ -105,14 +105,28 @@ export function limitRules(limits: RequestLimits): ValidationRule[] {
   ];
 }
 
-/** Refuses an operation whose cost (costEstimator, with the request's variables) is above maxCost. */
+/**
+ * Refuses an operation whose cost (costEstimator, with the request's variables) is above maxCost.
+ * A cost depends on the document and its numeric variables only (page sizes), and Apollo hands
+ * the same parsed document to every request with the same text: so it is kept per document and
+ * numeric variables (at most 64 variants a document), and a hot operation is costed once.
+ */
 export function costLimitPlugin<T extends object>(limits: RequestLimits): ApolloServerPlugin<T> {
   const estimators = [costEstimator(limits.defaultListSize)];
+  const costs = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema }: { request: { variables?: Record<string, unknown>; operationName?: string }; document: import('graphql').DocumentNode; schema: GraphQLSchema }) {
-          const cost = operationCost(schema, document, request.operationName, request.variables ?? {}, estimators);
+        async didResolveOperation({ request, document, schema }: { request: { variables?: Record<string, unknown>; operationName?: string }; document: DocumentNode; schema: GraphQLSchema }) {
+          const variables = request.variables ?? {};
+          const key = `${request.operationName ?? ''}|${JSON.stringify(Object.entries(variables).filter(([, v]) => typeof v === 'number'))}`;
+          let known = costs.get(document);
+          let cost = known?.get(key);
+          if (cost === undefined) {
+            cost = operationCost(schema, document, request.operationName, variables, estimators);
+            if (!known) costs.set(document, (known = new Map()));
+            if (known.size < 64) known.set(key, cost);
+          }
           if (cost > limits.maxCost) throw tooCostly(cost, limits.maxCost);
         },
       };
@@ -122,7 +136,7 @@ export function costLimitPlugin<T extends object>(limits: RequestLimits): Apollo
 
 export function operationCost(
   schema: GraphQLSchema,
-  document: import('graphql').DocumentNode,
+  document: DocumentNode,
   operationName: string | undefined,
   variables: Record<string, unknown>,
   estimators: ComplexityEstimator[],

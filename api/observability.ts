@@ -11,7 +11,7 @@ import cors from 'cors';
 import type { Express, Request, RequestHandler } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../core/config';
 import { logger } from '../core/logger';
@@ -170,12 +170,19 @@ export function httpHardening(config: Config): RequestHandler[] {
   ];
 }
 
+/** Constant-time comparison of a presented secret with the expected one. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
 /** GET /metrics: open on loopback; elsewhere only with METRICS_TOKEN as a bearer token. */
 export function metricsRoute(app: Express, registry: Registry): void {
   const token = process.env.METRICS_TOKEN;
   app.get('/metrics', async (req, res) => {
     const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
-    const authorised = token ? req.headers.authorization === `Bearer ${token}` : loopback;
+    const authorised = token ? sameSecret(req.headers.authorization ?? '', `Bearer ${token}`) : loopback;
     if (!authorised) {
       res.status(403).json({ error: 'metrics are for the monitoring system', code: 'FORBIDDEN', hint: 'Scrape from the host, or set METRICS_TOKEN and send it as a bearer token.' });
       return;
