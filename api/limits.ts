@@ -74,34 +74,20 @@ export function tooCostly(cost: number, max: number): CityCodeError {
   );
 }
 
+/** A refusal for counting `what` (aliases, directives) past `max`, with our code. */
+function tooMany(code: 'TOO_MANY_ALIASES' | 'TOO_MANY_DIRECTIVES', what: string, max: number, hint: string) {
+  return reportAs(
+    (n) => new CityCodeError(code, `Operation has ${n ?? `more than ${max}`} ${what}; at most ${max} are allowed`, hint, { found: n, limit: max, http: { status: 400 } }),
+    /found (\d+)/,
+  );
+}
+
 /** The validation rules of the limits (added to graphql-js's own). */
 export function limitRules(limits: RequestLimits): ValidationRule[] {
   return [
     maxDepthRule({ n: limits.maxDepth, flattenFragments: true, ignoreIntrospection: true, ...reportAs((d) => tooDeep(d, limits.maxDepth), /found (\d+)/) }),
-    maxAliasesRule({
-      n: limits.maxAliases,
-      ...reportAs(
-        (n) =>
-          new CityCodeError('TOO_MANY_ALIASES', `Operation has ${n ?? 'more than ' + limits.maxAliases} aliases; at most ${limits.maxAliases} are allowed`, 'Use fewer aliases: ask for a list (codes: [...]) instead of one aliased field per item.', {
-            aliases: n,
-            maxAliases: limits.maxAliases,
-            http: { status: 400 },
-          }),
-        /found (\d+)/,
-      ),
-    }),
-    maxDirectivesRule({
-      n: limits.maxDirectives,
-      ...reportAs(
-        (n) =>
-          new CityCodeError('TOO_MANY_DIRECTIVES', `Operation has ${n ?? 'more than ' + limits.maxDirectives} directives; at most ${limits.maxDirectives} are allowed`, 'Use fewer @include/@skip directives; send two operations instead.', {
-            directives: n,
-            maxDirectives: limits.maxDirectives,
-            http: { status: 400 },
-          }),
-        /found (\d+)/,
-      ),
-    }),
+    maxAliasesRule({ n: limits.maxAliases, ...tooMany('TOO_MANY_ALIASES', 'aliases', limits.maxAliases, 'Use fewer aliases: ask for a list (codes: [...]) instead of one aliased field per item.') }),
+    maxDirectivesRule({ n: limits.maxDirectives, ...tooMany('TOO_MANY_DIRECTIVES', 'directives', limits.maxDirectives, 'Use fewer @include/@skip directives; send two operations instead.') }),
   ];
 }
 

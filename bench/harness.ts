@@ -1,5 +1,6 @@
 import type autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromRoot } from '../core/paths';
@@ -93,4 +94,26 @@ export async function waitFor(url: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} did not come up`);
+}
+
+/**
+ * POSTs a GraphQL body to 127.0.0.1:`port`/graphql over `agent`'s kept-alive connections (the
+ * open-loop benchmarks), with the headers `headers()` gives at the time; 30 s per request.
+ */
+export function graphqlPoster(port: number, agent: Agent, headers: () => Record<string, string>): (body: string) => Promise<{ status: number; text: string }> {
+  return (body) =>
+    new Promise((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers() } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+          res.on('error', reject);
+        },
+      );
+      req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+      req.end(body);
+    });
 }

@@ -13,14 +13,14 @@
  *     written (every request is audited).
  */
 import autocannon from 'autocannon';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import neo4j from 'neo4j-driver';
 import { Pool } from 'pg';
 import { fromRoot } from '../core/paths';
 import { BUILDING_QUERY } from '../seed/scale/lookups';
-import { benchToken, startServer, stopServer, waitFor } from './harness';
+import { benchToken, graphqlPoster, startServer, stopServer, waitFor } from './harness';
 
 const { values } = parseArgs({
   options: {
@@ -115,21 +115,7 @@ async function main(): Promise<void> {
     // 2. Open loop over CONNECTIONS held keep-alive connections.
     headers = await benchToken();
     const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, maxFreeSockets: CONNECTIONS, scheduling: 'fifo', timeout: 30_000 });
-    const send = (body: string): Promise<{ status: number; text: string }> =>
-      new Promise((resolve, reject) => {
-        const req = request(
-          { host: '127.0.0.1', port: API_PORT, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-            res.on('error', reject);
-          },
-        );
-        req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
-        req.on('error', reject);
-        req.end(body);
-      });
+    const send = graphqlPoster(API_PORT, agent, () => headers);
     // Open every connection first (a burst of CONNECTIONS concurrent requests), and keep them.
     await Promise.all(Array.from({ length: CONNECTIONS }, () => send(gqlNext().body).catch(() => undefined)));
     const held = establishedTo(API_PORT);

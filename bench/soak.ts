@@ -16,7 +16,7 @@
  */
 import autocannon from 'autocannon';
 import { createClient, type Client } from 'graphql-ws';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -25,7 +25,7 @@ import { loadConfig } from '../core/config';
 import { fromRoot } from '../core/paths';
 import { appendChanges } from '../sharing/changes';
 import { closeStores, openStores } from '../store/stores';
-import { BUILDING_QUERY, benchToken, startServer, stopServer, waitFor } from './harness';
+import { BUILDING_QUERY, benchToken, graphqlPoster, startServer, stopServer, waitFor } from './harness';
 
 const { values } = parseArgs({
   options: {
@@ -126,18 +126,7 @@ async function main(): Promise<void> {
 
     // 3. Soak: open-loop queries, events, samples every 10 s.
     const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, maxFreeSockets: CONNECTIONS, scheduling: 'fifo' });
-    const send = (body: string): Promise<{ status: number; text: string }> =>
-      new Promise((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port: PORT, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-          res.on('error', reject);
-        });
-        req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
-        req.on('error', reject);
-        req.end(body);
-      });
+    const send = graphqlPoster(PORT, agent, () => headers);
     const windows: Window[] = [];
     let latencies: number[] = [];
     let errors = 0;

@@ -3,12 +3,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
-import { readdirSync } from 'node:fs';
+import { print } from 'graphql';
 import { DEV_KEY_ID, DEV_SIGNING_KEY_PKCS8_BASE64, signingKeyFrom } from '../../audit/keys';
 import { verifyAudit } from '../../audit/verify';
 import { fromRoot } from '../../core/paths';
-import { landmarkCode, planDemoCity } from '../../seed/city';
+import { EXAMPLE_OPERATIONS, EXAMPLE_VARIABLES, FUTIAN_REGION_CODE } from '../support/exampleOperations';
 import { gql, startTestApi, type TestApi } from '../support/services';
 import { bearer, tokenFor } from '../support/tokens';
 
@@ -25,32 +24,14 @@ const RESTORE_INSTANCE = 'neo4j-restore-test';
 const RESTORE_BOLT = Number(process.env.CITYCODE_RESTORE_BOLT_PORT ?? 7697);
 const env = (extra: Record<string, string>) => ({ ...process.env, ...extra });
 
-const plan = planDemoCity();
-const residential = plan.nodes.find((n) => n.props.objectKind === 'BUILDING' && n.props.usage === '住宅' && plan.edges.some((e) => e.to === n.code && e.type === 'PART_OF'))!;
-const person = plan.nodes.find((n) => n.labels.includes('Person') && n.citizenId)!;
-const community = plan.nodes.find((n) => n.props.regionCode === '440304008001')!;
-const futian = plan.nodes.find((n) => n.props.regionCode === '440304')!;
-const VARIABLES: Record<string, Record<string, unknown>> = {
-  BuildingWithResidents: { code: residential.code, residents: 10 },
-  EntityByCode: { code: landmarkCode('CIVIC_CENTER') },
-  ResolveCode: { scheme: 'CITIZEN_ID', value: person.citizenId },
-  ObjectsNear: { lon: 114.059, lat: 22.5453, radiusM: 1000, kinds: ['BUILDING'], first: 5 },
-  ObjectsWithin: { polygon: { type: 'Polygon', coordinates: [[[114.04, 22.53], [114.07, 22.53], [114.07, 22.56], [114.04, 22.56], [114.04, 22.53]]] }, first: 5 },
-  Contents: { code: community.code, kinds: ['BUILDING', 'ROOM'], first: 10 },
-  Districts: {},
-  StreetsOf: { district: futian.code },
-  PersonWithProvenance: { code: person.code },
-};
-const operations = readdirSync(fromRoot('client', 'operations'))
-  .filter((f) => f.endsWith('.graphql'))
-  .flatMap((f) => parse(readFileSync(join(fromRoot('client', 'operations'), f), 'utf8')).definitions)
-  .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+const VARIABLES = EXAMPLE_VARIABLES;
+const operations = EXAMPLE_OPERATIONS;
 /** More than the examples: the catalogue, lineage, datasets, indicators, exports of a department. */
 const MORE: [string, string, Record<string, unknown>][] = [
   ['catalogue', `{ catalogue(search: "人口", first: 20) { totalCount nodes { key name } } }`, {}],
   ['lineage', `{ lineage(node: "Person.phone", direction: UPSTREAM, depth: 3) { depth partial root { __typename } entries { __typename } } }`, {}],
   ['datasets', `{ datasets { id name department level } }`, {}],
-  ['indicators', `query ($r: ID!) { indicators(region: $r) { __typename } }`, { r: futian.code }],
+  ['indicators', `query ($r: ID!) { indicators(region: $r) { __typename } }`, { r: FUTIAN_REGION_CODE }],
   ['regionStats', `{ regionStats(level: DISTRICT) { __typename } }`, {}],
 ];
 

@@ -1,8 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Kind, OperationDefinitionNode, parse, print } from 'graphql';
-import { fromRoot } from '../../core/paths';
-import { landmarkCode, planDemoCity } from '../../seed/city';
+import { print } from 'graphql';
+import { EXAMPLE_OPERATIONS, EXAMPLE_VARIABLES } from '../support/exampleOperations';
 import { gql, startTestApi, TestApi } from '../support/services';
 import { bearer, tokenFor } from '../support/tokens';
 
@@ -10,31 +7,8 @@ import { bearer, tokenFor } from '../support/tokens';
 // must run against the demo city and return real data.
 let api: TestApi;
 let headers: Record<string, string>;
-const plan = planDemoCity();
-const residential = plan.nodes.find((n) => n.props.objectKind === 'BUILDING' && n.props.usage === '住宅' && plan.edges.some((e) => e.to === n.code && e.type === 'PART_OF'))!;
-const person = plan.nodes.find((n) => n.labels.includes('Person') && n.citizenId)!;
-const community = plan.nodes.find((n) => n.props.regionCode === '440304008001')!;
-const futian = plan.nodes.find((n) => n.props.regionCode === '440304')!;
-
-const VARIABLES: Record<string, Record<string, unknown>> = {
-  BuildingWithResidents: { code: residential.code, residents: 10 },
-  EntityByCode: { code: landmarkCode('CIVIC_CENTER') },
-  ResolveCode: { scheme: 'CITIZEN_ID', value: person.citizenId },
-  ObjectsNear: { lon: 114.059, lat: 22.5453, radiusM: 1000, kinds: ['BUILDING'], first: 5 },
-  ObjectsWithin: {
-    polygon: { type: 'Polygon', coordinates: [[[114.04, 22.53], [114.07, 22.53], [114.07, 22.56], [114.04, 22.56], [114.04, 22.53]]] },
-    first: 5,
-  },
-  Contents: { code: community.code, kinds: ['BUILDING', 'ROOM'], first: 10 },
-  Districts: {},
-  StreetsOf: { district: futian.code },
-  PersonWithProvenance: { code: person.code },
-};
-
-const operations = readdirSync(fromRoot('client', 'operations'))
-  .filter((f) => f.endsWith('.graphql'))
-  .flatMap((f) => parse(readFileSync(join(fromRoot('client', 'operations'), f), 'utf8')).definitions)
-  .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+const VARIABLES = EXAMPLE_VARIABLES;
+const operations = EXAMPLE_OPERATIONS;
 
 beforeAll(async () => {
   api = await startTestApi();
