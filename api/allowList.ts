@@ -62,12 +62,18 @@ interface Body {
 }
 
 /**
- * The allow-list as express middleware after the JSON body parser, before Apollo (so an operation
- * not listed is refused before it is parsed or validated); null when the mode is off. A client may
- * send the operation's text, or only its id (`extensions.persistedQuery.sha256Hash`, as Apollo's
- * persisted queries): the text is then taken from the manifest.
+ * The allow-list of one process; null when the mode is off. `middleware` runs after the JSON body
+ * parser, before Apollo (an operation not listed is refused before it is parsed or validated);
+ * `admitsText` is the same check for operations over WebSocket (api/subscriptions.ts). A client
+ * may send the operation's text, or over HTTP only its id (`extensions.persistedQuery.sha256Hash`,
+ * as Apollo's persisted queries): the text is then taken from the manifest.
  */
-export function allowList(config: Config['persistedOperations']): RequestHandler | null {
+export interface AllowList {
+  admitsText(text: string): boolean;
+  middleware: RequestHandler;
+}
+
+export function allowList(config: Config['persistedOperations']): AllowList | null {
   if (config.mode === 'off') return null;
   const manifest = readManifest(config.manifest);
   const byId = new Map(manifest.operations.map((o) => [o.id, o.body]));
@@ -87,6 +93,13 @@ export function allowList(config: Config['persistedOperations']): RequestHandler
     writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
     renameSync(tmp, config.manifest);
   };
+  const admitsText = (text: string): boolean => {
+    if (config.mode === 'record') {
+      record(text);
+      return true;
+    }
+    return byId.has(operationId(text));
+  };
   /** True when the operation may run (its text filled in from the manifest when only the id came). */
   const admit = (body: Body): boolean => {
     if (!body || typeof body !== 'object') return true; // Apollo refuses it as a bad request
@@ -96,16 +109,16 @@ export function allowList(config: Config['persistedOperations']): RequestHandler
       body.query = byId.get(hash);
       return true;
     }
-    if (config.mode === 'record') {
-      record(body.query);
-      return true;
-    }
-    return byId.has(operationId(body.query));
+    return admitsText(body.query);
   };
-  return (req, res, next) => {
-    const bodies: Body[] = Array.isArray(req.body) ? (req.body as Body[]) : [req.body as Body];
+  const middleware: RequestHandler = (req, res, next) => {
+    // GET carries the operation in the query string (Apollo runs queries sent so); it is checked
+    // the same way, by its text (an id alone is for POST, where the text can be filled in).
+    const viaGet = req.method === 'GET' && req.query.query !== undefined;
+    const bodies: Body[] = viaGet ? [{ query: typeof req.query.query === 'string' ? req.query.query : undefined }] : Array.isArray(req.body) ? (req.body as Body[]) : [req.body as Body];
     if (bodies.every(admit)) return next();
     const error = notAllowed();
     res.status(400).json({ errors: [{ message: error.message, extensions: { code: 'OPERATION_NOT_ALLOWED', hint: error.extensions.hint } }] });
   };
+  return { admitsText, middleware };
 }

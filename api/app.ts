@@ -29,7 +29,6 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { CityCodeError } from '../core/errors';
 import { isPurpose, PURPOSE_HEADER } from '../policy/engine';
 import { Release, UnrestrictedRelease } from '../policy/release';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { HeaderMap } from '@apollo/server';
 import { costLimitPlugin, introspectionRule, limitRules } from './limits';
 import { batchLimit, bodyErrors, rateLimits, refuse } from './requestGuards';
@@ -80,10 +79,11 @@ export function errorFormatter(
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const out = base(formatted, error);
     count(String(out.extensions?.code ?? 'NONE'));
-    if (mode !== 'production' || !out.extensions) return out;
-    const extensions = { ...out.extensions };
+    if (mode !== 'production') return out;
+    const extensions = { ...(out.extensions ?? {}) };
     for (const key of DETAIL_EXTENSIONS) delete extensions[key];
-    return { ...out, extensions };
+    // No field names guessed for the caller ("Did you mean …"): over HTTP and WebSocket alike.
+    return { ...out, message: out.message.replace(/ ?Did you mean .*$/, ''), extensions };
   };
 }
 
@@ -162,8 +162,8 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
   let openSubscriptions: () => number = () => 0;
   const metrics = createMetrics(stores, () => services.audit, () => openSubscriptions());
   const format = errorFormatter(config.mode, metrics.graphqlError);
-  // Production: no "Did you mean …" suggestions of field names (GraphQL Armor).
-  const armor = config.mode === 'production' ? new ApolloArmor({ costLimit: { enabled: false }, maxAliases: { enabled: false }, maxDepth: { enabled: false }, maxDirectives: { enabled: false }, maxTokens: { enabled: false } }).protect() : null;
+  // The same rules for operations over HTTP and over WebSocket.
+  const validationRules = [...limitRules(config.limits), ...(config.http.introspection ? [] : [introspectionRule])];
   const apollo = new ApolloServer<RequestContext>({
     // The server's own SIGTERM/SIGINT handler stops Apollo; Apollo's handler would race it and hang.
     stopOnTerminationSignals: false,
@@ -176,7 +176,7 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
     // __type stays: the console reads field descriptions with it, and the SDL is public.
     introspection: true,
     // The limits of api/limits.ts: depth, aliases, directives as validation rules, tokens in the parser.
-    validationRules: [...limitRules(config.limits), ...(config.http.introspection ? [] : [introspectionRule]), ...(armor?.validationRules ?? [])],
+    validationRules,
     parseOptions: { maxTokens: config.limits.maxTokens },
     // No HTTP cache hints (responses depend on the caller's grants) and no inline traces (ftv1;
     // no Apollo usage reporting here): without either plugin, Apollo does not wrap every field
@@ -187,7 +187,6 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
       ApolloServerPluginInlineTraceDisabled(),
       costLimitPlugin<RequestContext>(config.limits),
       auditPlugin(services),
-      ...(armor?.plugins ?? []),
     ],
   });
   await apollo.start();
@@ -248,7 +247,7 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
     express.json({ limit: config.limits.maxBodyBytes }),
     bodyErrors(config.limits, metrics.refused),
     batchLimit(config.limits, metrics.refused),
-    ...(admit ? [admit] : []),
+    ...(admit ? [admit.middleware] : []),
     batchedOperations(apollo, contextOf),
     expressMiddleware(apollo, { context: async ({ req }) => contextOf(req) }),
   );
@@ -258,7 +257,7 @@ export async function createApp(stores: Stores, config: Config, services: AppSer
     metrics,
     draining,
     attachSubscriptions: (server) => {
-      const subscriptions = attachSubscriptions(server, schema, stores, services, format, config.limits);
+      const subscriptions = attachSubscriptions(server, schema, stores, services, format, config.limits, { allowed: admit, rules: validationRules });
       openSubscriptions = () => subscriptions.connections;
       return subscriptions;
     },

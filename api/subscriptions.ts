@@ -8,10 +8,11 @@
  */
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type ValidationRule } from 'graphql';
 import type { RequestLimits } from '../core/config';
 import { CityCodeError } from '../core/errors';
 import { costEstimator, limitRules, operationCost, tooCostly } from './limits';
+import { notAllowed, type AllowList } from './allowList';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { operationHash } from '../audit/chain';
@@ -62,8 +63,9 @@ export interface Subscriptions {
 }
 
 /**
- * The limits of HTTP operations (api/limits.ts) for operations over WebSocket, and the quota of
- * open subscriptions per department (QUOTA_SUBSCRIPTIONS_PER_DEPARTMENT, this process).
+ * The limits of HTTP operations (api/limits.ts) and the allow-list (api/allowList.ts) for
+ * operations over WebSocket, and the quota of open subscriptions per department
+ * (QUOTA_SUBSCRIPTIONS_PER_DEPARTMENT, this process).
  */
 class SubscriptionGate {
   private readonly byDepartment = new Map<string, number>();
@@ -73,13 +75,16 @@ class SubscriptionGate {
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly limits: RequestLimits,
+    private readonly allowed: AllowList | null,
+    rules: readonly ValidationRule[],
   ) {
-    this.rules = [...specifiedRules, ...limitRules(limits)];
+    this.rules = [...specifiedRules, ...rules];
     this.estimators = [costEstimator(limits.defaultListSize)];
   }
 
   /** The parsed operation, or the errors that refuse it. */
   admit(connection: Connection, id: string, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): DocumentNode | readonly GraphQLError[] {
+    if (this.allowed && !this.allowed.admitsText(payload.query)) return [notAllowed()];
     let document: DocumentNode;
     try {
       document = parse(payload.query, { maxTokens: this.limits.maxTokens });
@@ -122,9 +127,11 @@ export function attachSubscriptions(
   services: AppServices,
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
   limits: RequestLimits,
+  /** The allow-list and the validation rules of HTTP operations (api/app.ts): the same here. */
+  guard: { allowed: AllowList | null; rules: readonly ValidationRule[] } = { allowed: null, rules: limitRules(limits) },
 ): Subscriptions {
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: limits.maxBodyBytes });
-  const gate = new SubscriptionGate(schema, limits);
+  const gate = new SubscriptionGate(schema, limits, guard.allowed, guard.rules);
   const serving = useServer<Record<string, unknown>, Extra>(
     {
       schema,

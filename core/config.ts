@@ -190,9 +190,11 @@ export function loadConfig(role: 'api' | 'batch' = 'batch'): Config {
   const boltPort = intEnv('NEO4J_BOLT_PORT', 7687);
   const neo4jPassword = secret('NEO4J_PASSWORD', problems, mode);
   const pgPassword = secret('PG_PASSWORD', problems, mode);
-  const serviceSecret = secret('CITYCODE_SERVICE_CLIENT_SECRET', problems, mode);
-  // Read by api/auth.ts; checked here so that every refusal comes at once.
-  secret('KEYCLOAK_API_CLIENT_SECRET', problems, mode);
+  // The serving processes' own secrets (batch tools use neither): the platform's service client,
+  // and the API's client with which api/auth.ts introspects tokens (checked here so that every
+  // refusal comes at once).
+  const serviceSecret = secret('CITYCODE_SERVICE_CLIENT_SECRET', problems, role === 'api' ? mode : 'development');
+  secret('KEYCLOAK_API_CLIENT_SECRET', problems, role === 'api' ? mode : 'development');
   const introspectionRaw = env('CITYCODE_INTROSPECTION', mode === 'production' ? 'off' : 'on');
   if (introspectionRaw !== 'on' && introspectionRaw !== 'off') problems.push(`CITYCODE_INTROSPECTION must be on or off, got "${introspectionRaw}"`);
   if (mode === 'production' && process.env.POLICY_ENFORCEMENT === 'off') problems.push('POLICY_ENFORCEMENT=off is refused in production');

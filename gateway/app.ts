@@ -188,7 +188,7 @@ export async function createGatewayApp(auth: Auth, settings: GatewaySettings): P
     bodyErrors(config.limits),
     // One operation per request at the gateway: each is planned across subgraphs on its own.
     batchLimit({ ...config.limits, maxBatch: 0 }),
-    ...(admit ? [admit] : []),
+    ...(admit ? [admit.middleware] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();

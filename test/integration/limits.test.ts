@@ -286,6 +286,19 @@ describe('persisted-operation allow-list and introspection', () => {
       expect(codeOf((await post(locked.url, { query: 'not graphql at all {' }, steward)).json)).toBe('OPERATION_NOT_ALLOWED');
       expect(codeOf((await post(locked.url, [{ query: listed }, { query: '{ regions(level: DISTRICT) { name } }' }], steward)).json)).toBe('OPERATION_NOT_ALLOWED');
       expect(codeOf((await post(locked.url, { extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }, steward)).json)).toBe('OPERATION_NOT_ALLOWED');
+      // GET carries the operation in the query string: checked the same way.
+      const get = (q: string) => fetch(`${locked.url}/graphql?query=${encodeURIComponent(q)}`, { headers: { ...steward, 'apollo-require-preflight': 'true' } });
+      const unlisted = await get('{ regions(level: DISTRICT) { code } }');
+      expect(unlisted.status).toBe(400);
+      expect(codeOf((await unlisted.json()) as Json)).toBe('OPERATION_NOT_ALLOWED');
+      const listedGet = await get(listed);
+      expect(((((await listedGet.json()) as Json).data as Json).regions as unknown[]).length).toBe(11);
+      // Over WebSocket too.
+      const ws = liveClient(locked.url, { authorization: steward.authorization });
+      const sub = collect(ws.client, `subscription { entityChanged(region: "440304") { code } }`);
+      await sub.ended(5_000);
+      expect(JSON.stringify(sub.errors)).toMatch(/OPERATION_NOT_ALLOWED/);
+      await ws.client.dispose();
     } finally {
       await locked.close();
     }
