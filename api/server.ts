@@ -36,6 +36,11 @@ async function main(): Promise<void> {
   const server: Server = app.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
     logger.info({ url: `http://${config.host}:${config.port}/graphql` }, 'citycode API listening');
   });
+  // Idle keep-alive connections are kept longer than clients and balancers keep theirs (60 s is
+  // the common balancer default), so the client side always closes first: a server closing at the
+  // moment a client reuses the connection would answer that request with a reset.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const subscriptions = attachSubscriptions(server);
   server.on('error', (err) => {
     logger.fatal({ err }, 'cannot listen');

@@ -7,6 +7,8 @@ import { costEstimator, limitRules, operationCost } from '../../api/limits';
 import { fromRoot } from '../../core/paths';
 import { DEFAULT_REQUEST_LIMITS, loadConfig, type RequestLimits } from '../../core/config';
 import { CityCodeError } from '../../core/errors';
+import { AuditWriter } from '../../audit/writer';
+import { EXAMPLE_VARIABLES } from '../support/exampleOperations';
 import { landmarkCode, planDemoCity } from '../../seed/city';
 import { closeStores, openStores } from '../../store/stores';
 import { collect, liveClient } from '../support/live';
@@ -206,6 +208,34 @@ describe('database deadlines', () => {
     expect(loadConfig('api').postgres.statementTimeoutMs).toBe(30_000);
     expect(loadConfig('api').neo4j.timeoutMs).toBe(30_000);
     expect(loadConfig('batch').postgres.statementTimeoutMs).toBe(1_800_000);
+  });
+});
+
+describe('fail closed on the audit', () => {
+  it('while the audit queue is full, reads are refused (UNAVAILABLE, service audit, 503); nothing leaves untraced', async () => {
+    const config = loadConfig('api');
+    const stores = openStores(config);
+    // A queue of one entry, flushed only after a minute: the first read fills it.
+    const audit = new AuditWriter(stores.sql, { maxQueue: 1, flushIntervalMs: 60_000, batchSize: 100, subgraph: 'city' });
+    const full = await startTestApi((c) => c, { audit });
+    try {
+      // A person's phone: a classified read, so an audit entry.
+      const read = { query: `query ($code: ID!) { person(code: $code) { code phone } }`, variables: { code: EXAMPLE_VARIABLES.PersonWithProvenance.code } };
+      const first = await post(full.url, read, steward);
+      expect(first.status).toBe(200);
+      expect(codeOf(first.json)).toBeUndefined();
+      expect(audit.saturated).toBe(true);
+      const refused = await post(full.url, read, steward);
+      expect(refused.status).toBe(503);
+      expect((refused.json as { errors: { extensions: Json }[] }).errors[0].extensions).toMatchObject({ code: 'UNAVAILABLE', service: 'audit' });
+      expect(audit.metrics.dropped).toBe(0);
+      await audit.flush();
+      expect(audit.saturated).toBe(false);
+      expect((await post(full.url, read, steward)).status).toBe(200);
+    } finally {
+      await full.close();
+      await closeStores(stores);
+    }
   });
 });
 

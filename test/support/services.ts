@@ -53,6 +53,9 @@ export async function startTestApi(
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  // As api/server.ts: the client closes idle connections first (no reset on a reused one).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const subscriptions = attachSubscriptions(server);
   const { port } = server.address() as AddressInfo;
   return {
