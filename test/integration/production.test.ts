@@ -28,29 +28,27 @@ function withEnv<T>(env: Record<string, string | undefined>, run: () => T): T {
   }
 }
 
+/** What loadConfig('api') throws under `env` (null when it does not). */
+function refusalWith(env: Record<string, string | undefined>): unknown {
+  return withEnv(env, () => {
+    try {
+      loadConfig('api');
+      return null;
+    } catch (e) {
+      return e;
+    }
+  });
+}
+
 describe('production configuration', () => {
   it('refuses to start without the secrets, naming every one', () => {
-    const err = withEnv({ NODE_ENV: 'production', NEO4J_PASSWORD: undefined, PG_PASSWORD: undefined, CITYCODE_SERVICE_CLIENT_SECRET: undefined, KEYCLOAK_API_CLIENT_SECRET: undefined }, () => {
-      try {
-        loadConfig('api');
-        return null;
-      } catch (e) {
-        return e;
-      }
-    });
+    const err = refusalWith({ NODE_ENV: 'production', NEO4J_PASSWORD: undefined, PG_PASSWORD: undefined, CITYCODE_SERVICE_CLIENT_SECRET: undefined, KEYCLOAK_API_CLIENT_SECRET: undefined });
     expect(err).toBeInstanceOf(ConfigError);
     for (const name of SECRETS) expect((err as ConfigError).problems.join('\n')).toMatch(new RegExp(`${name} is not set`));
   });
 
   it('refuses the development defaults of the secrets, and POLICY_ENFORCEMENT=off', () => {
-    const err = withEnv({ NODE_ENV: 'production', NEO4J_PASSWORD: 'citycode-dev-password', PG_PASSWORD: 'citycode-dev', CITYCODE_SERVICE_CLIENT_SECRET: 'svc-city-etl-dev-secret', KEYCLOAK_API_CLIENT_SECRET: 'citycode-api-dev-secret', POLICY_ENFORCEMENT: 'off' }, () => {
-      try {
-        loadConfig('api');
-        return null;
-      } catch (e) {
-        return e;
-      }
-    });
+    const err = refusalWith({ NODE_ENV: 'production', NEO4J_PASSWORD: 'citycode-dev-password', PG_PASSWORD: 'citycode-dev', CITYCODE_SERVICE_CLIENT_SECRET: 'svc-city-etl-dev-secret', KEYCLOAK_API_CLIENT_SECRET: 'citycode-api-dev-secret', POLICY_ENFORCEMENT: 'off' });
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
     for (const name of SECRETS) expect(problems).toMatch(new RegExp(`${name} is the development default`));
