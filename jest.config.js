@@ -1,5 +1,5 @@
 /** Unit tests need nothing; integration tests need the services that infra/run.sh starts. */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json' }];
 /**
  * Fault and restore tests (test/faults) stop and start the shared services, so they run only when
  * CITYCODE_FAULTS=1, alone and in band, after everything else (infra/run.sh test).

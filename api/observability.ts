@@ -156,6 +156,9 @@ export function httpHardening(config: Config): RequestHandler[] {
           'connect-src': ["'self'", config.keycloak.url, 'ws:', 'wss:'],
           'frame-src': ["'self'", config.keycloak.url],
           'worker-src': ["'self'", 'blob:'],
+          // Only where TLS is terminated in front of the app: over plain HTTP (development) the
+          // upgrade would send the console's frames and requests to an https:// nobody serves.
+          'upgrade-insecure-requests': config.mode === 'production' ? [] : null,
         },
       },
       // HSTS only where TLS is terminated in front of the app (production).

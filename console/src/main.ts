@@ -1,21 +1,17 @@
-import { createApp } from 'vue';
-import ElementPlus from 'element-plus';
-import 'element-plus/dist/index.css';
-import 'maplibre-gl/dist/maplibre-gl.css';
-import App from './App.vue';
-import { router } from './router';
 import { signIn } from './auth';
-import { loadConfig } from './config';
-import './style.css';
+import { fetchConsoleConfig } from './config';
 
-// Sign in first (Keycloak redirects back here), then mount: no page renders without a user.
-signIn()
-  .then(async (user) => {
-    await loadConfig();
-    const app = createApp(App, { user });
-    app.use(ElementPlus);
-    app.use(router);
-    app.mount('#app');
+// Sign in first, then mount the console. Keycloak's sign-in is a redirect away and back; keeping
+// Element Plus, Vue and the pages out of this entry means the browser fetches and parses them once,
+// after the redirect, instead of on both loads. Back from Keycloak (a code in the fragment), the
+// console's chunks load while the code is exchanged for a token (docs/console.md, "First page").
+const returning = /[#&]code=/.test(location.hash);
+const app = returning ? import('./app') : null;
+fetchConsoleConfig()
+  .then(async (config) => {
+    const user = await signIn(config);
+    const { mountConsole } = await (app ?? import('./app'));
+    mountConsole(user, config);
   })
   .catch((err: unknown) => {
     document.getElementById('app')!.textContent = `登录失败 / sign-in failed: ${(err as Error)?.message ?? String(err)}`;
