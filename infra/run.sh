@@ -8,14 +8,29 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CITYCODE_ROOT"
 
+# Checks that need no service: lint, type-check, import directions, derived artefacts current.
+checks() {
+  log "lint, type-check, import directions (docs/architecture.md), derived artefacts current"
+  npm run -s lint
+  npm run -s typecheck
+  npm run -s arch
+  node dist/tools/generate.js --check
+}
+
+# Node, npm dependencies, services, build, migrations; `prepare checks` also runs checks().
+# The services start (downloads, JVM start-up) while the code is installed, compiled and checked:
+# neither needs the other, and on a fresh machine each takes minutes.
 prepare() {
   ensure_node
   log "node $(node --version)"
+  bash infra/services.sh start &
+  local services=$!
   ensure_deps
-  bash infra/services.sh start
   log "compiling TypeScript"
   npm run -s build
   ensure_console
+  if [ "${1:-}" = checks ]; then checks; fi
+  wait "$services" || die "the services did not start (logs in $CITYCODE_DATA/logs)"
   node dist/store/migrate.js
   # The district subgraphs served in development (福田, 罗湖, 南山) own their schemas and migrations.
   node dist/districts/futian/migrate.js --served
@@ -48,24 +63,34 @@ case "$cmd" in
     ;;
   test)
     ensure_chromium
-    prepare
+    prepare checks
     seed
-    log "lint, type-check, import directions (docs/architecture.md), derived artefacts current"
-    npm run -s lint
-    npm run -s typecheck
-    npm run -s arch
-    node dist/tools/generate.js --check
-    log "jest"
-    results="$CITYCODE_DATA/jest-results.json"
-    faults="$CITYCODE_DATA/jest-faults.json"
-    rm -f "$results" "$faults"
+    jest_run() { LOG_LEVEL="${LOG_LEVEL:-fatal}" npx jest --ci --json "$@"; }
+    rm -f "$CITYCODE_DATA"/jest-*.json
     rc=0
-    LOG_LEVEL="${LOG_LEVEL:-fatal}" npx jest --ci --json --outputFile="$results" "$@" || rc=$?
-    # Fault and restore tests stop and start the services: alone, in band, after everything else
-    # (skipped when the run was narrowed to some tests).
-    if [ "$#" -eq 0 ]; then
+    if [ "$#" -gt 0 ]; then
+      log "jest $*"
+      jest_run --outputFile="$CITYCODE_DATA/jest-results.json" "$@" || rc=$?
+    else
+      # Three streams on a 2-core machine (docs/benchmarks.md, "the CI budget"):
+      #  - beside the rest: the unit tests (pure logic) and the city-scale load, which has its own
+      #    Neo4j instance and PostgreSQL database and so shares no data with any other test;
+      #  - the integration tests, one file at a time (they share the seeded city);
+      #  - then the browser tests alone (the first page is timed), then the fault tests, which stop
+      #    and start the shared services, alone and in band.
+      log "jest: unit tests and the city-scale load, beside the integration tests (output: .data/jest-beside.log)"
+      jest_run --outputFile="$CITYCODE_DATA/jest-beside.json" --selectProjects unit integration -- test/unit/ test/integration/city-scale \
+        > "$CITYCODE_DATA/jest-beside.log" 2>&1 &
+      beside=$!
+      log "jest: integration tests"
+      jest_run --outputFile="$CITYCODE_DATA/jest-results.json" --selectProjects integration --testPathIgnorePatterns test/integration/city-scale || rc=$?
+      wait "$beside" || rc=$?
+      log "jest: unit tests and the city-scale load (run beside the integration tests)"
+      cat "$CITYCODE_DATA/jest-beside.log" >&2
+      log "jest: browser tests"
+      jest_run --outputFile="$CITYCODE_DATA/jest-browser.json" --selectProjects browser || rc=$?
       log "jest: fault and restore tests (services stopped and started for real)"
-      CITYCODE_FAULTS=1 LOG_LEVEL="${LOG_LEVEL:-fatal}" npx jest --ci --json --outputFile="$faults" --selectProjects faults --runInBand --forceExit || rc=$?
+      CITYCODE_FAULTS=1 jest_run --outputFile="$CITYCODE_DATA/jest-faults.json" --selectProjects faults --runInBand --forceExit || rc=$?
     fi
     # The plain closing line CI reads: counts of the tests that ran.
     node -e '
@@ -73,7 +98,7 @@ case "$cmd" in
       const rs = process.argv.slice(1).filter((f) => fs.existsSync(f)).map((f) => require(f));
       const sum = (k) => rs.reduce((n, r) => n + r[k], 0);
       console.log(`jest: ${sum("numPassedTests")} passed, ${sum("numFailedTests")} failed, ${sum("numPendingTests")} skipped`);
-    ' "$results" "$faults" || true
+    ' "$CITYCODE_DATA"/jest-*.json || true
     exit "$rc"
     ;;
   services)

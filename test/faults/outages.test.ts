@@ -201,7 +201,12 @@ describe('interrupted work resumes to the same final state', () => {
   const fileA = join(dir, 'a.csv');
   const fileB = join(dir, 'b.csv');
 
-  it('an ingest stopped by a Neo4j stop mid-file, run again, equals one clean run', async () => {
+  // One Neo4j stop cuts three pieces of work at once (each restart of Neo4j costs half a minute
+  // on these machines): an ingest in the middle of its file, an export between its pages, and a
+  // return-flow delivery. Each, resumed or retried, ends as an uninterrupted run does.
+  it('an ingest cut mid-file, an export cut between its pages and a return-flow delivery failed, all by one Neo4j stop, end as uninterrupted runs do', async () => {
+    const planner = { ...bearer(await tokenFor('he.planning')), 'x-purpose': 'URBAN_PLANNING' };
+    const lin = bearer(await tokenFor('lin.futian'));
     for (const ns of ['A', 'B']) {
       await cleanTestDataset(stores, ns);
       await registerTestDataset(stores, ns);
@@ -209,7 +214,37 @@ describe('interrupted work resumes to the same final state', () => {
     writePersonCsv(fileA, personRows('A', 1_400));
     writePersonCsv(fileB, personRows('B', 1_400));
     try {
+      // The uninterrupted references: an ingest of file A, an export of 福田's city objects with
+      // their geometry (3 pages of 1,000).
       const clean = await ingestFile(stores, { dataset: testDatasetId('A'), file: fileA, batchSize: 200 });
+      const START = `mutation ($input: ExportInput!) { startExport(input: $input) { id state } }`;
+      const JOB = `query ($id: ID!) { exportJob(id: $id) { id state rows sha256 error } }`;
+      const input = { kind: 'CityObject', region: '440304', format: 'GEOJSON' };
+      const jobOf = async (id: string) => (await gqlAt(api.url, { query: JOB, variables: { id } }, planner)).json.data!.exportJob as Json;
+      const settle = async (id: string) => {
+        let job: Json = {};
+        await eventually(async () => {
+          job = await jobOf(id);
+          return job.state === 'DONE' || job.state === 'FAILED';
+        }, 180_000, `export ${id} settling`);
+        return job;
+      };
+      const startExport = async () => {
+        const started = await gqlAt(api.url, { query: START, variables: { input } }, planner);
+        expect(started.json.errors).toBeUndefined();
+        return (started.json.data!.startExport as Json).id as string;
+      };
+      const reference = await settle(await startExport());
+      expect(reference).toMatchObject({ state: 'DONE', error: null });
+      expect(reference.rows as number).toBeGreaterThan(2_000);
+      const FLOW = `id cursor lastStatus attempt deliveries { id status rows error }`;
+      const created = await gqlAt(api.url, { query: `mutation ($input: ReturnFlowInput!) { createReturnFlow(input: $input) { ${FLOW} } }`, variables: { input: { domain: 'POPULATION', cron: '0 3 * * *', purpose: 'GRID_GOVERNANCE', target: 'SUBGRAPH' } } }, lin);
+      expect(created.json.errors).toBeUndefined();
+      const flowId = (created.json.data!.createReturnFlow as Json).id as string;
+      const RUN = { query: `mutation ($id: ID!) { runReturnFlow(id: $id) { ${FLOW} } }`, variables: { id: flowId } };
+
+      // The work to cut: the ingest CLI on file B, slowed to 4 s a batch of 200 (7 batches), and
+      // an export that pauses 3 s after each page (CITYCODE_EXPORT_THROTTLE_MS).
       const { hash } = await fileDigest(fileB);
       const runId = `${testDatasetId('B')}|${hash}`;
       const args = [fromRoot('dist', 'ingest', 'cli.js'), '--dataset', testDatasetId('B'), fileB, '--batch-size', '200', '--json', '--no-progress'];
@@ -222,13 +257,32 @@ describe('interrupted work resumes to the same final state', () => {
           child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
           child.on('exit', (code) => resolve({ code, stdout, stderr }));
         });
-      const first = runCli(['--throttle-ms', '300']);
+      // The ingest first (its 7 batches take half a minute), then the export: the stop comes
+      // within seconds of the export's first page, well before either could finish.
+      const first = runCli(['--throttle-ms', '4000']);
       await eventually(async () => ((await ingestRun(stores.graph, runId))?.lastBatch ?? -1) >= 2, 60_000, 'the ingest reaching batch 2');
+      const exportId = await startExport();
+      await eventually(async () => ((await jobOf(exportId)).rows as number) >= 1_000, 60_000, 'the first page of the export written');
+
+      let interrupted: Awaited<ReturnType<typeof runCli>>;
+      let failedExport: Json;
+      let failedFlow: Json | null;
       await stopService('neo4j');
-      const interrupted = await first;
+      try {
+        interrupted = await first;
+        failedExport = await settle(exportId);
+        const ran = await gqlAt(api.url, RUN, lin);
+        expect(ran.status).toBeLessThan(500);
+        failedFlow = (ran.json.data?.runReturnFlow ?? null) as Json | null;
+      } finally {
+        await startService('neo4j');
+      }
+      await eventually(() => answers(NEO4J_READ), 60_000, 'Neo4j answering');
+
+      // The ingest: cut with UNAVAILABLE, run again it resumes after the last batch it wrote and
+      // holds exactly what the clean run of the same rows holds.
       expect(interrupted.code).not.toBe(0);
       expect(`${interrupted.stdout}${interrupted.stderr}`).toMatch(/UNAVAILABLE|unavailable/);
-      await startService('neo4j');
       const rerun = await runCli([]);
       expect(rerun.code).toBe(0);
       const summary = JSON.parse(rerun.stdout) as Record<string, number>;
@@ -238,86 +292,33 @@ describe('interrupted work resumes to the same final state', () => {
       expect(a.counts.created).toBe(clean.new);
       expect(b.records).toEqual(a.records);
       expect(b.entities).toEqual(a.entities);
+
+      // The export: failed between its pages, resumed, the same rows and hash as the reference.
+      expect(failedExport).toMatchObject({ state: 'FAILED' });
+      expect(failedExport.rows as number).toBeGreaterThanOrEqual(1_000);
+      expect(failedExport.rows as number).toBeLessThan(reference.rows as number);
+      expect(String(failedExport.error)).toMatch(/unavailable/i);
+      const resumed = await gqlAt(api.url, { query: `mutation ($id: ID!) { resumeExport(id: $id) { id state } }`, variables: { id: exportId } }, planner);
+      expect(resumed.json.errors).toBeUndefined();
+      expect(await settle(exportId)).toMatchObject({ state: 'DONE', error: null, rows: reference.rows, sha256: reference.sha256 });
+
+      // The return flow: the failed delivery is retried; 福田 holds exactly the delivery's rows.
+      if (failedFlow) expect(failedFlow).toMatchObject({ lastStatus: 'RETRYING', attempt: 1 });
+      const retried = (await gqlAt(api.url, RUN, lin)).json.data!.runReturnFlow as { lastStatus: string; deliveries: { id: string; status: string; rows: number }[] };
+      expect(retried.lastStatus).toBe('SUCCEEDED');
+      const delivered = retried.deliveries[0];
+      expect(delivered.status).toBe('SUCCEEDED');
+      const [{ n }] = await stores.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM futian.returned_row WHERE delivery LIKE $1`, [`${flowId}/%`]);
+      expect(n).toBe(delivered.rows);
+      const persons = plan.nodes.filter((p) => p.labels.includes('Person') && p.props.districtCode === '440304').length;
+      expect(delivered.rows).toBe(persons + residents.length);
+      await stores.sql.query(`DELETE FROM futian.returned_row WHERE delivery LIKE $1`, [`${flowId}/%`]);
     } finally {
       for (const ns of ['A', 'B']) {
         await cleanTestDataset(stores, ns);
         await unregisterTestDataset(stores, ns);
       }
     }
-  });
-
-  it('an export cut by a Neo4j stop between its pages, resumed, gives the same rows and hash as an uninterrupted one', async () => {
-    const planner = { ...bearer(await tokenFor('he.planning')), 'x-purpose': 'URBAN_PLANNING' };
-    const START = `mutation ($input: ExportInput!) { startExport(input: $input) { id state } }`;
-    const JOB = `query ($id: ID!) { exportJob(id: $id) { id state rows sha256 error } }`;
-    // 福田's city objects with their geometry: 3 pages of 1,000.
-    const input = { kind: 'CityObject', region: '440304', format: 'GEOJSON' };
-    const jobOf = async (id: string) => (await gqlAt(api.url, { query: JOB, variables: { id } }, planner)).json.data!.exportJob as Json;
-    const settle = async (id: string) => {
-      let job: Json = {};
-      await eventually(async () => {
-        job = await jobOf(id);
-        return job.state === 'DONE' || job.state === 'FAILED';
-      }, 180_000, `export ${id} settling`);
-      return job;
-    };
-    const start = async () => {
-      const started = await gqlAt(api.url, { query: START, variables: { input } }, planner);
-      expect(started.json.errors).toBeUndefined();
-      return (started.json.data!.startExport as Json).id as string;
-    };
-    const reference = await settle(await start());
-    expect(reference).toMatchObject({ state: 'DONE', error: null });
-    expect(reference.rows as number).toBeGreaterThan(2_000);
-
-    const id = await start();
-    await eventually(async () => ((await jobOf(id)).rows as number) >= 1_000, 60_000, 'the first page written');
-    let failed: Json;
-    try {
-      await stopService('neo4j');
-      failed = await settle(id);
-    } finally {
-      await startService('neo4j');
-    }
-    expect(failed).toMatchObject({ state: 'FAILED' });
-    expect(failed.rows as number).toBeGreaterThanOrEqual(1_000);
-    expect(failed.rows as number).toBeLessThan(reference.rows as number);
-    expect(String(failed.error)).toMatch(/unavailable/i);
-    await eventually(() => answers(NEO4J_READ), 60_000, 'Neo4j answering');
-    const resumed = await gqlAt(api.url, { query: `mutation ($id: ID!) { resumeExport(id: $id) { id state } }`, variables: { id } }, planner);
-    expect(resumed.json.errors).toBeUndefined();
-    const done = await settle(id);
-    expect(done).toMatchObject({ state: 'DONE', error: null, rows: reference.rows, sha256: reference.sha256 });
-  });
-
-  it('a return-flow delivery failed by a Neo4j stop is retried to the same rows in 福田', async () => {
-    const lin = bearer(await tokenFor('lin.futian'));
-    const FLOW = `id cursor lastStatus attempt deliveries { id status rows error }`;
-    const created = await gqlAt(api.url, { query: `mutation ($input: ReturnFlowInput!) { createReturnFlow(input: $input) { ${FLOW} } }`, variables: { input: { domain: 'POPULATION', cron: '0 3 * * *', purpose: 'GRID_GOVERNANCE', target: 'SUBGRAPH' } } }, lin);
-    expect(created.json.errors).toBeUndefined();
-    const flowId = (created.json.data!.createReturnFlow as Json).id as string;
-    const RUN = { query: `mutation ($id: ID!) { runReturnFlow(id: $id) { ${FLOW} } }`, variables: { id: flowId } };
-    await stopService('neo4j');
-    let failed: Json;
-    try {
-      const ran = await gqlAt(api.url, RUN, lin);
-      expect(ran.status).toBeLessThan(500);
-      failed = (ran.json.data?.runReturnFlow ?? null) as Json;
-    } finally {
-      await startService('neo4j');
-    }
-    await eventually(() => answers(NEO4J_READ), 60_000, 'Neo4j answering');
-    if (failed) expect(failed).toMatchObject({ lastStatus: 'RETRYING', attempt: 1 });
-    const retried = (await gqlAt(api.url, RUN, lin)).json.data!.runReturnFlow as { lastStatus: string; deliveries: { id: string; status: string; rows: number }[] };
-    expect(retried.lastStatus).toBe('SUCCEEDED');
-    const delivered = retried.deliveries[0];
-    expect(delivered.status).toBe('SUCCEEDED');
-    // What 福田 holds for this flow is exactly the delivery, nothing from the failed attempt.
-    const [{ n }] = await stores.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM futian.returned_row WHERE delivery LIKE $1`, [`${flowId}/%`]);
-    expect(n).toBe(delivered.rows);
-    const persons = plan.nodes.filter((p) => p.labels.includes('Person') && p.props.districtCode === '440304').length;
-    expect(delivered.rows).toBe(persons + residents.length);
-    await stores.sql.query(`DELETE FROM futian.returned_row WHERE delivery LIKE $1`, [`${flowId}/%`]);
   });
 });
 
