@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
+import net from 'node:net';
 import { ConfigError, loadConfig } from '../core/config';
 import { loadSigningKey } from '../audit/keys';
 import { piiKeys } from '../domain/pii';
@@ -62,11 +63,16 @@ async function main(): Promise<void> {
       logger.warn({ graceMs: grace }, 'shutdown took longer than the grace period; exiting');
       process.exit(1);
     }, grace).unref();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    // The listener closes at once. Idle connections are closed a moment later and then every
+    // half second: one accepted just before the close may not have sent (or the process may not
+    // yet have read) its request, and closing it at once would cut that request. (http.Server's
+    // own close() closes idle connections at once, hence net.Server's.)
+    const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+    const sweep = setInterval(() => server.closeIdleConnections(), 500);
     await subscriptions.close().catch((err) => logger.warn({ err }, 'closing subscriptions failed'));
     // In flight: wait for them, but not longer than most of the grace period.
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, Math.max(0, grace - 3000)).unref())]);
+    clearInterval(sweep);
     server.closeAllConnections();
     await apollo.stop().catch((err) => logger.warn({ err }, 'apollo stop failed'));
     await stopServices(services);

@@ -17,9 +17,11 @@ checks() {
   node dist/tools/generate.js --check
 }
 
-# Node, npm dependencies, services, build, migrations; `prepare checks` also runs checks().
-# The services start (downloads, JVM start-up) while the code is installed, compiled and checked:
+# Node, npm dependencies, services, build, migrations; `prepare checks` also starts checks() in
+# the background (wait_checks waits for them). The services start (downloads, JVM start-up) while
+# the code is installed and compiled, and the checks run while the stores are migrated and seeded:
 # neither needs the other, and on a fresh machine each takes minutes.
+checks_pid=""
 prepare() {
   ensure_node
   log "node $(node --version)"
@@ -29,13 +31,20 @@ prepare() {
   log "compiling TypeScript"
   npm run -s build
   ensure_console
-  if [ "${1:-}" = checks ]; then checks; fi
+  if [ "${1:-}" = checks ]; then
+    checks &
+    checks_pid=$!
+  fi
   wait "$services" || die "the services did not start (logs in $CITYCODE_DATA/logs)"
   node dist/store/migrate.js
   # The district subgraphs served in development (福田, 罗湖, 南山) own their schemas and migrations.
   node dist/districts/futian/migrate.js --served
   # 交通运输局's parking subgraph (the N of 1+11+N) owns its schema (jtj).
   node dist/districts/jtj/server.js migrate
+}
+
+wait_checks() {
+  [ -z "$checks_pid" ] || wait "$checks_pid" || die "lint, type-check, import directions or derived artefacts failed (above)"
 }
 
 seed() {
@@ -65,6 +74,7 @@ case "$cmd" in
     ensure_chromium
     prepare checks
     seed
+    wait_checks
     jest_run() { LOG_LEVEL="${LOG_LEVEL:-fatal}" npx jest --ci --json "$@"; }
     rm -f "$CITYCODE_DATA"/jest-*.json
     rc=0
@@ -76,19 +86,21 @@ case "$cmd" in
       #  - beside the rest: the unit tests (pure logic) and the city-scale load, which has its own
       #    Neo4j instance and PostgreSQL database and so shares no data with any other test;
       #  - the integration tests, one file at a time (they share the seeded city);
-      #  - then the browser tests alone (the first page is timed), then the fault tests, which stop
-      #    and start the shared services, alone and in band.
+      #  - then alone: the permission properties (150 fast-check runs against the live API, the
+      #    longest file, near its time-out when the CPU is shared) and the browser tests (the
+      #    first page is timed); then the fault tests, which stop and start the shared services,
+      #    alone and in band.
       log "jest: unit tests and the city-scale load, beside the integration tests (output: .data/jest-beside.log)"
       jest_run --outputFile="$CITYCODE_DATA/jest-beside.json" --selectProjects unit integration -- test/unit/ test/integration/city-scale \
         > "$CITYCODE_DATA/jest-beside.log" 2>&1 &
       beside=$!
       log "jest: integration tests"
-      jest_run --outputFile="$CITYCODE_DATA/jest-results.json" --selectProjects integration --testPathIgnorePatterns test/integration/city-scale || rc=$?
+      jest_run --outputFile="$CITYCODE_DATA/jest-results.json" --selectProjects integration --testPathIgnorePatterns test/integration/city-scale test/integration/permission-properties || rc=$?
       wait "$beside" || rc=$?
       log "jest: unit tests and the city-scale load (run beside the integration tests)"
       cat "$CITYCODE_DATA/jest-beside.log" >&2
-      log "jest: browser tests"
-      jest_run --outputFile="$CITYCODE_DATA/jest-browser.json" --selectProjects browser || rc=$?
+      log "jest: permission properties and browser tests, alone"
+      jest_run --outputFile="$CITYCODE_DATA/jest-alone.json" --selectProjects integration browser -- test/integration/permission-properties test/browser/ || rc=$?
       log "jest: fault and restore tests (services stopped and started for real)"
       CITYCODE_FAULTS=1 jest_run --outputFile="$CITYCODE_DATA/jest-faults.json" --selectProjects faults --runInBand --forceExit || rc=$?
     fi

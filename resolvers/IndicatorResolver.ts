@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { badInput, CityCodeError } from '../core/errors';
-import { INDICATORS, indicatorKey, SCENES, type IndicatorDefinition } from '../domain/indicators';
+import { INDICATORS, indicatorKey, periodOf, SCENES, type IndicatorDefinition } from '../domain/indicators';
 import { indicatorDatasets } from '../graph/indicators';
 import { indicatorSeries, indicatorValuesOf } from '../indicators/store';
 import { RELEASED_AS, type ReleaseDescriptors } from '../policy/release';
@@ -79,7 +79,8 @@ export class IndicatorResolver {
   ): Promise<IndicatorPointType[]> {
     const d = definitionOf(id);
     const { region, regionCode } = await regionOf(ctx, code);
-    const today = new Date().toISOString().slice(0, 10);
+    // Periods are days of 北京时间 (periodOf): from 16:00 UTC on, today's period is tomorrow's UTC date.
+    const today = periodOf({ cadence: 'DAILY' }, new Date());
     const end = period(to, 'to') ?? today;
     const start = period(from, 'from') ?? new Date(Date.parse(end) - 366 * 86_400_000).toISOString().slice(0, 10);
     const rows = await indicatorSeries(ctx.stores.sql, d.id, regionCode, start, end);

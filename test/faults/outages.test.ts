@@ -332,8 +332,8 @@ describe('graceful shutdown', () => {
     // connection: ECONNREFUSED. Anything else (a reset, a cut answer) is a request lost in flight.
     const inflight = Array.from({ length: 24 }, () =>
       gqlAt(draining.url, slow, steward).then(
-        (r) => ({ status: r.status, errors: r.json.errors?.length ?? 0, refused: false }),
-        (err: { cause?: { code?: string } }) => ({ status: 0, errors: 1, refused: err.cause?.code === 'ECONNREFUSED' }),
+        (r) => ({ status: r.status, errors: r.json.errors?.length ?? 0, refused: false, cause: '' }),
+        (err: { name?: string; cause?: { code?: string } }) => ({ status: 0, errors: 1, refused: err.cause?.code === 'ECONNREFUSED', cause: err.cause?.code ?? err.name }),
       ),
     );
     // In flight: received by the server (its gauge counts them; the scrape itself is one more).
