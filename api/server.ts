@@ -49,36 +49,47 @@ async function main(): Promise<void> {
   });
 
   // Graceful shutdown (docs/operations.md, "Stop"): /readyz answers 503 at once so the balancer
-  // sends no more; the listener closes; requests in flight finish (their connections are told to
-  // close); subscriptions are closed with 1001 (clients reconnect elsewhere and resume from their
-  // cursor); the audit queue is flushed; then the stores close. Bounded by SHUTDOWN_GRACE_MS.
+  // sends no more. For SHUTDOWN_DRAIN_MS (SIGTERM; none on Ctrl-C) the listener still accepts and
+  // answers, with `Connection: close`: a request sent just before the signal may still sit in the
+  // kernel's accept queue, and closing the listener then would reset it. Then the listener closes,
+  // requests in flight finish, subscriptions are closed with 1001 (clients reconnect elsewhere and
+  // resume from their cursor), the audit queue is flushed, the stores close. Bounded by
+  // SHUTDOWN_GRACE_MS; past it the connections still open are cut, counted in the log, exit 1.
   let stopping = false;
   const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
+  const drainFor = (signal: string) => (signal === 'SIGINT' ? 0 : Math.min(Number(process.env.SHUTDOWN_DRAIN_MS ?? 3_000), grace / 2));
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     draining.value = true;
-    logger.info({ signal }, 'shutting down: draining requests in flight');
+    const drainMs = drainFor(signal);
+    logger.info({ signal, drainMs, graceMs: grace }, 'shutting down: draining requests in flight');
     setTimeout(() => {
       logger.warn({ graceMs: grace }, 'shutdown took longer than the grace period; exiting');
       process.exit(1);
     }, grace).unref();
-    // The listener closes at once. Idle connections are closed a moment later and then every
-    // half second: one accepted just before the close may not have sent (or the process may not
-    // yet have read) its request, and closing it at once would cut that request. (http.Server's
-    // own close() closes idle connections at once, hence net.Server's.)
+    await new Promise((resolve) => setTimeout(resolve, drainMs));
+    // The listener closes. Idle connections are closed now and then every half second: one
+    // accepted at the last moment may not have sent (or the process may not yet have read) its
+    // request, and is closed only once it is answered. (http.Server's own close() would close the
+    // idle ones once, at once, hence net.Server's.)
     const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+    server.closeIdleConnections();
     const sweep = setInterval(() => server.closeIdleConnections(), 500);
     await subscriptions.close().catch((err) => logger.warn({ err }, 'closing subscriptions failed'));
-    // In flight: wait for them, but not longer than most of the grace period.
-    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, Math.max(0, grace - 3000)).unref())]);
+    // In flight: wait for them, but leave a second of the grace period for the stores.
+    const inTime = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), Math.max(0, grace - drainMs - 1_000)).unref())]);
     clearInterval(sweep);
+    if (!inTime) {
+      const open = await new Promise<number>((resolve) => server.getConnections((_err, n) => resolve(n ?? 0)));
+      logger.warn({ connections: open, graceMs: grace }, 'requests still in flight at the end of the grace period are cut');
+    }
     server.closeAllConnections();
     await apollo.stop().catch((err) => logger.warn({ err }, 'apollo stop failed'));
     await stopServices(services);
     await closeStores(stores);
     logger.info('stopped');
-    process.exit(0);
+    process.exit(inTime ? 0 : 1);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
