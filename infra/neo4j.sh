@@ -40,9 +40,12 @@ start() {
   local java_home; java_home="$(pick_java_home 17 21)"
   # Only lines this start writes count as "ready" (the log is appended across restarts).
   local first_line=$(( $( [ -f "$LOG_FILE" ] && wc -l <"$LOG_FILE" || echo 0) + 1 ))
+  # The serial collector: on these 2-core machines G1's concurrent threads cost more CPU than they
+  # save (the demo seed: Neo4j used 57 CPU-s against 64 with G1, and finished in 44 s against 50;
+  # a start: 28 CPU-s against 30; docs/benchmarks.md). NEO4J_JAVA_OPTS replaces it.
   log "starting Neo4j $NEO4J_VERSION on 127.0.0.1:$NEO4J_BOLT_PORT (java: $java_home)"
   NEO4J_HOME_DIR="$HOME_DIR" NEO4J_BOLT_HOST=127.0.0.1 \
-    nohup "$java_home/bin/java" -Xms512m "-Xmx$NEO4J_HEAP" -XX:+UseG1GC \
+    nohup "$java_home/bin/java" -Xms512m "-Xmx$NEO4J_HEAP" ${NEO4J_JAVA_OPTS:--XX:+UseSerialGC} \
     -cp "$JAR:$LAUNCHER_DIR/target/lib/*" city.citycode.neo4j.Launcher >>"$LOG_FILE" 2>&1 &
   echo $! >"$PID_FILE"
   local i

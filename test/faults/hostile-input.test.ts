@@ -33,8 +33,10 @@ import { bearer, tokenFor } from '../support/tokens';
  * that takes text gets fast-check's strings, injection strings for Cypher and SQL, lone surrogates,
  * control characters and 100 kB values; GeoJSON oversized, self-intersecting, deeply nested and in
  * the wrong CRS; ingest rows and CSV files, IFC files, schedules, invalid UTF-8 bytes and forged
- * tokens. Nothing may answer 500, show a stack trace, or change any data: it runs with the fault
- * tests, alone (CITYCODE_FAULTS=1), so that what it compares is changed by nobody else.
+ * tokens. Nothing may answer 500, show a stack trace, or change any data: it runs after the
+ * integration tests (CITYCODE_FAULTS=1), beside only the permission properties, which write
+ * nothing it compares (reads add audit rows, which it leaves out), so that what it compares is
+ * changed by nobody else.
  */
 type Json = Record<string, unknown>;
 const SEED = 20261204;
