@@ -11,7 +11,7 @@ import { landmarkCode, planDemoCity } from '../../seed/city';
 import { closeStores, openStores, type Stores } from '../../store/stores';
 import { cleanTestDataset, personRows, placedResidents, registerTestDataset, snapshot, testDatasetId, unregisterTestDataset, writePersonCsv } from '../support/ingestFixtures';
 import { collect, liveClient } from '../support/live';
-import { eventually, metric, startLoad, startService, stopService, type Load, type Sample } from '../support/outage';
+import { eventually, metric, startLoad, startService, stopService, type Sample } from '../support/outage';
 import { freePort, NodeProcess } from '../support/processes';
 import { bearer, tokenFor } from '../support/tokens';
 
@@ -114,56 +114,217 @@ afterAll(async () => {
   await closeStores(stores);
 }, 300_000);
 
-describe.each([
-  ['neo4j', NEO4J_READ],
-  ['postgres', PG_READ],
-] as const)('%s stopped under load', (service, read) => {
-  let load: Load;
-  it('requests fail fast with UNAVAILABLE while it is down, the server stays up with bounded memory, and recovers by itself; subscriptions resume', async () => {
-    expect(await answers(read)).toBe(true);
-    const live = liveClient(api.url, { authorization: police.authorization, 'x-purpose': 'PUBLIC_SECURITY' });
-    const sub = collect<{ entityChanged: { code: string; entity: { phone: string } | null } }>(live.client, `subscription ($codes: [ID!]) { entityChanged(codes: $codes) { code entity { ... on Person { phone } } } }`, { codes: [residents[0]] });
-    await changePhones();
-    await sub.waitFor(1, 15_000);
+/** Work that runs into a store's outage: prepared before the load, started just before the stop, waited for while the store is down, checked after it returns. */
+interface CutWork {
+  prepare(): Promise<void>;
+  start(): Promise<void>;
+  whileDown(): Promise<void>;
+  afterReturn(): Promise<void>;
+}
 
-    const rssBefore = await metric(api.url, 'citycode_process_resident_memory_bytes');
-    load = startLoad(api.url, [{ body: NEO4J_READ, headers: steward }, { body: PG_READ, headers: steward }], 8);
-    await new Promise((r) => setTimeout(r, 2_000));
-    await stopService(service);
-    const downFrom = load.now();
-    await new Promise((r) => setTimeout(r, 8_000));
+/**
+ * A store stopped under load (8 clients): requests fail fast with UNAVAILABLE while it is down,
+ * /readyz names it and /healthz is fine, the process stays up with bounded memory, it recovers by
+ * itself, the last seconds of load succeed, a subscription opened before the outage delivers a
+ * change made after it, and no audit entry is lost. `work` runs into the same outage.
+ */
+async function outageUnderLoad(service: 'neo4j' | 'postgres', read: Json, work?: CutWork): Promise<void> {
+  expect(await answers(read)).toBe(true);
+  const live = liveClient(api.url, { authorization: police.authorization, 'x-purpose': 'PUBLIC_SECURITY' });
+  const sub = collect<{ entityChanged: { code: string; entity: { phone: string } | null } }>(live.client, `subscription ($codes: [ID!]) { entityChanged(codes: $codes) { code entity { ... on Person { phone } } } }`, { codes: [residents[0]] });
+  await changePhones();
+  await sub.waitFor(1, 15_000);
+  await work?.prepare();
+
+  const rssBefore = await metric(api.url, 'citycode_process_resident_memory_bytes');
+  const load = startLoad(api.url, [{ body: NEO4J_READ, headers: steward }, { body: PG_READ, headers: steward }], 8);
+  await new Promise((r) => setTimeout(r, 2_000));
+  await work?.start();
+  await stopService(service);
+  const downFrom = load.now();
+  let downTo: number;
+  let rssDown: number;
+  try {
+    await work?.whileDown();
+    // At least 8 s of load against the stopped store.
+    await new Promise((r) => setTimeout(r, Math.max(0, 8_000 - (load.now() - downFrom))));
     // /readyz names the service that is down; /healthz (the process) is fine.
     const ready = await fetch(`${api.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { services: Record<string, { up: boolean }> }).services[service].up).toBe(false);
     expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
-    const rssDown = await metric(api.url, 'citycode_process_resident_memory_bytes');
-    const downTo = load.now();
+    rssDown = await metric(api.url, 'citycode_process_resident_memory_bytes');
+    downTo = load.now();
+  } finally {
     await startService(service);
-    const recoveredIn = await eventually(async () => (await answers(read)) && (await answers(service === 'neo4j' ? PG_READ : NEO4J_READ)), 60_000, `the API answering again after ${service} returned`);
-    await new Promise((r) => setTimeout(r, 2_000));
-    await load.stop();
+  }
+  const recoveredIn = await eventually(async () => (await answers(read)) && (await answers(service === 'neo4j' ? PG_READ : NEO4J_READ)), 60_000, `the API answering again after ${service} returned`);
+  await new Promise((r) => setTimeout(r, 2_000));
+  await load.stop();
 
-    expect(api.alive).toBe(true);
-    expectFailFast(load.samples, downFrom + 500, downTo, service);
-    // Bounded memory: the outage did not make the process grow by more than 150 MB.
-    expect(rssDown - rssBefore).toBeLessThan(150 * 1024 * 1024);
-    expect(recoveredIn).toBeLessThan(60_000);
-    // The last seconds of load succeeded again.
-    const tail = load.samples.filter((s) => s.at > load.now() - 1_500);
-    expect(tail.length).toBeGreaterThan(0);
-    expect(tail.every((s) => s.status === 200 && s.codes.length === 0)).toBe(true);
+  expect(api.alive).toBe(true);
+  expectFailFast(load.samples, downFrom + 500, downTo, service);
+  // Bounded memory: the outage did not make the process grow by more than 150 MB.
+  expect(rssDown - rssBefore).toBeLessThan(150 * 1024 * 1024);
+  expect(recoveredIn).toBeLessThan(60_000);
+  // The last seconds of load succeeded again.
+  const tail = load.samples.filter((s) => s.at > load.now() - 1_500);
+  expect(tail.length).toBeGreaterThan(0);
+  expect(tail.every((s) => s.status === 200 && s.codes.length === 0)).toBe(true);
 
-    // The subscription opened before the outage delivers changes made after it.
-    const phone = await changePhones();
-    const events = await sub.waitFor(2, 30_000);
-    expect(events[events.length - 1].entityChanged).toMatchObject({ code: residents[0], entity: { phone } });
-    sub.stop();
-    await live.client.dispose();
+  // The subscription opened before the outage delivers changes made after it.
+  const phone = await changePhones();
+  const events = await sub.waitFor(2, 30_000);
+  expect(events[events.length - 1].entityChanged).toMatchObject({ code: residents[0], entity: { phone } });
+  sub.stop();
+  await live.client.dispose();
 
-    // Nothing of the audit was lost: the queue emptied, nothing dropped.
-    await eventually(async () => (await metric(api.url, 'citycode_audit_queue_entries')) === 0, 30_000, 'the audit queue emptying');
-    expect(await metric(api.url, 'citycode_audit_dropped_entries')).toBe(0);
+  // Nothing of the audit was lost: the queue emptied, nothing dropped.
+  await eventually(async () => (await metric(api.url, 'citycode_audit_queue_entries')) === 0, 30_000, 'the audit queue emptying');
+  expect(await metric(api.url, 'citycode_audit_dropped_entries')).toBe(0);
+
+  await work?.afterReturn();
+}
+
+describe('postgres stopped under load', () => {
+  it('requests fail fast with UNAVAILABLE while it is down, the server stays up with bounded memory, and recovers by itself; subscriptions resume', async () => {
+    await outageUnderLoad('postgres', PG_READ);
+  });
+});
+
+describe('neo4j stopped under load, cutting work in progress', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'citycode-faults-'));
+  const fileA = join(dir, 'a.csv');
+  const fileB = join(dir, 'b.csv');
+
+  // One Neo4j stop (each restart of Neo4j costs half a minute on these machines) is the outage
+  // under load above and cuts three pieces of work at once: an ingest in the middle of its file,
+  // an export between its pages, and a return-flow delivery. Each, resumed or retried, ends as an
+  // uninterrupted run does.
+  it('requests fail fast with UNAVAILABLE while it is down, the server stays up with bounded memory, and recovers by itself; subscriptions resume; an ingest cut mid-file, an export cut between its pages and a return-flow delivery failed end as uninterrupted runs do', async () => {
+    const planner = { ...bearer(await tokenFor('he.planning')), 'x-purpose': 'URBAN_PLANNING' };
+    const lin = bearer(await tokenFor('lin.futian'));
+    for (const ns of ['A', 'B']) {
+      await cleanTestDataset(stores, ns);
+      await registerTestDataset(stores, ns);
+    }
+    writePersonCsv(fileA, personRows('A', 1_400));
+    writePersonCsv(fileB, personRows('B', 1_400));
+    const START = `mutation ($input: ExportInput!) { startExport(input: $input) { id state } }`;
+    const JOB = `query ($id: ID!) { exportJob(id: $id) { id state rows sha256 error } }`;
+    const input = { kind: 'CityObject', region: '440304', format: 'GEOJSON' };
+    const jobOf = async (id: string) => (await gqlAt(api.url, { query: JOB, variables: { id } }, planner)).json.data!.exportJob as Json;
+    const settle = async (id: string) => {
+      let job: Json = {};
+      await eventually(async () => {
+        job = await jobOf(id);
+        return job.state === 'DONE' || job.state === 'FAILED';
+      }, 180_000, `export ${id} settling`);
+      return job;
+    };
+    const startExport = async () => {
+      const started = await gqlAt(api.url, { query: START, variables: { input } }, planner);
+      expect(started.json.errors).toBeUndefined();
+      return (started.json.data!.startExport as Json).id as string;
+    };
+    const FLOW = `id cursor lastStatus attempt deliveries { id status rows error }`;
+    // The ingest CLI on file B, slowed to 4 s a batch of 200 (7 batches), and an export that
+    // pauses 3 s after each page (CITYCODE_EXPORT_THROTTLE_MS).
+    const { hash } = await fileDigest(fileB);
+    const runId = `${testDatasetId('B')}|${hash}`;
+    const args = [fromRoot('dist', 'ingest', 'cli.js'), '--dataset', testDatasetId('B'), fileB, '--batch-size', '200', '--json', '--no-progress'];
+    const runCli = (extra: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [...args, ...extra], { env: { ...process.env, LOG_LEVEL: 'error', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('exit', (code) => resolve({ code, stdout, stderr }));
+      });
+
+    let clean: Awaited<ReturnType<typeof ingestFile>>;
+    let reference: Json = {};
+    let flowId = '';
+    let RUN: Json = {};
+    let first: ReturnType<typeof runCli>;
+    let exportId = '';
+    let interrupted: Awaited<ReturnType<typeof runCli>>;
+    let failedExport: Json = {};
+    let failedFlow: Json | null = null;
+    try {
+      await outageUnderLoad('neo4j', NEO4J_READ, {
+        // The uninterrupted references: an ingest of file A, an export of 福田's city objects with
+        // their geometry (3 pages of 1,000); and the return flow to run into the outage.
+        async prepare() {
+          clean = await ingestFile(stores, { dataset: testDatasetId('A'), file: fileA, batchSize: 200 });
+          reference = await settle(await startExport());
+          expect(reference).toMatchObject({ state: 'DONE', error: null });
+          expect(reference.rows as number).toBeGreaterThan(2_000);
+          const created = await gqlAt(api.url, { query: `mutation ($input: ReturnFlowInput!) { createReturnFlow(input: $input) { ${FLOW} } }`, variables: { input: { domain: 'POPULATION', cron: '0 3 * * *', purpose: 'GRID_GOVERNANCE', target: 'SUBGRAPH' } } }, lin);
+          expect(created.json.errors).toBeUndefined();
+          flowId = (created.json.data!.createReturnFlow as Json).id as string;
+          RUN = { query: `mutation ($id: ID!) { runReturnFlow(id: $id) { ${FLOW} } }`, variables: { id: flowId } };
+        },
+        // The ingest first (its 7 batches take half a minute), then the export: the stop comes
+        // within seconds of the export's first page, well before either could finish.
+        async start() {
+          first = runCli(['--throttle-ms', '4000']);
+          await eventually(async () => ((await ingestRun(stores.graph, runId))?.lastBatch ?? -1) >= 2, 60_000, 'the ingest reaching batch 2');
+          exportId = await startExport();
+          await eventually(async () => ((await jobOf(exportId)).rows as number) >= 1_000, 60_000, 'the first page of the export written');
+        },
+        async whileDown() {
+          interrupted = await first;
+          failedExport = await settle(exportId);
+          const ran = await gqlAt(api.url, RUN, lin);
+          expect(ran.status).toBeLessThan(500);
+          failedFlow = (ran.json.data?.runReturnFlow ?? null) as Json | null;
+        },
+        async afterReturn() {
+          await eventually(() => answers(NEO4J_READ), 60_000, 'Neo4j answering');
+          // The ingest: cut with UNAVAILABLE, run again it resumes after the last batch it wrote
+          // and holds exactly what the clean run of the same rows holds.
+          expect(interrupted.code).not.toBe(0);
+          expect(`${interrupted.stdout}${interrupted.stderr}`).toMatch(/UNAVAILABLE|unavailable/);
+          const rerun = await runCli([]);
+          expect(rerun.code).toBe(0);
+          const summary = JSON.parse(rerun.stdout) as Record<string, number>;
+          expect(summary.resumedAtBatch).toBeGreaterThanOrEqual(3);
+          const [a, b] = [await snapshot(stores, 'A'), await snapshot(stores, 'B')];
+          expect(b.counts).toEqual(a.counts);
+          expect(a.counts.created).toBe(clean.new);
+          expect(b.records).toEqual(a.records);
+          expect(b.entities).toEqual(a.entities);
+
+          // The export: failed between its pages, resumed, the same rows and hash as the reference.
+          expect(failedExport).toMatchObject({ state: 'FAILED' });
+          expect(failedExport.rows as number).toBeGreaterThanOrEqual(1_000);
+          expect(failedExport.rows as number).toBeLessThan(reference.rows as number);
+          expect(String(failedExport.error)).toMatch(/unavailable/i);
+          const resumed = await gqlAt(api.url, { query: `mutation ($id: ID!) { resumeExport(id: $id) { id state } }`, variables: { id: exportId } }, planner);
+          expect(resumed.json.errors).toBeUndefined();
+          expect(await settle(exportId)).toMatchObject({ state: 'DONE', error: null, rows: reference.rows, sha256: reference.sha256 });
+
+          // The return flow: the failed delivery is retried; 福田 holds exactly the delivery's rows.
+          if (failedFlow) expect(failedFlow).toMatchObject({ lastStatus: 'RETRYING', attempt: 1 });
+          const retried = (await gqlAt(api.url, RUN, lin)).json.data!.runReturnFlow as { lastStatus: string; deliveries: { id: string; status: string; rows: number }[] };
+          expect(retried.lastStatus).toBe('SUCCEEDED');
+          const delivered = retried.deliveries[0];
+          expect(delivered.status).toBe('SUCCEEDED');
+          const [{ n }] = await stores.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM futian.returned_row WHERE delivery LIKE $1`, [`${flowId}/%`]);
+          expect(n).toBe(delivered.rows);
+          const persons = plan.nodes.filter((p) => p.labels.includes('Person') && p.props.districtCode === '440304').length;
+          expect(delivered.rows).toBe(persons + residents.length);
+          await stores.sql.query(`DELETE FROM futian.returned_row WHERE delivery LIKE $1`, [`${flowId}/%`]);
+        },
+      });
+    } finally {
+      for (const ns of ['A', 'B']) {
+        await cleanTestDataset(stores, ns);
+        await unregisterTestDataset(stores, ns);
+      }
+    }
   });
 });
 
@@ -193,132 +354,6 @@ describe('keycloak stopped', () => {
     // A user this file has not signed in yet: a new token from the restarted Keycloak.
     const fresh = bearer(await tokenFor('wu.water'));
     expect((await gqlAt(api.url, NEO4J_READ, fresh)).status).toBe(200);
-  });
-});
-
-describe('interrupted work resumes to the same final state', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'citycode-faults-'));
-  const fileA = join(dir, 'a.csv');
-  const fileB = join(dir, 'b.csv');
-
-  // One Neo4j stop cuts three pieces of work at once (each restart of Neo4j costs half a minute
-  // on these machines): an ingest in the middle of its file, an export between its pages, and a
-  // return-flow delivery. Each, resumed or retried, ends as an uninterrupted run does.
-  it('an ingest cut mid-file, an export cut between its pages and a return-flow delivery failed, all by one Neo4j stop, end as uninterrupted runs do', async () => {
-    const planner = { ...bearer(await tokenFor('he.planning')), 'x-purpose': 'URBAN_PLANNING' };
-    const lin = bearer(await tokenFor('lin.futian'));
-    for (const ns of ['A', 'B']) {
-      await cleanTestDataset(stores, ns);
-      await registerTestDataset(stores, ns);
-    }
-    writePersonCsv(fileA, personRows('A', 1_400));
-    writePersonCsv(fileB, personRows('B', 1_400));
-    try {
-      // The uninterrupted references: an ingest of file A, an export of 福田's city objects with
-      // their geometry (3 pages of 1,000).
-      const clean = await ingestFile(stores, { dataset: testDatasetId('A'), file: fileA, batchSize: 200 });
-      const START = `mutation ($input: ExportInput!) { startExport(input: $input) { id state } }`;
-      const JOB = `query ($id: ID!) { exportJob(id: $id) { id state rows sha256 error } }`;
-      const input = { kind: 'CityObject', region: '440304', format: 'GEOJSON' };
-      const jobOf = async (id: string) => (await gqlAt(api.url, { query: JOB, variables: { id } }, planner)).json.data!.exportJob as Json;
-      const settle = async (id: string) => {
-        let job: Json = {};
-        await eventually(async () => {
-          job = await jobOf(id);
-          return job.state === 'DONE' || job.state === 'FAILED';
-        }, 180_000, `export ${id} settling`);
-        return job;
-      };
-      const startExport = async () => {
-        const started = await gqlAt(api.url, { query: START, variables: { input } }, planner);
-        expect(started.json.errors).toBeUndefined();
-        return (started.json.data!.startExport as Json).id as string;
-      };
-      const reference = await settle(await startExport());
-      expect(reference).toMatchObject({ state: 'DONE', error: null });
-      expect(reference.rows as number).toBeGreaterThan(2_000);
-      const FLOW = `id cursor lastStatus attempt deliveries { id status rows error }`;
-      const created = await gqlAt(api.url, { query: `mutation ($input: ReturnFlowInput!) { createReturnFlow(input: $input) { ${FLOW} } }`, variables: { input: { domain: 'POPULATION', cron: '0 3 * * *', purpose: 'GRID_GOVERNANCE', target: 'SUBGRAPH' } } }, lin);
-      expect(created.json.errors).toBeUndefined();
-      const flowId = (created.json.data!.createReturnFlow as Json).id as string;
-      const RUN = { query: `mutation ($id: ID!) { runReturnFlow(id: $id) { ${FLOW} } }`, variables: { id: flowId } };
-
-      // The work to cut: the ingest CLI on file B, slowed to 4 s a batch of 200 (7 batches), and
-      // an export that pauses 3 s after each page (CITYCODE_EXPORT_THROTTLE_MS).
-      const { hash } = await fileDigest(fileB);
-      const runId = `${testDatasetId('B')}|${hash}`;
-      const args = [fromRoot('dist', 'ingest', 'cli.js'), '--dataset', testDatasetId('B'), fileB, '--batch-size', '200', '--json', '--no-progress'];
-      const runCli = (extra: string[]) =>
-        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-          const child = spawn(process.execPath, [...args, ...extra], { env: { ...process.env, LOG_LEVEL: 'error', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-          child.on('exit', (code) => resolve({ code, stdout, stderr }));
-        });
-      // The ingest first (its 7 batches take half a minute), then the export: the stop comes
-      // within seconds of the export's first page, well before either could finish.
-      const first = runCli(['--throttle-ms', '4000']);
-      await eventually(async () => ((await ingestRun(stores.graph, runId))?.lastBatch ?? -1) >= 2, 60_000, 'the ingest reaching batch 2');
-      const exportId = await startExport();
-      await eventually(async () => ((await jobOf(exportId)).rows as number) >= 1_000, 60_000, 'the first page of the export written');
-
-      let interrupted: Awaited<ReturnType<typeof runCli>>;
-      let failedExport: Json;
-      let failedFlow: Json | null;
-      await stopService('neo4j');
-      try {
-        interrupted = await first;
-        failedExport = await settle(exportId);
-        const ran = await gqlAt(api.url, RUN, lin);
-        expect(ran.status).toBeLessThan(500);
-        failedFlow = (ran.json.data?.runReturnFlow ?? null) as Json | null;
-      } finally {
-        await startService('neo4j');
-      }
-      await eventually(() => answers(NEO4J_READ), 60_000, 'Neo4j answering');
-
-      // The ingest: cut with UNAVAILABLE, run again it resumes after the last batch it wrote and
-      // holds exactly what the clean run of the same rows holds.
-      expect(interrupted.code).not.toBe(0);
-      expect(`${interrupted.stdout}${interrupted.stderr}`).toMatch(/UNAVAILABLE|unavailable/);
-      const rerun = await runCli([]);
-      expect(rerun.code).toBe(0);
-      const summary = JSON.parse(rerun.stdout) as Record<string, number>;
-      expect(summary.resumedAtBatch).toBeGreaterThanOrEqual(3);
-      const [a, b] = [await snapshot(stores, 'A'), await snapshot(stores, 'B')];
-      expect(b.counts).toEqual(a.counts);
-      expect(a.counts.created).toBe(clean.new);
-      expect(b.records).toEqual(a.records);
-      expect(b.entities).toEqual(a.entities);
-
-      // The export: failed between its pages, resumed, the same rows and hash as the reference.
-      expect(failedExport).toMatchObject({ state: 'FAILED' });
-      expect(failedExport.rows as number).toBeGreaterThanOrEqual(1_000);
-      expect(failedExport.rows as number).toBeLessThan(reference.rows as number);
-      expect(String(failedExport.error)).toMatch(/unavailable/i);
-      const resumed = await gqlAt(api.url, { query: `mutation ($id: ID!) { resumeExport(id: $id) { id state } }`, variables: { id: exportId } }, planner);
-      expect(resumed.json.errors).toBeUndefined();
-      expect(await settle(exportId)).toMatchObject({ state: 'DONE', error: null, rows: reference.rows, sha256: reference.sha256 });
-
-      // The return flow: the failed delivery is retried; 福田 holds exactly the delivery's rows.
-      if (failedFlow) expect(failedFlow).toMatchObject({ lastStatus: 'RETRYING', attempt: 1 });
-      const retried = (await gqlAt(api.url, RUN, lin)).json.data!.runReturnFlow as { lastStatus: string; deliveries: { id: string; status: string; rows: number }[] };
-      expect(retried.lastStatus).toBe('SUCCEEDED');
-      const delivered = retried.deliveries[0];
-      expect(delivered.status).toBe('SUCCEEDED');
-      const [{ n }] = await stores.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM futian.returned_row WHERE delivery LIKE $1`, [`${flowId}/%`]);
-      expect(n).toBe(delivered.rows);
-      const persons = plan.nodes.filter((p) => p.labels.includes('Person') && p.props.districtCode === '440304').length;
-      expect(delivered.rows).toBe(persons + residents.length);
-      await stores.sql.query(`DELETE FROM futian.returned_row WHERE delivery LIKE $1`, [`${flowId}/%`]);
-    } finally {
-      for (const ns of ['A', 'B']) {
-        await cleanTestDataset(stores, ns);
-        await unregisterTestDataset(stores, ns);
-      }
-    }
   });
 });
 
